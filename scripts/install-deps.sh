@@ -1,0 +1,18 @@
+#!/bin/sh
+# Install the Debian packages sysdiff needs to build and test, skipping those present.
+# Usage: scripts/install-deps.sh [extra-package...]
+set -eu
+pkgs="gcc make pkg-config libdw-dev libelf-dev libjansson-dev libcmocka-dev libxxhash-dev strace python3 busybox $*"
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "sysdiff: installing missing packages:$missing" >&2
+if [ "$(id -u)" != 0 ]; then
+	echo "sysdiff: need root to install:$missing (run: sudo apt-get install$missing)" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,39 @@
+/* sink.h - where events go: trace writers (JSON Lines, strace-like text) and the
+ * -c summary.  The tracer calls begin() once, enter() when a syscall's entry part is
+ * decoded (only the text sink uses it, for <unfinished ...> lines), event() for each
+ * completed event in seq order, and end() once (also when interrupted). */
+#ifndef SD_SINK_H
+#define SD_SINK_H
+
+#include <stdio.h>
+#include "trace/event.h"
+#include "util/util.h"
+
+struct sd_text_opts {
+	int strsize;        /* -s N: bytes of buffers shown (default 32); paths never cut */
+	bool timestamps;    /* -tt: wall clock HH:MM:SS.uuuuuu before each line */
+	bool durations;     /* -T: <0.000012> after each syscall */
+	bool show_fds;      /* -y: print fd refs: 3</etc/passwd> */
+	bool verbose;       /* -v: unabbreviated argv/envp and structures */
+};
+
+struct sd_sink {
+	void (*begin)(struct sd_sink *, const struct sd_trace_info *);
+	void (*enter)(struct sd_sink *, const struct sd_event *);   /* may be NULL */
+	void (*event)(struct sd_sink *, const struct sd_event *);
+	int (*end)(struct sd_sink *, const struct sd_trace_end *); /* 0, or -1 on write error */
+	void (*destroy)(struct sd_sink *);
+};
+
+/* Writers take an open fd (not closed by the sink).  JSON Lines output is written
+ * in whole lines only, so a killed tracer leaves a valid prefix. */
+struct sd_sink *sd_sink_jsonl_new(int fd);
+struct sd_sink *sd_sink_text_new(int fd, const struct sd_text_opts *opts);
+/* -c: a table like strace -c (calls, errors, time per syscall), written at end(). */
+struct sd_sink *sd_sink_summary_new(int fd);
+
+/* Render one completed syscall event the way the text sink does, without the
+ * "[pid N] " prefix and without the newline (used by compare's reports). */
+void sd_text_format_event(struct sb *out, const struct sd_event *ev, const struct sd_text_opts *opts);
+
+#endif

@@ -1,0 +1,734 @@
+/* loop.c - the ptrace event loop.
+ *
+ * One blocking wait4(-1, __WALL) followed by a WNOHANG drain, so every ready tracee is
+ * served in turn (a busy thread cannot starve the others); the loop ends on ECHILD, not
+ * when a counter reaches zero, because a child may report before its parent's fork
+ * event.  Every stop is classified (syscall, seccomp, ptrace event, group-stop, signal
+ * delivery, exit) and the tracee is resumed exactly once per stop.  ESRCH from ptrace
+ * means the tracee died meanwhile; its exit is reported by wait4 later. */
+#define _GNU_SOURCE
+#include "tracer/tracer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "arch/syscalls.h"
+#include "tracer/launch.h"
+#include "tracer/proc.h"
+#include "tracer/seccomp.h"
+#include "util/util.h"
+
+#ifndef PTRACE_EVENT_STOP
+#define PTRACE_EVENT_STOP 128
+#endif
+
+static struct {
+	const struct sd_tracer_opts *o;
+	uint64_t seq;
+	uint64_t t0;            /* monotonic ns at trace start */
+	pid_t main_pid;
+	bool launched;
+	bool main_done;
+	int main_status;        /* wait status of the main process */
+	bool fd_cache_ok;       /* every fd-closing syscall is seen: the cache is exact */
+	bool cwd_cache_ok;      /* chdir/fchdir are seen */
+	int errpipe;            /* launch: delivers the errno of a failed execve */
+	int exec_errno;
+	uint64_t events;
+	int nsinks;
+	struct sd_sink **sinks;
+} S;
+
+static volatile sig_atomic_t stop_signal;
+static volatile pid_t kick_tid;
+
+static void on_stop_signal(int sig)
+{
+	int saved = errno;
+	if (!stop_signal)
+		stop_signal = sig;
+	/* Wake a wait4 that is about to block: the interrupt stop makes it return. */
+	if (kick_tid > 0)
+		syscall(SYS_ptrace, PTRACE_INTERRUPT, kick_tid, 0L, 0L);
+	errno = saved;
+}
+
+/* ---- decode environment: what the decoders may ask about the calling tracee ---- */
+
+static ssize_t env_read_mem(void *priv, uint64_t addr, void *dst, size_t len)
+{
+	struct sd_tracee *t = priv;
+	return sd_mem_read(t->tid, addr, dst, len);
+}
+
+static const char *readlink_proc(struct sd_tracee *t, const char *what)
+{
+	char path[96];
+	snprintf(path, sizeof path, "/proc/%d/%s", t->tid, what);
+	ssize_t n = readlink(path, t->fdbuf, sizeof t->fdbuf - 1);
+	if (n < 0)
+		return NULL;
+	t->fdbuf[n] = 0;
+	return t->fdbuf;
+}
+
+static const char *env_fd_ref(void *priv, int fd, bool fresh)
+{
+	struct sd_tracee *t = priv;
+	if (fd < 0)
+		return NULL;
+	bool cache = S.fd_cache_ok && !t->proc->no_cache;
+	if (cache && !fresh) {
+		const char *c = sd_proc_fd_get(t->proc, fd);
+		if (c)
+			return c;
+	}
+	char what[32];
+	snprintf(what, sizeof what, "fd/%d", fd);
+	const char *r = readlink_proc(t, what);
+	if (cache)
+		sd_proc_fd_set(t->proc, fd, r);
+	return r;
+}
+
+static void env_fd_closed(void *priv, int lo, int hi)
+{
+	struct sd_tracee *t = priv;
+	sd_proc_fd_drop(t->proc, lo, hi);
+}
+
+static const char *env_cwd(void *priv)
+{
+	struct sd_tracee *t = priv;
+	if (S.cwd_cache_ok && t->proc->cwd)
+		return t->proc->cwd;
+	const char *r = readlink_proc(t, "cwd");
+	if (r && S.cwd_cache_ok)
+		sd_proc_cwd_set(t->proc, r);
+	return r;
+}
+
+static void env_cwd_changed(void *priv)
+{
+	struct sd_tracee *t = priv;
+	sd_proc_cwd_set(t->proc, NULL);
+}
+
+static struct sd_decode_env make_env(struct sd_tracee *t)
+{
+	struct sd_decode_env env = {
+		.priv = t,
+		.read_mem = env_read_mem,
+		.fd_ref = env_fd_ref,
+		.fd_closed = env_fd_closed,
+		.cwd = env_cwd,
+		.cwd_changed = env_cwd_changed,
+	};
+	return env;
+}
+
+/* ---- emitting events ---- */
+
+static uint64_t now_rel(void)
+{
+	return sd_now_mono_ns() - S.t0;
+}
+
+static void emit(struct sd_event *ev)
+{
+	ev->seq = ++S.seq;
+	S.events++;
+	for (int i = 0; i < S.nsinks; i++)
+		S.sinks[i]->event(S.sinks[i], ev);
+}
+
+static void emit_simple(struct sd_tracee *t, enum sd_ev_kind kind, int sig)
+{
+	struct sd_event ev;
+	sd_event_init(&ev);
+	ev.kind = kind;
+	ev.pid = t->proc->tgid;
+	ev.tid = t->tid;
+	ev.t_ns = now_rel();
+	ev.sig = sig;
+	emit(&ev);
+	sd_event_clear(&ev);
+}
+
+/* The syscall in progress will never return (exit_group, killed, superseded). */
+static void emit_unfinished(struct sd_tracee *t)
+{
+	if (!t->recording)
+		return;
+	t->recording = false;
+	t->ev.finished = false;
+	t->ev.dur_ns = 0;
+	emit(&t->ev);
+	sd_event_clear(&t->ev);
+}
+
+/* ---- syscall stops ---- */
+
+static void clear_pending_restart(struct sd_tracee *t)
+{
+	t->pend_seq = 0;
+	t->pend_after_sigreturn = false;
+	sd_event_clear(&t->pend_ev);
+}
+
+static bool same_args(const struct sd_tracee *t, const uint64_t args[6])
+{
+	for (int i = 0; i < t->pend_ev.nargs && i < 6; i++)
+		if (args[i] != t->pend_raw[i])
+			return false;
+	return true;
+}
+
+/* A call that returned ERESTART* is re-entered with the same number and arguments
+ * (or as restart_syscall) once the signal is handled: link the two. */
+static uint64_t match_restart(struct sd_tracee *t, int nr, const uint64_t args[6])
+{
+	if (!t->pend_seq)
+		return 0;
+	if (nr == __NR_restart_syscall || (nr == t->pend_nr && same_args(t, args))) {
+		uint64_t seq = t->pend_seq;
+		t->pend_seq = 0;
+		t->pend_after_sigreturn = false;
+		return seq;
+	}
+	if (nr == __NR_rt_sigreturn)
+		t->pend_after_sigreturn = true;
+	else if (t->pend_after_sigreturn)
+		clear_pending_restart(t);
+	return 0;
+}
+
+static void syscall_entry(struct sd_tracee *t, int nr, const uint64_t args[6])
+{
+	t->in_syscall = true;
+	if (t->hidden) {
+		if (nr != __NR_execve && nr != __NR_execveat)
+			return;
+		t->hidden = false;
+		t->first_exec = true;
+	}
+	uint64_t restart_of = match_restart(t, nr, args);
+	int shown_nr = nr == __NR_restart_syscall && restart_of ? t->pend_ev.nr : nr;
+	if (!sd_sysset_has(&S.o->traced, shown_nr))
+		return;
+
+	struct sd_decode_env env = make_env(t);
+	struct sd_event *ev = &t->ev;
+	sd_event_clear(ev);
+	ev->kind = SD_EV_SYSCALL;
+	ev->pid = t->proc->tgid;
+	ev->tid = t->tid;
+	t->t_enter = sd_now_mono_ns();
+	ev->t_ns = t->t_enter - S.t0;
+	if (nr == __NR_restart_syscall && restart_of) {
+		/* Show the continued call under its own name and arguments. */
+		ev->nr = t->pend_ev.nr;
+		memcpy(ev->name, t->pend_ev.name, sizeof ev->name);
+		ev->nargs = t->pend_ev.nargs;
+		for (int i = 0; i < ev->nargs; i++)
+			sd_arg_copy(&ev->args[i], &t->pend_ev.args[i]);
+	} else {
+		sd_decode_entry(&env, &S.o->dopts, ev, nr, args);
+	}
+	ev->restart_of = restart_of;
+	if (restart_of)
+		sd_event_clear(&t->pend_ev);
+	t->recording = true;
+	for (int i = 0; i < S.nsinks; i++)
+		if (S.sinks[i]->enter)
+			S.sinks[i]->enter(S.sinks[i], ev);
+}
+
+static void remember_interrupted(struct sd_tracee *t, const uint64_t *raw)
+{
+	struct sd_event *p = &t->pend_ev;
+	sd_event_clear(p);
+	p->nr = t->ev.nr;
+	memcpy(p->name, t->ev.name, sizeof p->name);
+	p->nargs = t->ev.nargs;
+	for (int i = 0; i < t->ev.nargs; i++)
+		if (!t->ev.args[i].at_exit)
+			sd_arg_copy(&p->args[i], &t->ev.args[i]);
+		else
+			p->args[i] = (struct sd_arg){ .type = t->ev.args[i].type,
+						      .raw = t->ev.args[i].raw, .at_exit = true };
+	t->pend_nr = t->ev.nr;
+	memcpy(t->pend_raw, raw, sizeof t->pend_raw);
+	t->pend_after_sigreturn = false;
+}
+
+static void syscall_exit(struct sd_tracee *t, int64_t rval)
+{
+	t->in_syscall = false;
+	if (!t->recording)
+		return;
+	t->recording = false;
+	struct sd_event *ev = &t->ev;
+	struct sd_decode_env env = make_env(t);
+	uint64_t raw[6] = { 0 };
+	for (int i = 0; i < ev->nargs && i < 6; i++)
+		raw[i] = (uint64_t)ev->args[i].raw;
+	ev->dur_ns = sd_now_mono_ns() - t->t_enter;
+	sd_decode_exit(&env, &S.o->dopts, ev, rval);
+	if (t->first_exec) {
+		t->first_exec = false;
+		if (sd_ret_is_error(rval)) {
+			/* The launcher's exec failed: the command never ran. */
+			t->hidden = true;
+			sd_event_clear(ev);
+			return;
+		}
+	}
+	if (ev->interrupted)
+		remember_interrupted(t, raw);
+	emit(ev);
+	if (ev->interrupted)
+		t->pend_seq = ev->seq;
+	sd_event_clear(ev);
+}
+
+static void handle_syscall_stop(struct sd_tracee *t)
+{
+	struct __ptrace_syscall_info info;
+	memset(&info, 0, sizeof info);
+	if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, (void *)sizeof info, &info) <= 0)
+		return;
+	if (info.op == PTRACE_SYSCALL_INFO_ENTRY || info.op == PTRACE_SYSCALL_INFO_SECCOMP) {
+		uint64_t *args = info.op == PTRACE_SYSCALL_INFO_ENTRY ? info.entry.args : info.seccomp.args;
+		int nr = (int)(info.op == PTRACE_SYSCALL_INFO_ENTRY ? info.entry.nr : info.seccomp.nr);
+		if (info.arch != AUDIT_ARCH_X86_64)
+			nr = -1; /* a 32-bit int $0x80 call: shown raw */
+		if (t->in_syscall && t->recording && info.op == PTRACE_SYSCALL_INFO_SECCOMP)
+			return; /* entry already seen in PTRACE_SYSCALL mode */
+		syscall_entry(t, nr, args);
+	} else if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
+		int64_t rval = info.exit.rval;
+		syscall_exit(t, rval);
+	}
+}
+
+/* ---- other stops ---- */
+
+static unsigned long event_msg(pid_t tid)
+{
+	unsigned long msg = 0;
+	ptrace(PTRACE_GETEVENTMSG, tid, 0L, &msg);
+	return msg;
+}
+
+static struct sd_tracee *new_tracee(pid_t tid, pid_t tgid)
+{
+	struct sd_tracee *t = sd_tracee_new(tid, tgid);
+	t->seccomp_mode = S.o->use_seccomp;
+	return t;
+}
+
+static void on_clone_event(struct sd_tracee *t, int event)
+{
+	pid_t child = (pid_t)event_msg(t->tid);
+	if (child <= 0)
+		return;
+	struct sd_tracee *c = sd_tracee_find(child);
+	if (!c)
+		c = new_tracee(child, 0);
+	/* A process sharing its fd table or cwd with another one: caches could go stale. */
+	if (event != PTRACE_EVENT_CLONE && t->recording && t->ev.nr == __NR_clone) {
+		unsigned long fl = (unsigned long)t->ev.args[0].raw;
+		if ((fl & (CLONE_FILES | CLONE_FS)) && !(fl & CLONE_THREAD)) {
+			c->proc->no_cache = t->proc->no_cache = true;
+			sd_proc_fd_reset(c->proc);
+			sd_proc_fd_reset(t->proc);
+		}
+	}
+}
+
+/* execve succeeded.  When a non-leader thread exec'd, it now has the leader's tid; the
+ * old leader vanished without an exit report. */
+static struct sd_tracee *on_exec_event(struct sd_tracee *t)
+{
+	pid_t old = (pid_t)event_msg(t->tid);
+	if (old > 0 && old != t->tid) {
+		struct sd_tracee *execer = sd_tracee_find(old);
+		if (execer) {
+			emit_unfinished(t);
+			clear_pending_restart(t);
+			pid_t tid = t->tid;
+			sd_tracee_free(t);
+			sd_tracee_rekey(execer, tid);
+			t = execer;
+		}
+		struct sd_event ev;
+		sd_event_init(&ev);
+		ev.kind = SD_EV_SUPERSEDED;
+		ev.pid = t->proc->tgid;
+		ev.tid = t->tid;
+		ev.old_tid = old;
+		ev.t_ns = now_rel();
+		emit(&ev);
+		sd_event_clear(&ev);
+	}
+	sd_proc_fd_reset(t->proc); /* close-on-exec fds are gone */
+	clear_pending_restart(t);
+	return t;
+}
+
+static void on_signal_stop(struct sd_tracee *t, int sig, int *inject)
+{
+	siginfo_t si;
+	if (ptrace(PTRACE_GETSIGINFO, t->tid, 0L, &si) < 0) {
+		/* Not a signal-delivery-stop after all (cannot happen with SEIZE). */
+		*inject = 0;
+		return;
+	}
+	*inject = sig;
+	if (t->hidden)
+		return;
+	struct sd_event ev;
+	sd_event_init(&ev);
+	ev.kind = SD_EV_SIGNAL;
+	ev.pid = t->proc->tgid;
+	ev.tid = t->tid;
+	ev.t_ns = now_rel();
+	ev.sig = sig;
+	ev.siginfo = sd_decode_siginfo(&si, sizeof si);
+	emit(&ev);
+	sd_event_clear(&ev);
+}
+
+static void resume(struct sd_tracee *t, int sig)
+{
+	int req = t->in_syscall || !t->seccomp_mode ? PTRACE_SYSCALL : PTRACE_CONT;
+	ptrace(req, t->tid, 0L, (long)sig);
+}
+
+static bool is_stop_signal(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+static void on_death(struct sd_tracee *t, int status)
+{
+	emit_unfinished(t);
+	if (t->tid == S.main_pid) {
+		S.main_done = true;
+		S.main_status = status;
+		if (t->hidden && S.errpipe >= 0) {
+			int err = 0;
+			if (read(S.errpipe, &err, sizeof err) == sizeof err)
+				S.exec_errno = err;
+		}
+	}
+	if (!t->hidden) {
+		struct sd_event ev;
+		sd_event_init(&ev);
+		ev.pid = t->proc->tgid;
+		ev.tid = t->tid;
+		ev.t_ns = now_rel();
+		if (WIFEXITED(status)) {
+			ev.kind = SD_EV_EXIT;
+			ev.status = WEXITSTATUS(status);
+		} else {
+			ev.kind = SD_EV_KILLED;
+			ev.sig = WTERMSIG(status);
+			ev.core = WCOREDUMP(status);
+		}
+		emit(&ev);
+		sd_event_clear(&ev);
+	}
+	sd_tracee_free(t);
+}
+
+static void handle(pid_t tid, int status)
+{
+	struct sd_tracee *t = sd_tracee_find(tid);
+	if (!t) {
+		if (!WIFSTOPPED(status))
+			return; /* not ours */
+		t = new_tracee(tid, 0); /* a new child reporting before its parent's event */
+	}
+	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		on_death(t, status);
+		return;
+	}
+	if (!WIFSTOPPED(status))
+		return;
+	kick_tid = S.main_done ? tid : S.main_pid;
+	int sig = WSTOPSIG(status), event = (unsigned)status >> 16, inject = 0;
+	t->started = true;
+	if (sig == (SIGTRAP | 0x80)) {
+		handle_syscall_stop(t);
+	} else if (event == PTRACE_EVENT_SECCOMP) {
+		handle_syscall_stop(t);
+	} else if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK ||
+		   event == PTRACE_EVENT_CLONE) {
+		on_clone_event(t, event);
+	} else if (event == PTRACE_EVENT_EXEC) {
+		t = on_exec_event(t);
+	} else if (event == PTRACE_EVENT_EXIT) {
+		emit_unfinished(t);
+	} else if (event == PTRACE_EVENT_STOP) {
+		if (is_stop_signal(sig)) {
+			if (!t->hidden)
+				emit_simple(t, SD_EV_STOP, sig);
+			/* Stay in group-stop like an untraced process; SIGCONT wakes it. */
+			ptrace(PTRACE_LISTEN, t->tid, 0L, 0L);
+			return;
+		}
+	} else {
+		on_signal_stop(t, sig, &inject);
+	}
+	resume(t, inject);
+}
+
+/* ---- termination on SIGINT/SIGTERM/SIGHUP ---- */
+
+static void kill_one(struct sd_tracee *t, void *arg)
+{
+	(void)arg;
+	kill(t->tid, SIGKILL);
+}
+
+static void interrupt_one(struct sd_tracee *t, void *arg)
+{
+	(void)arg;
+	ptrace(PTRACE_INTERRUPT, t->tid, 0L, 0L);
+}
+
+/* Detach every attached tracee, leaving it running as before.  Each must be in a
+ * ptrace-stop for PTRACE_DETACH: interrupt all, then detach each as it stops,
+ * passing on a signal it was about to receive. */
+static void detach_all(void)
+{
+	sd_tracee_each(interrupt_one, NULL);
+	uint64_t deadline = sd_now_mono_ns() + 3000000000ull;
+	while (sd_tracee_count() > 0 && sd_now_mono_ns() < deadline) {
+		int st;
+		pid_t tid = waitpid(-1, &st, __WALL | WNOHANG);
+		if (tid < 0)
+			break;
+		if (tid == 0) {
+			usleep(1000);
+			continue;
+		}
+		struct sd_tracee *t = sd_tracee_find(tid);
+		if (!t)
+			continue;
+		if (WIFEXITED(st) || WIFSIGNALED(st)) {
+			on_death(t, st);
+			continue;
+		}
+		int sig = WSTOPSIG(st), event = (unsigned)st >> 16, inject = 0;
+		if (!event && sig != (SIGTRAP | 0x80)) {
+			siginfo_t si;
+			if (ptrace(PTRACE_GETSIGINFO, tid, 0L, &si) == 0)
+				inject = sig;
+		}
+		emit_unfinished(t);
+		emit_simple(t, SD_EV_DETACHED, 0);
+		ptrace(PTRACE_DETACH, tid, 0L, (long)inject);
+		sd_tracee_free(t);
+	}
+}
+
+static void terminate(void)
+{
+	if (S.launched) {
+		sd_tracee_each(kill_one, NULL);
+		return; /* the main loop reaps them */
+	}
+	detach_all();
+}
+
+/* ---- set-up and main loop ---- */
+
+static void install_handlers(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0; /* no SA_RESTART: wait4 must return EINTR */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGTTOU, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void pin_to_current_cpu(void)
+{
+	int cpu = sched_getcpu();
+	if (cpu < 0)
+		return;
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof set, &set);
+}
+
+static void compute_cache_rules(const struct sd_sysset *seen)
+{
+	static const int closers[] = { __NR_close, __NR_close_range, __NR_dup2, __NR_dup3 };
+	S.fd_cache_ok = true;
+	for (size_t i = 0; i < sizeof closers / sizeof *closers; i++)
+		if (!sd_sysset_has(seen, closers[i]))
+			S.fd_cache_ok = false;
+	S.cwd_cache_ok = sd_sysset_has(seen, __NR_chdir) && sd_sysset_has(seen, __NR_fchdir);
+}
+
+static void begin_sinks(const struct sd_tracer_opts *o)
+{
+	struct sd_trace_info ti;
+	memset(&ti, 0, sizeof ti);
+	char cwd[4096];
+	ti.version = SD_TRACE_VERSION;
+	ti.tool = (char *)"sysdiff " SD_VERSION;
+	ti.arch = (char *)"x86_64";
+	ti.argv = o->argv;
+	ti.cwd = getcwd(cwd, sizeof cwd) ? cwd : NULL;
+	ti.pid = S.main_pid;
+	ti.attached = !S.launched;
+	ti.start_real_ns = sd_now_real_ns() - (sd_now_mono_ns() - S.t0);
+	ti.max_bytes = o->dopts.max_bytes;
+	for (int i = 0; i < S.nsinks; i++)
+		S.sinks[i]->begin(S.sinks[i], &ti);
+}
+
+static int start(const struct sd_tracer_opts *o)
+{
+	unsigned popts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT |
+			 PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK;
+	if (!o->argv) {
+		compute_cache_rules(&o->traced);
+		if (sd_attach(o->attach_pid, popts) < 0)
+			return -1;
+		S.main_pid = o->attach_pid;
+		return 0;
+	}
+	popts |= PTRACE_O_EXITKILL;
+	struct sock_fprog prog = { 0, NULL }, *progp = NULL;
+	struct sd_sysset stops = o->traced;
+	if (o->use_seccomp) {
+		/* Always stop at exec (the trace starts there) and restart_syscall (it
+		 * completes an interrupted traced call). */
+		sd_sysset_add(&stops, __NR_execve);
+		sd_sysset_add(&stops, __NR_execveat);
+		sd_sysset_add(&stops, __NR_restart_syscall);
+		if (sd_seccomp_build(&stops, &prog) < 0) {
+			sd_error("seccomp filter too large; tracing without it");
+		} else {
+			progp = &prog;
+			popts |= PTRACE_O_TRACESECCOMP;
+		}
+	} else {
+		sd_sysset_fill(&stops);
+	}
+	((struct sd_tracer_opts *)o)->use_seccomp = progp != NULL;
+	compute_cache_rules(progp ? &stops : &o->traced);
+	pid_t pid = sd_launch(o, progp, popts, &S.errpipe);
+	free(prog.filter);
+	if (pid < 0)
+		return -1;
+	S.main_pid = pid;
+	struct sd_tracee *t = new_tracee(pid, pid);
+	t->hidden = true;
+	return 0;
+}
+
+static int final_status(void)
+{
+	if (S.exec_errno) {
+		const char *cmd = S.o->argv[0];
+		sd_error("cannot execute '%s': %s", cmd, strerror(S.exec_errno));
+		return S.exec_errno == ENOENT ? SD_EXIT_NOTFOUND : SD_EXIT_NOEXEC;
+	}
+	if (!S.main_done)
+		return 0;
+	if (WIFEXITED(S.main_status))
+		return WEXITSTATUS(S.main_status);
+	return 128 + WTERMSIG(S.main_status);
+}
+
+/* Wait for one stop, then collect every other tracee that is ready, and serve them in
+ * turn.  Returns -1 when no tracee is left (ECHILD). */
+static int drain_once(void)
+{
+	enum { BATCH = 64 };
+	pid_t tids[BATCH];
+	int sts[BATCH], n = 0, st;
+	pid_t tid = wait4(-1, &st, __WALL, NULL);
+	if (tid < 0)
+		return errno == ECHILD ? -1 : 0;
+	tids[n] = tid, sts[n++] = st;
+	/* With a single tracee there is nobody to be fair to: skip the extra wait4. */
+	while (sd_tracee_count() > 1 && n < BATCH && (tid = wait4(-1, &st, __WALL | WNOHANG, NULL)) > 0)
+		tids[n] = tid, sts[n++] = st;
+	for (int i = 0; i < n; i++)
+		handle(tids[i], sts[i]);
+	return 0;
+}
+
+int sd_tracer_run(const struct sd_tracer_opts *o, struct sd_trace_end *end)
+{
+	memset(&S, 0, sizeof S);
+	S.o = o;
+	S.errpipe = -1;
+	S.sinks = o->sinks;
+	S.nsinks = o->nsinks;
+	S.launched = o->argv != NULL;
+	S.t0 = sd_now_mono_ns();
+	memset(end, 0, sizeof *end);
+	install_handlers();
+	if (o->pin_cpu)
+		pin_to_current_cpu();
+	if (start(o) < 0) {
+		end->complete = false;
+		end->reason = xstrdup("the command could not be traced");
+		return SD_EXIT_TOOL;
+	}
+	kick_tid = S.main_pid;
+	begin_sinks(o);
+	bool terminating = false;
+	for (;;) {
+		if (stop_signal && !terminating) {
+			terminating = true;
+			terminate();
+		}
+		if (!S.launched && !sd_tracee_count())
+			break;
+		if (drain_once() < 0)
+			break;
+	}
+	if (S.errpipe >= 0)
+		close(S.errpipe);
+	int code = final_status();
+	end->events = S.events;
+	end->exit_status = code;
+	if (S.exec_errno) {
+		end->complete = false;
+		end->reason = xstrdup("the command could not be executed");
+	} else if (stop_signal) {
+		end->complete = false;
+		end->reason = xasprintf("interrupted by %s", sd_signal_name(stop_signal));
+		code = 128 + stop_signal;
+		end->exit_status = code;
+	} else {
+		end->complete = true;
+	}
+	return code;
+}

@@ -1,0 +1,35 @@
+/* tracer.h - the ptrace engine: launch a command (or attach to a pid), follow every
+ * process and thread, and hand each completed event to the sinks in seq order. */
+#ifndef SD_TRACER_H
+#define SD_TRACER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include "decode/decode.h"
+#include "filter/sysset.h"
+#include "trace/sink.h"
+
+struct sd_tracer_opts {
+	char **argv;               /* command to launch (argv[0] resolved via PATH), or NULL */
+	const char *exec_path;     /* resolved path of argv[0] (launch mode) */
+	pid_t attach_pid;          /* -p PID, when argv is NULL */
+	struct sd_sysset traced;   /* syscalls to report */
+	bool use_seccomp;          /* stop only on traced syscalls (launch mode, filtered) */
+	bool pin_cpu;              /* run tracer and tracees on one CPU */
+	struct sd_decode_opts dopts;
+	struct sd_sink **sinks;
+	int nsinks;
+};
+
+/* Run the trace to completion (or until SIGINT/SIGTERM/SIGHUP).  Fills *end and returns
+ * the exit status sysdiff should exit with: the traced command's own status (128+N when
+ * killed by signal N).  Fatal set-up errors are reported on stderr and return
+ * SD_EXIT_TOOL (or 126/127 for a command that cannot be executed / is not found)
+ * with end->complete false. */
+int sd_tracer_run(const struct sd_tracer_opts *opts, struct sd_trace_end *end);
+
+/* Explain why ptrace(PTRACE_SEIZE) of pid failed with errno err, in one line
+ * (another tracer attached, Yama ptrace_scope, missing CAP_SYS_PTRACE). */
+const char *sd_ptrace_diagnose(pid_t pid, int err);
+
+#endif

@@ -1,0 +1,67 @@
+/* util.h - small helpers used everywhere: fatal errors, checked allocation,
+ * a growable string buffer (git's strbuf idea), and exit codes. */
+#ifndef SD_UTIL_H
+#define SD_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#define SD_VERSION "0.1.0"
+
+/* Exit codes of sysdiff itself (documented in docs/sysdiff.1 and README.md). */
+#define SD_EXIT_TOOL     125  /* sysdiff's own failure: usage, I/O, ptrace refused */
+#define SD_EXIT_NOEXEC   126  /* the command exists but cannot be executed */
+#define SD_EXIT_NOTFOUND 127  /* the command was not found */
+
+extern const char *sd_progname;
+
+/* Print "sysdiff: <msg>" to stderr.  sd_die also exits with SD_EXIT_TOOL. */
+void sd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void sd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void sd_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void sd_die_code(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t m);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+void *xmemdup(const void *p, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Growable NUL-terminated byte string. */
+struct sb {
+	char *buf;
+	size_t len, cap;
+};
+#define SB_INIT { NULL, 0, 0 }
+void sb_grow(struct sb *sb, size_t extra);
+void sb_add(struct sb *sb, const void *p, size_t n);
+void sb_addc(struct sb *sb, char c);
+void sb_adds(struct sb *sb, const char *s);
+void sb_addf(struct sb *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_vaddf(struct sb *sb, const char *fmt, va_list ap);
+void sb_reset(struct sb *sb);
+char *sb_detach(struct sb *sb); /* returns the string (never NULL); sb is reset */
+void sb_free(struct sb *sb);
+static inline const char *sb_str(const struct sb *sb) { return sb->buf ? sb->buf : ""; }
+
+/* Monotonic and wall clock in nanoseconds. */
+uint64_t sd_now_mono_ns(void);
+uint64_t sd_now_real_ns(void);
+
+/* errno and signal names ("ENOENT", "SIGSEGV"); numeric fallbacks ("E123", "SIG42"),
+ * including the kernel-internal ERESTART* codes 512..516.  sd_errno_msg gives the text
+ * strace prints in parentheses.  sd_signo_from_name accepts "SIGTERM", "TERM", "15". */
+const char *sd_errno_name(int err);
+const char *sd_errno_msg(int err);
+int sd_errno_from_name(const char *name);   /* -1 if unknown */
+const char *sd_signal_name(int sig);
+int sd_signo_from_name(const char *name);   /* -1 if unknown */
+
+/* Is s[0..n) valid UTF-8 (no overlongs, no surrogates)? */
+bool sd_utf8_valid(const void *s, size_t n);
+
+#endif
