@@ -566,6 +566,13 @@ static void install_handlers(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+}
+
+/* Ignored dispositions survive exec: set these only once the command is started, so
+ * the command gets the dispositions sysdiff was given.  SIGPIPE: a closed output makes
+ * the writers fail with EPIPE instead of killing the tracer. */
+static void ignore_tracer_signals(void)
+{
 	signal(SIGTTOU, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 }
@@ -701,6 +708,7 @@ int sd_tracer_run(const struct sd_tracer_opts *o, struct sd_trace_end *end)
 		end->reason = xstrdup("the command could not be traced");
 		return SD_EXIT_TOOL;
 	}
+	ignore_tracer_signals();
 	kick_tid = S.main_pid;
 	begin_sinks(o);
 	bool terminating = false;

@@ -48,6 +48,9 @@ char *sb_detach(struct sb *sb); /* returns the string (never NULL); sb is reset 
 void sb_free(struct sb *sb);
 static inline const char *sb_str(const struct sb *sb) { return sb->buf ? sb->buf : ""; }
 
+/* Write all of buf to fd, retrying on EINTR, EAGAIN (poll) and short writes.  0 or -1. */
+int sd_write_full(int fd, const void *buf, size_t len);
+
 /* Monotonic and wall clock in nanoseconds. */
 uint64_t sd_now_mono_ns(void);
 uint64_t sd_now_real_ns(void);
