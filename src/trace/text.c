@@ -155,9 +155,14 @@ static void add_arg(struct sb *sb, const struct sd_arg *a, bool envp,
 	}
 }
 
+/* Arguments shown.  A trailing mode that the decoder left without text is one the
+ * kernel ignores (open without O_CREAT): strace does not show it, neither do we. */
 static int nargs_of(const struct sd_event *ev)
 {
-	return ev->nargs < 0 ? 0 : ev->nargs > SD_MAX_ARGS ? SD_MAX_ARGS : ev->nargs;
+	int n = ev->nargs < 0 ? 0 : ev->nargs > SD_MAX_ARGS ? SD_MAX_ARGS : ev->nargs;
+	if (n && ev->args[n - 1].type == SD_ARG_MODE && !ev->args[n - 1].text)
+		n--;
+	return n;
 }
 
 /* Arguments [from, to), each followed by ", " when another one follows. */

@@ -1,0 +1,396 @@
+/* tables.c - constant tables (x86_64 ABI values) used by the decoders. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/close_range.h>
+#include <linux/falloc.h>
+#include <linux/fs.h>
+#include <linux/futex.h>
+#include <linux/openat2.h>
+#include <asm/prctl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/file.h>
+#include <sys/inotify.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include "decode/decode_int.h"
+
+static const struct xlat xt_at_flags_e[] = {
+	XE(AT_SYMLINK_NOFOLLOW), XE(AT_REMOVEDIR), XE(AT_SYMLINK_FOLLOW), XE(AT_NO_AUTOMOUNT),
+	XE(AT_EMPTY_PATH), XE(AT_STATX_FORCE_SYNC), XE(AT_STATX_DONT_SYNC), XE(AT_RECURSIVE),
+};
+XTAB(xt_at_flags, XK_BITS, NULL);
+
+/* faccessat2: AT_EACCESS shares its value with AT_REMOVEDIR */
+static const struct xlat xt_at_flags_stat_e[] = {
+	XE(AT_SYMLINK_NOFOLLOW), XE(AT_EACCESS), XE(AT_NO_AUTOMOUNT), XE(AT_EMPTY_PATH),
+	XE(AT_STATX_FORCE_SYNC), XE(AT_STATX_DONT_SYNC),
+};
+XTAB(xt_at_flags_stat, XK_BITS, NULL);
+
+static const struct xlat xt_access_mode_e[] = { XE(R_OK), XE(W_OK), XE(X_OK) };
+XTAB(xt_access_mode, XK_BITS, "F_OK");
+
+static const struct xlat xt_seek_e[] = {
+	XE(SEEK_SET), XE(SEEK_CUR), XE(SEEK_END), XE(SEEK_DATA), XE(SEEK_HOLE),
+};
+XTAB(xt_seek, XK_ENUM, NULL);
+
+static const struct xlat xt_rename_e[] = {
+	XE(RENAME_NOREPLACE), XE(RENAME_EXCHANGE), XE(RENAME_WHITEOUT),
+};
+XTAB(xt_rename, XK_BITS, NULL);
+
+static const struct xlat xt_fcntl_cmd_e[] = {
+	XE(F_DUPFD), XE(F_GETFD), XE(F_SETFD), XE(F_GETFL), XE(F_SETFL), XE(F_GETLK),
+	XE(F_SETLK), XE(F_SETLKW), XE(F_SETOWN), XE(F_GETOWN), XE(F_SETSIG), XE(F_GETSIG),
+	XE(F_SETOWN_EX), XE(F_GETOWN_EX), XE(F_OFD_GETLK), XE(F_OFD_SETLK), XE(F_OFD_SETLKW),
+	XE(F_SETLEASE), XE(F_GETLEASE), XE(F_NOTIFY), XE(F_DUPFD_CLOEXEC), XE(F_SETPIPE_SZ),
+	XE(F_GETPIPE_SZ), XE(F_ADD_SEALS), XE(F_GET_SEALS),
+};
+XTAB(xt_fcntl_cmd, XK_ENUM, NULL);
+
+static const struct xlat xt_fd_flags_e[] = { XE(FD_CLOEXEC) };
+XTAB(xt_fd_flags, XK_BITS, NULL);
+
+static const struct xlat xt_ioctl_e[] = {
+	XE(TCGETS), XE(TCSETS), XE(TCSETSW), XE(TCSETSF), XE(TCGETA), XE(TCSETA),
+	XE(TCSETAW), XE(TCSETAF), XE(TCSBRK), XE(TCXONC), XE(TCFLSH), XE(TIOCEXCL),
+	XE(TIOCNXCL), XE(TIOCSCTTY), XE(TIOCGPGRP), XE(TIOCSPGRP), XE(TIOCOUTQ),
+	XE(TIOCSTI), XE(TIOCGWINSZ), XE(TIOCSWINSZ), XE(TIOCMGET), XE(TIOCMSET),
+	XE(FIONREAD), XE(TIOCLINUX), XE(TIOCCONS), XE(FIONBIO), XE(TIOCNOTTY),
+	XE(TIOCSETD), XE(TIOCGETD), XE(TIOCGSID), 
+	{ 0x802c542a, "TCGETS2" }, { 0x402c542b, "TCSETS2" }, { 0x402c542c, "TCSETSW2" },
+	{ 0x402c542d, "TCSETSF2" }, XE(TIOCGPTN), XE(TIOCSPTLCK), XE(TIOCGPTPEER), XE(FIONCLEX),
+	XE(FIOCLEX), XE(FIOASYNC), XE(FIOQSIZE), XE(FICLONE), XE(FICLONERANGE),
+	XE(FIDEDUPERANGE), XE(FS_IOC_GETFLAGS), XE(FS_IOC_SETFLAGS), XE(FS_IOC_GETVERSION),
+	XE(FIGETBSZ), XE(FIBMAP), XE(BLKGETSIZE64), XE(BLKSSZGET), XE(FITRIM),
+	{ 0xc020660b, "FS_IOC_FIEMAP" },
+};
+XTAB(xt_ioctl, XK_ENUMX, NULL);
+
+static const struct xlat xt_statx_mask_e[] = {
+	XE(STATX_ALL), XE(STATX_BASIC_STATS), XE(STATX_TYPE), XE(STATX_MODE),
+	XE(STATX_NLINK), XE(STATX_UID), XE(STATX_GID), XE(STATX_ATIME), XE(STATX_MTIME),
+	XE(STATX_CTIME), XE(STATX_INO), XE(STATX_SIZE), XE(STATX_BLOCKS), XE(STATX_BTIME),
+	XE(STATX_MNT_ID), { 0x2000, "STATX_DIOALIGN" }, { 0x4000, "STATX_MNT_ID_UNIQUE" },
+	{ 0x8000, "STATX_SUBVOL" }, { 0x10000, "STATX_WRITE_ATOMIC" },
+	{ 0x20000, "STATX_DIO_READ_ALIGN" },
+};
+XTAB(xt_statx_mask, XK_BITS, NULL);
+
+static const struct xlat xt_statx_attr_e[] = {
+	{ 0x4, "STATX_ATTR_COMPRESSED" }, { 0x10, "STATX_ATTR_IMMUTABLE" },
+	{ 0x20, "STATX_ATTR_APPEND" }, { 0x40, "STATX_ATTR_NODUMP" },
+	{ 0x800, "STATX_ATTR_ENCRYPTED" }, { 0x1000, "STATX_ATTR_AUTOMOUNT" },
+	{ 0x2000, "STATX_ATTR_MOUNT_ROOT" }, { 0x100000, "STATX_ATTR_VERITY" },
+	{ 0x200000, "STATX_ATTR_DAX" }, { 0x400000, "STATX_ATTR_WRITE_ATOMIC" },
+};
+XTAB(xt_statx_attr, XK_BITS, NULL);
+
+static const struct xlat xt_prot_e[] = {
+	XE(PROT_READ), XE(PROT_WRITE), XE(PROT_EXEC), { 8, "PROT_SEM" }, XE(PROT_GROWSDOWN),
+	XE(PROT_GROWSUP),
+};
+XTAB(xt_prot, XK_BITS, "PROT_NONE");
+
+static const struct xlat xt_map_e[] = {
+	XE(MAP_SHARED_VALIDATE), XE(MAP_SHARED), XE(MAP_PRIVATE), XE(MAP_FIXED),
+	XE(MAP_ANONYMOUS), XE(MAP_32BIT), XE(MAP_GROWSDOWN), XE(MAP_DENYWRITE),
+	XE(MAP_EXECUTABLE), XE(MAP_LOCKED), XE(MAP_NORESERVE), XE(MAP_POPULATE),
+	XE(MAP_NONBLOCK), XE(MAP_STACK), XE(MAP_HUGETLB), XE(MAP_SYNC),
+	XE(MAP_FIXED_NOREPLACE), { 0x4000000, "MAP_UNINITIALIZED" },
+};
+XTAB(xt_map, XK_BITS, NULL);
+
+static const struct xlat xt_madv_e[] = {
+	XE(MADV_NORMAL), XE(MADV_RANDOM), XE(MADV_SEQUENTIAL), XE(MADV_WILLNEED),
+	XE(MADV_DONTNEED), XE(MADV_FREE), XE(MADV_REMOVE), XE(MADV_DONTFORK),
+	XE(MADV_DOFORK), XE(MADV_MERGEABLE), XE(MADV_UNMERGEABLE), XE(MADV_HUGEPAGE),
+	XE(MADV_NOHUGEPAGE), XE(MADV_DONTDUMP), XE(MADV_DODUMP), XE(MADV_WIPEONFORK),
+	XE(MADV_KEEPONFORK), XE(MADV_COLD), XE(MADV_PAGEOUT), XE(MADV_HWPOISON),
+	{ 22, "MADV_POPULATE_READ" }, { 23, "MADV_POPULATE_WRITE" },
+	{ 24, "MADV_DONTNEED_LOCKED" }, { 25, "MADV_COLLAPSE" },
+	{ 102, "MADV_GUARD_INSTALL" }, { 103, "MADV_GUARD_REMOVE" },
+};
+XTAB(xt_madv, XK_ENUM, NULL);
+
+static const struct xlat xt_mremap_e[] = {
+	XE(MREMAP_MAYMOVE), XE(MREMAP_FIXED), { 4, "MREMAP_DONTUNMAP" },
+};
+XTAB(xt_mremap, XK_BITS, NULL);
+
+static const struct xlat xt_msync_e[] = { XE(MS_ASYNC), XE(MS_INVALIDATE), XE(MS_SYNC) };
+XTAB(xt_msync, XK_BITS, NULL);
+
+static const struct xlat xt_clone_e[] = {
+	XE(CLONE_VM), XE(CLONE_FS), XE(CLONE_FILES), XE(CLONE_SIGHAND), XE(CLONE_PIDFD),
+	XE(CLONE_PTRACE), XE(CLONE_VFORK), XE(CLONE_PARENT), XE(CLONE_THREAD),
+	XE(CLONE_NEWNS), XE(CLONE_SYSVSEM), XE(CLONE_SETTLS), XE(CLONE_PARENT_SETTID),
+	XE(CLONE_CHILD_CLEARTID), XE(CLONE_DETACHED), XE(CLONE_UNTRACED),
+	XE(CLONE_CHILD_SETTID), XE(CLONE_NEWCGROUP), XE(CLONE_NEWUTS), XE(CLONE_NEWIPC),
+	XE(CLONE_NEWUSER), XE(CLONE_NEWPID), XE(CLONE_NEWNET), XE(CLONE_IO),
+	{ 0x100000000ULL, "CLONE_CLEAR_SIGHAND" }, { 0x200000000ULL, "CLONE_INTO_CGROUP" },
+	{ 0x80, "CLONE_NEWTIME" },
+};
+XTAB(xt_clone, XK_BITS, NULL);
+
+static const struct xlat xt_wait_opts_e[] = {
+	XE(WNOHANG), XE(WUNTRACED), XE(WEXITED), XE(WCONTINUED), XE(WNOWAIT),
+	XE(__WNOTHREAD), XE(__WALL), XE(__WCLONE),
+};
+XTAB(xt_wait_opts, XK_BITS, NULL);
+
+static const struct xlat xt_idtype_e[] = { XE(P_ALL), XE(P_PID), XE(P_PGID), XE(P_PIDFD) };
+XTAB(xt_idtype, XK_ENUM, NULL);
+
+static const struct xlat xt_sig_how_e[] = { XE(SIG_BLOCK), XE(SIG_UNBLOCK), XE(SIG_SETMASK) };
+XTAB(xt_sig_how, XK_ENUM, NULL);
+
+static const struct xlat xt_sa_flags_e[] = {
+	XE(SA_NOCLDSTOP), XE(SA_NOCLDWAIT), XE(SA_SIGINFO), { 0x04000000, "SA_RESTORER" },
+	XE(SA_ONSTACK), XE(SA_RESTART), XE(SA_NODEFER), XE(SA_RESETHAND),
+	{ 0x400, "SA_UNSUPPORTED" }, { 0x800, "SA_EXPOSE_TAGBITS" },
+};
+XTAB(xt_sa_flags, XK_BITS, NULL);
+
+static const struct xlat xt_ss_flags_e[] = {
+	XE(SS_ONSTACK), XE(SS_DISABLE), { 1U << 31, "SS_AUTODISARM" },
+};
+XTAB(xt_ss_flags, XK_BITS, NULL);
+
+static const struct xlat xt_clock_e[] = {
+	XE(CLOCK_REALTIME), XE(CLOCK_MONOTONIC), XE(CLOCK_PROCESS_CPUTIME_ID),
+	XE(CLOCK_THREAD_CPUTIME_ID), XE(CLOCK_MONOTONIC_RAW), XE(CLOCK_REALTIME_COARSE),
+	XE(CLOCK_MONOTONIC_COARSE), XE(CLOCK_BOOTTIME), XE(CLOCK_REALTIME_ALARM),
+	XE(CLOCK_BOOTTIME_ALARM), XE(CLOCK_TAI),
+};
+XTAB(xt_clock, XK_ENUM, NULL);
+
+static const struct xlat xt_timer_flags_e[] = { XE(TIMER_ABSTIME) };
+XTAB(xt_timer_flags, XK_BITS, NULL);
+
+static const struct xlat xt_tfd_e[] = { XE(TFD_CLOEXEC), XE(TFD_NONBLOCK) };
+XTAB(xt_tfd, XK_BITS, NULL);
+
+static const struct xlat xt_grnd_e[] = {
+	XE(GRND_NONBLOCK), XE(GRND_RANDOM), { 4, "GRND_INSECURE" },
+};
+XTAB(xt_grnd, XK_BITS, NULL);
+
+static const struct xlat xt_poll_e[] = {
+	XE(POLLIN), XE(POLLPRI), XE(POLLOUT), XE(POLLERR), XE(POLLHUP), XE(POLLNVAL),
+	XE(POLLRDNORM), XE(POLLRDBAND), XE(POLLWRNORM), XE(POLLWRBAND), XE(POLLMSG),
+	XE(POLLRDHUP),
+};
+XTAB(xt_poll, XK_BITS, NULL);
+
+static const struct xlat xt_epoll_ctl_e[] = {
+	XE(EPOLL_CTL_ADD), XE(EPOLL_CTL_DEL), XE(EPOLL_CTL_MOD),
+};
+XTAB(xt_epoll_ctl, XK_ENUM, NULL);
+
+static const struct xlat xt_epoll_ev_e[] = {
+	XE(EPOLLIN), XE(EPOLLPRI), XE(EPOLLOUT), XE(EPOLLERR), XE(EPOLLHUP), { 0x20, "EPOLLNVAL" },
+	XE(EPOLLRDNORM), XE(EPOLLRDBAND), XE(EPOLLWRNORM), XE(EPOLLWRBAND), XE(EPOLLMSG),
+	XE(EPOLLRDHUP), XE(EPOLLEXCLUSIVE), XE(EPOLLWAKEUP), XE(EPOLLONESHOT), XE(EPOLLET),
+};
+XTAB(xt_epoll_ev, XK_BITS, NULL);
+
+static const struct xlat xt_epoll_create_e[] = { XE(EPOLL_CLOEXEC) };
+XTAB(xt_epoll_create, XK_BITS, NULL);
+
+static const struct xlat xt_sfd_e[] = { { 02000000, "SFD_CLOEXEC" }, { 04000, "SFD_NONBLOCK" } };
+XTAB(xt_sfd, XK_BITS, NULL);
+
+static const struct xlat xt_efd_e[] = { XE(EFD_SEMAPHORE), XE(EFD_CLOEXEC), XE(EFD_NONBLOCK) };
+XTAB(xt_efd, XK_BITS, NULL);
+
+static const struct xlat xt_mfd_e[] = {
+	XE(MFD_CLOEXEC), XE(MFD_ALLOW_SEALING), XE(MFD_HUGETLB), { 8, "MFD_NOEXEC_SEAL" },
+	{ 0x10, "MFD_EXEC" },
+};
+XTAB(xt_mfd, XK_BITS, NULL);
+
+static const struct xlat xt_inotify_init_e[] = { XE(IN_CLOEXEC), XE(IN_NONBLOCK) };
+XTAB(xt_inotify_init, XK_BITS, NULL);
+
+static const struct xlat xt_af_e[] = {
+	XE(AF_UNSPEC), XE(AF_UNIX), XE(AF_INET), XE(AF_AX25), XE(AF_IPX), XE(AF_APPLETALK),
+	XE(AF_INET6), XE(AF_KEY), XE(AF_NETLINK), XE(AF_PACKET), XE(AF_BLUETOOTH),
+	XE(AF_ALG), XE(AF_VSOCK), XE(AF_XDP), XE(AF_CAN), XE(AF_TIPC), XE(AF_RDS),
+	XE(AF_LLC), XE(AF_IB), XE(AF_MPLS), XE(AF_NFC), XE(AF_KCM), XE(AF_QIPCRTR),
+	XE(AF_SMC), XE(AF_BRIDGE),
+};
+XTAB(xt_af, XK_ENUM, NULL);
+
+static const struct xlat xt_sock_type_e[] = {
+	XE(SOCK_STREAM), XE(SOCK_DGRAM), XE(SOCK_RAW), XE(SOCK_RDM), XE(SOCK_SEQPACKET),
+	XE(SOCK_DCCP), XE(SOCK_PACKET),
+};
+XTAB(xt_sock_type, XK_ENUMX, NULL);
+
+static const struct xlat xt_sock_flags_e[] = { XE(SOCK_CLOEXEC), XE(SOCK_NONBLOCK) };
+XTAB(xt_sock_flags, XK_BITS, NULL);
+
+static const struct xlat xt_msg_e[] = {
+	XE(MSG_OOB), XE(MSG_PEEK), XE(MSG_DONTROUTE), XE(MSG_CTRUNC), XE(MSG_PROXY),
+	XE(MSG_TRUNC), XE(MSG_DONTWAIT), XE(MSG_EOR), XE(MSG_WAITALL), XE(MSG_FIN),
+	XE(MSG_SYN), XE(MSG_CONFIRM), XE(MSG_RST), XE(MSG_ERRQUEUE), XE(MSG_NOSIGNAL),
+	XE(MSG_MORE), XE(MSG_WAITFORONE), XE(MSG_BATCH), XE(MSG_ZEROCOPY),
+	XE(MSG_FASTOPEN), XE(MSG_CMSG_CLOEXEC),
+};
+XTAB(xt_msg, XK_BITS, NULL);
+
+static const struct xlat xt_shut_e[] = { XE(SHUT_RD), XE(SHUT_WR), XE(SHUT_RDWR) };
+XTAB(xt_shut, XK_ENUM, NULL);
+
+static const struct xlat xt_sol_e[] = {
+	XE(SOL_SOCKET), XE(SOL_IP), XE(SOL_TCP), { 17, "SOL_UDP" }, XE(SOL_IPV6), XE(SOL_RAW),
+	XE(SOL_PACKET), XE(SOL_NETLINK), XE(SOL_ALG), XE(SOL_TLS),
+};
+XTAB(xt_sol, XK_ENUM, NULL);
+
+static const struct xlat xt_ipproto_e[] = {
+	XE(IPPROTO_IP), XE(IPPROTO_ICMP), XE(IPPROTO_TCP), XE(IPPROTO_UDP),
+	XE(IPPROTO_IPV6), XE(IPPROTO_ICMPV6), XE(IPPROTO_SCTP), XE(IPPROTO_UDPLITE),
+	XE(IPPROTO_RAW), XE(IPPROTO_MPTCP),
+};
+XTAB(xt_ipproto, XK_ENUM, NULL);
+
+static const struct xlat xt_so_e[] = {
+	XE(SO_DEBUG), XE(SO_REUSEADDR), XE(SO_TYPE), XE(SO_ERROR), XE(SO_DONTROUTE),
+	XE(SO_BROADCAST), XE(SO_SNDBUF), XE(SO_RCVBUF), XE(SO_KEEPALIVE), XE(SO_OOBINLINE),
+	XE(SO_NO_CHECK), XE(SO_PRIORITY), XE(SO_LINGER), XE(SO_BSDCOMPAT),
+	XE(SO_REUSEPORT), XE(SO_PASSCRED), XE(SO_PEERCRED), XE(SO_RCVLOWAT),
+	XE(SO_SNDLOWAT), XE(SO_RCVTIMEO_OLD), XE(SO_SNDTIMEO_OLD), XE(SO_BINDTODEVICE),
+	XE(SO_ACCEPTCONN), XE(SO_SNDBUFFORCE), XE(SO_RCVBUFFORCE), XE(SO_PROTOCOL),
+	XE(SO_DOMAIN), XE(SO_PEEK_OFF), XE(SO_BUSY_POLL), XE(SO_INCOMING_CPU),
+	XE(SO_ZEROCOPY), XE(SO_TIMESTAMP_OLD), XE(SO_MARK), XE(SO_PEERSEC),
+	XE(SO_PASSSEC), XE(SO_RCVTIMEO_NEW), XE(SO_SNDTIMEO_NEW),
+};
+XTAB(xt_so, XK_ENUM, NULL);
+
+static const struct xlat xt_tcp_e[] = {
+	XE(TCP_NODELAY), XE(TCP_MAXSEG), XE(TCP_CORK), XE(TCP_KEEPIDLE), XE(TCP_KEEPINTVL),
+	XE(TCP_KEEPCNT), XE(TCP_SYNCNT), XE(TCP_LINGER2), XE(TCP_DEFER_ACCEPT),
+	XE(TCP_WINDOW_CLAMP), XE(TCP_INFO), XE(TCP_QUICKACK), XE(TCP_CONGESTION),
+	XE(TCP_MD5SIG), XE(TCP_USER_TIMEOUT), XE(TCP_FASTOPEN), XE(TCP_NOTSENT_LOWAT),
+	XE(TCP_FASTOPEN_CONNECT), XE(TCP_ULP),
+};
+XTAB(xt_tcp, XK_ENUM, NULL);
+
+static const struct xlat xt_arch_prctl_e[] = {
+	XE(ARCH_SET_GS), XE(ARCH_SET_FS), XE(ARCH_GET_FS), XE(ARCH_GET_GS),
+	XE(ARCH_GET_CPUID), XE(ARCH_SET_CPUID), { 0x1021, "ARCH_GET_XCOMP_SUPP" },
+	{ 0x1022, "ARCH_GET_XCOMP_PERM" }, { 0x1023, "ARCH_REQ_XCOMP_PERM" },
+	{ 0x1024, "ARCH_GET_XCOMP_GUEST_PERM" }, { 0x1025, "ARCH_REQ_XCOMP_GUEST_PERM" },
+	{ 0x2001, "ARCH_MAP_VDSO_X32" }, { 0x2002, "ARCH_MAP_VDSO_32" },
+	{ 0x2003, "ARCH_MAP_VDSO_64" }, { 0x4001, "ARCH_GET_UNTAG_MASK" },
+	{ 0x4002, "ARCH_ENABLE_TAGGED_ADDR" }, { 0x4003, "ARCH_GET_MAX_TAG_BITS" },
+	{ 0x4004, "ARCH_FORCE_TAGGED_SVA" }, { 0x5001, "ARCH_SHSTK_ENABLE" },
+	{ 0x5002, "ARCH_SHSTK_DISABLE" }, { 0x5003, "ARCH_SHSTK_LOCK" },
+	{ 0x5004, "ARCH_SHSTK_UNLOCK" }, { 0x5005, "ARCH_SHSTK_STATUS" },
+};
+XTAB(xt_arch_prctl, XK_ENUMX, NULL);
+
+static const struct xlat xt_futex_op_e[] = {
+	XE(FUTEX_WAIT), XE(FUTEX_WAKE), XE(FUTEX_FD), XE(FUTEX_REQUEUE),
+	XE(FUTEX_CMP_REQUEUE), XE(FUTEX_WAKE_OP), XE(FUTEX_LOCK_PI), XE(FUTEX_UNLOCK_PI),
+	XE(FUTEX_TRYLOCK_PI), XE(FUTEX_WAIT_BITSET), XE(FUTEX_WAKE_BITSET),
+	XE(FUTEX_WAIT_REQUEUE_PI), XE(FUTEX_CMP_REQUEUE_PI), { 13, "FUTEX_LOCK_PI2" },
+};
+XTAB(xt_futex_op, XK_ENUM, NULL);
+
+static const struct xlat xt_rlimit_e[] = {
+	XE(RLIMIT_CPU), XE(RLIMIT_FSIZE), XE(RLIMIT_DATA), XE(RLIMIT_STACK),
+	XE(RLIMIT_CORE), XE(RLIMIT_RSS), XE(RLIMIT_NPROC), XE(RLIMIT_NOFILE),
+	XE(RLIMIT_MEMLOCK), XE(RLIMIT_AS), XE(RLIMIT_LOCKS), XE(RLIMIT_SIGPENDING),
+	XE(RLIMIT_MSGQUEUE), XE(RLIMIT_NICE), XE(RLIMIT_RTPRIO), XE(RLIMIT_RTTIME),
+};
+XTAB(xt_rlimit, XK_ENUM, NULL);
+
+static const struct xlat xt_close_range_e[] = { XE(CLOSE_RANGE_UNSHARE), XE(CLOSE_RANGE_CLOEXEC) };
+XTAB(xt_close_range, XK_BITS, NULL);
+
+static const struct xlat xt_resolve_e[] = {
+	XE(RESOLVE_NO_XDEV), XE(RESOLVE_NO_MAGICLINKS), XE(RESOLVE_NO_SYMLINKS),
+	XE(RESOLVE_BENEATH), XE(RESOLVE_IN_ROOT), XE(RESOLVE_CACHED),
+};
+XTAB(xt_resolve, XK_BITS, NULL);
+
+static const struct xlat xt_prctl_e[] = {
+	XE(PR_SET_PDEATHSIG), XE(PR_GET_PDEATHSIG), XE(PR_GET_DUMPABLE),
+	XE(PR_SET_DUMPABLE), XE(PR_GET_KEEPCAPS), XE(PR_SET_KEEPCAPS), XE(PR_SET_NAME),
+	XE(PR_GET_NAME), XE(PR_GET_SECCOMP), XE(PR_SET_SECCOMP), XE(PR_CAPBSET_READ),
+	XE(PR_CAPBSET_DROP), XE(PR_GET_SECUREBITS), XE(PR_SET_SECUREBITS),
+	XE(PR_SET_TIMERSLACK), XE(PR_GET_TIMERSLACK), XE(PR_SET_MM),
+	XE(PR_SET_CHILD_SUBREAPER), XE(PR_GET_CHILD_SUBREAPER), XE(PR_SET_NO_NEW_PRIVS),
+	XE(PR_GET_NO_NEW_PRIVS), XE(PR_GET_TID_ADDRESS), XE(PR_SET_THP_DISABLE),
+	XE(PR_GET_THP_DISABLE), XE(PR_CAP_AMBIENT), XE(PR_SET_VMA), XE(PR_SET_PTRACER),
+};
+XTAB(xt_prctl, XK_ENUM, NULL);
+
+static const struct xlat xt_splice_e[] = {
+	XE(SPLICE_F_MOVE), XE(SPLICE_F_NONBLOCK), XE(SPLICE_F_MORE), XE(SPLICE_F_GIFT),
+};
+XTAB(xt_splice, XK_BITS, NULL);
+
+static const struct xlat xt_rwf_e[] = {
+	XE(RWF_HIPRI), XE(RWF_DSYNC), XE(RWF_SYNC), XE(RWF_NOWAIT), XE(RWF_APPEND),
+	{ 0x20, "RWF_NOAPPEND" }, { 0x40, "RWF_ATOMIC" }, { 0x80, "RWF_DONTCACHE" },
+};
+XTAB(xt_rwf, XK_BITS, NULL);
+
+static const struct xlat xt_flock_e[] = { XE(LOCK_SH), XE(LOCK_EX), XE(LOCK_NB), XE(LOCK_UN) };
+XTAB(xt_flock, XK_BITS, NULL);
+
+static const struct xlat xt_fallocate_e[] = {
+	XE(FALLOC_FL_KEEP_SIZE), XE(FALLOC_FL_PUNCH_HOLE), XE(FALLOC_FL_NO_HIDE_STALE),
+	XE(FALLOC_FL_COLLAPSE_RANGE), XE(FALLOC_FL_ZERO_RANGE), XE(FALLOC_FL_INSERT_RANGE),
+	XE(FALLOC_FL_UNSHARE_RANGE),
+};
+XTAB(xt_fallocate, XK_BITS, NULL);
+
+static const struct xlat xt_umount_e[] = {
+	{ 1, "MNT_FORCE" }, { 2, "MNT_DETACH" }, { 4, "MNT_EXPIRE" }, { 8, "UMOUNT_NOFOLLOW" },
+};
+XTAB(xt_umount, XK_BITS, NULL);
+
+static const struct xlat xt_mount_e[] = {
+	{ 1, "MS_RDONLY" }, { 2, "MS_NOSUID" }, { 4, "MS_NODEV" }, { 8, "MS_NOEXEC" },
+	{ 16, "MS_SYNCHRONOUS" }, { 32, "MS_REMOUNT" }, { 64, "MS_MANDLOCK" },
+	{ 128, "MS_DIRSYNC" }, { 256, "MS_NOSYMFOLLOW" }, { 1024, "MS_NOATIME" },
+	{ 2048, "MS_NODIRATIME" }, { 4096, "MS_BIND" }, { 8192, "MS_MOVE" },
+	{ 16384, "MS_REC" }, { 32768, "MS_SILENT" }, { 1 << 17, "MS_UNBINDABLE" },
+	{ 1 << 18, "MS_PRIVATE" }, { 1 << 19, "MS_SLAVE" }, { 1 << 20, "MS_SHARED" },
+	{ 1 << 21, "MS_RELATIME" }, { 1 << 24, "MS_STRICTATIME" }, { 1 << 25, "MS_LAZYTIME" },
+};
+XTAB(xt_mount, XK_BITS, NULL);
+
+/* signal numbers as a table, for values where a signal is one of many options */
+static const struct xlat xt_sig_num_e[] = {
+	XE(SIGHUP), XE(SIGINT), XE(SIGQUIT), XE(SIGILL), XE(SIGTRAP), XE(SIGABRT),
+	XE(SIGBUS), XE(SIGFPE), XE(SIGKILL), XE(SIGUSR1), XE(SIGSEGV), XE(SIGUSR2),
+	XE(SIGPIPE), XE(SIGALRM), XE(SIGTERM), XE(SIGSTKFLT), XE(SIGCHLD), XE(SIGCONT),
+	XE(SIGSTOP), XE(SIGTSTP), XE(SIGTTIN), XE(SIGTTOU), XE(SIGURG), XE(SIGXCPU),
+	XE(SIGXFSZ), XE(SIGVTALRM), XE(SIGPROF), XE(SIGWINCH), XE(SIGIO), XE(SIGPWR),
+	XE(SIGSYS),
+};
+XTAB(xt_sig_num, XK_ENUM, NULL);
