@@ -28,7 +28,8 @@ static const char trace_usage[] =
 	"                     (others do not stop the command: seccomp-bpf)\n"
 	"  -s N               buffer bytes shown in text output (default 32)\n"
 	"  -c                 print a summary table (calls, errors, time) instead of the trace\n"
-	"  -T                 show syscall durations;  -tt  show wall-clock timestamps\n"
+	"  -T                 show syscall durations\n"
+	"  -t, -tt            show wall-clock time of day (-tt: with microseconds)\n"
 	"  -y                 show what fds refer to;  -v  unabbreviated argv/envp\n"
 	"  -p PID             attach to a running process (and all its threads)\n"
 	"  --max-bytes N      buffer bytes kept per argument in the trace (default 4096)\n"
@@ -188,7 +189,7 @@ int cmd_trace(int argc, char **argv)
 
 	int fd = open_output(a.out_path);
 	struct sd_text_opts topts = {
-		.strsize = a.strsize, .timestamps = a.tcount >= 2 || a.tcount == 1,
+		.strsize = a.strsize, .timestamps = a.tcount > 2 ? 2 : a.tcount,
 		.durations = a.durations, .show_fds = a.show_fds, .verbose = a.verbose,
 	};
 	struct sd_sink *sink = a.summary ? sd_sink_summary_new(fd)

@@ -59,7 +59,7 @@ extern const struct xtab xt_at_flags, xt_access_mode, xt_seek, xt_rename, xt_fcn
 	xt_futex_op, xt_rlimit, xt_close_range, xt_resolve, xt_ss_flags, xt_mfd,
 	xt_prctl, xt_idtype, xt_splice, xt_rwf, xt_at_flags_stat, xt_flock, xt_tfd,
 	xt_fallocate, xt_inotify_init, xt_sig_num, xt_statx_attr, xt_umount, xt_mount,
-	xt_epoll_create, xt_sfd;
+	xt_epoll_create, xt_sfd, xt_fadv;
 
 /* ---- decoding context --------------------------------------------------- */
 

@@ -67,7 +67,7 @@ const struct drow dec_rows[] = {
 	ROW("vmsplice", RF_DEC, A_FD, A_PTR, A_UINT, A_FL(xt_splice)),
 	ROW("fallocate", RF_DEC, A_FD, A_FL(xt_fallocate), A_LONG, A_LONG),
 	ROW("flock", RF_DEC, A_FD, A_FL(xt_flock)),
-	ROW("fadvise64", RF_DEC, A_FD, A_LONG, A_LONG, A_INT),
+	ROW("fadvise64", RF_DEC, A_FD, A_LONG, A_LONG, A_FL(xt_fadv)),
 	ROW("readahead", RF_DEC, A_FD, A_LONG, A_UINT),
 
 	/* files: metadata */

@@ -52,6 +52,12 @@ static const struct xlat xt_seek_e[] = {
 };
 XTAB(xt_seek, XK_ENUM, NULL);
 
+static const struct xlat xt_fadv_e[] = {
+	XE(POSIX_FADV_NORMAL), XE(POSIX_FADV_RANDOM), XE(POSIX_FADV_SEQUENTIAL),
+	XE(POSIX_FADV_WILLNEED), XE(POSIX_FADV_DONTNEED), XE(POSIX_FADV_NOREUSE),
+};
+XTAB(xt_fadv, XK_ENUM, NULL);
+
 static const struct xlat xt_rename_e[] = {
 	XE(RENAME_NOREPLACE), XE(RENAME_EXCHANGE), XE(RENAME_WHITEOUT),
 };

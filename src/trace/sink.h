@@ -11,7 +11,7 @@
 
 struct sd_text_opts {
 	int strsize;        /* -s N: bytes of buffers shown (default 32); paths never cut */
-	bool timestamps;    /* -tt: wall clock HH:MM:SS.uuuuuu before each line */
+	int timestamps;     /* 1 (-t): HH:MM:SS before each line; 2 (-tt): HH:MM:SS.uuuuuu */
 	bool durations;     /* -T: <0.000012> after each syscall */
 	bool show_fds;      /* -y: print fd refs: 3</etc/passwd> */
 	bool verbose;       /* -v: unabbreviated argv/envp and structures */

@@ -376,7 +376,10 @@ static void add_timestamp(struct text_sink *s, uint64_t t_ns)
 		strftime(s->ts_buf, sizeof s->ts_buf, "%H:%M:%S", &tm);
 		s->ts_sec = sec;
 	}
-	sb_addf(&s->out, "%s.%06u ", s->ts_buf, (unsigned)(ns % 1000000000u / 1000));
+	if (s->opts.timestamps >= 2)
+		sb_addf(&s->out, "%s.%06u ", s->ts_buf, (unsigned)(ns % 1000000000u / 1000));
+	else
+		sb_addf(&s->out, "%s ", s->ts_buf);
 }
 
 static void line_start(struct text_sink *s, pid_t tid, uint64_t t_ns)

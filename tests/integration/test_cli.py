@@ -84,6 +84,32 @@ class ErrorsTest(SysdiffTest):
             self.assertEqual(p.returncode, 125)
             one_line(self, p.stderr)
 
+    def test_attach_refused_names_other_tracer(self):
+        if not os.path.exists("/usr/bin/strace"):
+            self.skipTest("strace not installed")
+        sl = sdtest.need_fixture(self, "sleeper")
+        st = subprocess.Popen(["/usr/bin/strace", "-qq", "-o", "/dev/null", sl, "30"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        pid = None
+        try:
+            def traced_child():
+                for pid in os.listdir("/proc"):
+                    if pid.isdigit() and (proc_status(int(pid)) or {}).get("TracerPid") == str(st.pid):
+                        return int(pid)
+                return None
+            self.assertTrue(wait_for(lambda: traced_child() is not None), "strace did not start")
+            pid = traced_child()
+            p = self.run_cmd([sdtest.SYSDIFF, "trace", "-o", "t.jsonl", "-p", str(pid)], timeout=10)
+            self.assertEqual(p.returncode, 125)
+            one_line(self, p.stderr, "already traced by process %d" % st.pid)
+            self.assertFalse(os.path.exists(os.path.join(self.tmp, "t.jsonl")),
+                             "no trace file may be left when nothing was traced")
+        finally:
+            st.kill()
+            st.wait()
+            if pid:
+                os.kill(pid, signal.SIGKILL)
+
 
 class ExitStatusTest(SysdiffTest):
     def test_status_propagation(self):

@@ -477,7 +477,7 @@ static void test_sink_timestamps(void **state)
 	(void)state;
 	setenv("TZ", "UTC", 1);
 	tzset();
-	struct sd_text_opts o = { .strsize = 32, .timestamps = true };
+	struct sd_text_opts o = { .strsize = 32, .timestamps = 2 };
 	/* 1700000000 = 2023-11-14 22:13:20 UTC */
 	struct cap c = cap_new(&o, 1700000000123456789ull);
 	struct sd_event ra = read_ev(100, "ab");
@@ -493,6 +493,11 @@ static void test_sink_timestamps(void **state)
 		"22:13:20.124456 read(3,  <unfinished ...>\n"
 		"[pid 101] 22:13:20.124956 getpid() = 100\n"
 		"[pid 100] 22:13:22.124456 <... read resumed>\"ab\", 4096) = 2\n");
+
+	struct sd_text_opts o1 = { .strsize = 32, .timestamps = 1 };   /* -t: seconds only */
+	struct cap c1 = cap_new(&o1, 1700000000123456789ull);
+	c1.s->event(c1.s, &g);
+	expect_output(&c1, "22:13:20 getpid() = 100\n");
 }
 
 static void test_sink_write_error(void **state)
