@@ -1,6 +1,7 @@
 /* event.c - lifetime helpers for the event model (see event.h). */
 #include "trace/event.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,4 +122,59 @@ void sd_arg_copy(struct sd_arg *dst, const struct sd_arg *src)
 			dst->nstrv = src->nstrv;
 		}
 	}
+}
+
+/* Index of the next event of tid after i, or n. */
+static size_t next_of_tid(const struct sd_event *evs, size_t n, size_t i, pid_t tid)
+{
+	for (size_t j = i + 1; j < n; j++)
+		if (evs[j].tid == tid)
+			return j;
+	return n;
+}
+
+/* Index of the event that continues the interrupted call evs[i], or n. */
+static size_t continuation(const struct sd_event *evs, size_t n, size_t i)
+{
+	for (size_t k = i + 1; k < n; k++)
+		if (evs[k].kind == SD_EV_SYSCALL && evs[k].restart_of == evs[i].seq)
+			return k;
+	return n;
+}
+
+/* One interrupted call: drop it into its continuation, or settle what the program saw. */
+static bool fold_one(struct sd_event *evs, size_t n, size_t i)
+{
+	struct sd_event *ev = &evs[i];
+	size_t k = continuation(evs, n, i);
+	if (k < n) {
+		uint64_t end = evs[k].t_ns + evs[k].dur_ns;
+		evs[k].t_ns = ev->t_ns;   /* the logical call began here */
+		evs[k].dur_ns = end - ev->t_ns;
+		sd_event_clear(ev);
+		return false;
+	}
+	ev->interrupted = false;
+	size_t j = next_of_tid(evs, n, i, ev->tid);
+	if (j < n && (evs[j].kind == SD_EV_KILLED || evs[j].kind == SD_EV_EXIT ||
+		      evs[j].kind == SD_EV_DETACHED || evs[j].kind == SD_EV_SUPERSEDED))
+		ev->finished = false;     /* it never returned */
+	else
+		ev->ret = -EINTR;         /* the kernel turned it into EINTR */
+	return true;
+}
+
+size_t sd_events_fold_restarts(struct sd_event *evs, size_t n)
+{
+	size_t out = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (evs[i].kind == SD_EV_SYSCALL && evs[i].interrupted && !fold_one(evs, n, i))
+			continue;
+		if (out != i) {
+			evs[out] = evs[i];
+			sd_event_init(&evs[i]);
+		}
+		out++;
+	}
+	return out;
 }

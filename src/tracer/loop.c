@@ -44,6 +44,8 @@ static struct {
 	bool cwd_cache_ok;      /* chdir/fchdir are seen */
 	int errpipe;            /* launch: delivers the errno of a failed execve */
 	int exec_errno;
+	bool killing;           /* terminating a launched command: kill every tracee */
+	char *fatal;            /* the tracer cannot go on: why */
 	uint64_t events;
 	int nsinks;
 	struct sd_sink **sinks;
@@ -152,14 +154,20 @@ static void emit(struct sd_event *ev)
 		S.sinks[i]->event(S.sinks[i], ev);
 }
 
+/* A non-syscall event of tracee t, happening now. */
+static void event_init(struct sd_event *ev, const struct sd_tracee *t, enum sd_ev_kind kind)
+{
+	sd_event_init(ev);
+	ev->kind = kind;
+	ev->pid = t->proc->tgid;
+	ev->tid = t->tid;
+	ev->t_ns = now_rel();
+}
+
 static void emit_simple(struct sd_tracee *t, enum sd_ev_kind kind, int sig)
 {
 	struct sd_event ev;
-	sd_event_init(&ev);
-	ev.kind = kind;
-	ev.pid = t->proc->tgid;
-	ev.tid = t->tid;
-	ev.t_ns = now_rel();
+	event_init(&ev, t, kind);
 	ev.sig = sig;
 	emit(&ev);
 	sd_event_clear(&ev);
@@ -186,9 +194,10 @@ static void clear_pending_restart(struct sd_tracee *t)
 	sd_event_clear(&t->pend_ev);
 }
 
-static bool same_args(const struct sd_tracee *t, const uint64_t args[6])
+static bool same_args(const struct sd_tracee *t, int nr, const uint64_t args[6])
 {
-	for (int i = 0; i < t->pend_ev.nargs && i < 6; i++)
+	int n = sd_syscall_nargs(nr);
+	for (int i = 0; i < n && i < 6; i++)
 		if (args[i] != t->pend_raw[i])
 			return false;
 	return true;
@@ -200,7 +209,7 @@ static uint64_t match_restart(struct sd_tracee *t, int nr, const uint64_t args[6
 {
 	if (!t->pend_seq)
 		return 0;
-	if (nr == __NR_restart_syscall || (nr == t->pend_nr && same_args(t, args))) {
+	if (nr == __NR_restart_syscall || (nr == t->pend_nr && same_args(t, nr, args))) {
 		uint64_t seq = t->pend_seq;
 		t->pend_seq = 0;
 		t->pend_after_sigreturn = false;
@@ -216,6 +225,7 @@ static uint64_t match_restart(struct sd_tracee *t, int nr, const uint64_t args[6
 static void syscall_entry(struct sd_tracee *t, int nr, const uint64_t args[6])
 {
 	t->in_syscall = true;
+	memcpy(t->entry_raw, args, sizeof t->entry_raw);
 	if (t->hidden) {
 		if (nr != __NR_execve && nr != __NR_execveat)
 			return;
@@ -254,7 +264,7 @@ static void syscall_entry(struct sd_tracee *t, int nr, const uint64_t args[6])
 			S.sinks[i]->enter(S.sinks[i], ev);
 }
 
-static void remember_interrupted(struct sd_tracee *t, const uint64_t *raw)
+static void remember_interrupted(struct sd_tracee *t)
 {
 	struct sd_event *p = &t->pend_ev;
 	sd_event_clear(p);
@@ -268,34 +278,32 @@ static void remember_interrupted(struct sd_tracee *t, const uint64_t *raw)
 			p->args[i] = (struct sd_arg){ .type = t->ev.args[i].type,
 						      .raw = t->ev.args[i].raw, .at_exit = true };
 	t->pend_nr = t->ev.nr;
-	memcpy(t->pend_raw, raw, sizeof t->pend_raw);
+	memcpy(t->pend_raw, t->entry_raw, sizeof t->pend_raw);
 	t->pend_after_sigreturn = false;
 }
 
 static void syscall_exit(struct sd_tracee *t, int64_t rval)
 {
 	t->in_syscall = false;
-	if (!t->recording)
-		return;
-	t->recording = false;
 	struct sd_event *ev = &t->ev;
-	struct sd_decode_env env = make_env(t);
-	uint64_t raw[6] = { 0 };
-	for (int i = 0; i < ev->nargs && i < 6; i++)
-		raw[i] = (uint64_t)ev->args[i].raw;
-	ev->dur_ns = sd_now_mono_ns() - t->t_enter;
-	sd_decode_exit(&env, &S.o->dopts, ev, rval);
 	if (t->first_exec) {
 		t->first_exec = false;
 		if (sd_ret_is_error(rval)) {
 			/* The launcher's exec failed: the command never ran. */
 			t->hidden = true;
+			t->recording = false;
 			sd_event_clear(ev);
 			return;
 		}
 	}
+	if (!t->recording)
+		return;
+	t->recording = false;
+	struct sd_decode_env env = make_env(t);
+	ev->dur_ns = sd_now_mono_ns() - t->t_enter;
+	sd_decode_exit(&env, &S.o->dopts, ev, rval);
 	if (ev->interrupted)
-		remember_interrupted(t, raw);
+		remember_interrupted(t);
 	emit(ev);
 	if (ev->interrupted)
 		t->pend_seq = ev->seq;
@@ -306,8 +314,12 @@ static void handle_syscall_stop(struct sd_tracee *t)
 {
 	struct __ptrace_syscall_info info;
 	memset(&info, 0, sizeof info);
-	if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, (void *)sizeof info, &info) <= 0)
+	if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, (void *)sizeof info, &info) <= 0) {
+		if (errno != ESRCH && !S.fatal)
+			S.fatal = xasprintf("PTRACE_GET_SYSCALL_INFO failed (%s): sysdiff needs "
+					    "Linux >= 5.3", strerror(errno));
 		return;
+	}
 	if (info.op == PTRACE_SYSCALL_INFO_ENTRY || info.op == PTRACE_SYSCALL_INFO_SECCOMP) {
 		uint64_t *args = info.op == PTRACE_SYSCALL_INFO_ENTRY ? info.entry.args : info.seccomp.args;
 		int nr = (int)(info.op == PTRACE_SYSCALL_INFO_ENTRY ? info.entry.nr : info.seccomp.nr);
@@ -373,12 +385,8 @@ static struct sd_tracee *on_exec_event(struct sd_tracee *t)
 			t = execer;
 		}
 		struct sd_event ev;
-		sd_event_init(&ev);
-		ev.kind = SD_EV_SUPERSEDED;
-		ev.pid = t->proc->tgid;
-		ev.tid = t->tid;
+		event_init(&ev, t, SD_EV_SUPERSEDED);
 		ev.old_tid = old;
-		ev.t_ns = now_rel();
 		emit(&ev);
 		sd_event_clear(&ev);
 	}
@@ -399,11 +407,7 @@ static void on_signal_stop(struct sd_tracee *t, int sig, int *inject)
 	if (t->hidden)
 		return;
 	struct sd_event ev;
-	sd_event_init(&ev);
-	ev.kind = SD_EV_SIGNAL;
-	ev.pid = t->proc->tgid;
-	ev.tid = t->tid;
-	ev.t_ns = now_rel();
+	event_init(&ev, t, SD_EV_SIGNAL);
 	ev.sig = sig;
 	ev.siginfo = sd_decode_siginfo(&si, sizeof si);
 	emit(&ev);
@@ -435,15 +439,10 @@ static void on_death(struct sd_tracee *t, int status)
 	}
 	if (!t->hidden) {
 		struct sd_event ev;
-		sd_event_init(&ev);
-		ev.pid = t->proc->tgid;
-		ev.tid = t->tid;
-		ev.t_ns = now_rel();
+		event_init(&ev, t, WIFEXITED(status) ? SD_EV_EXIT : SD_EV_KILLED);
 		if (WIFEXITED(status)) {
-			ev.kind = SD_EV_EXIT;
 			ev.status = WEXITSTATUS(status);
 		} else {
-			ev.kind = SD_EV_KILLED;
 			ev.sig = WTERMSIG(status);
 			ev.core = WCOREDUMP(status);
 		}
@@ -467,6 +466,13 @@ static void handle(pid_t tid, int status)
 	}
 	if (!WIFSTOPPED(status))
 		return;
+	if (S.killing) {
+		/* Terminating: whatever still stops (a child forked meanwhile) dies too; a
+		 * tracee in its exit stop (PTRACE_EVENT_EXIT) must be let go to finish dying. */
+		kill(tid, SIGKILL);
+		ptrace(PTRACE_CONT, tid, 0L, 0L);
+		return;
+	}
 	kick_tid = S.main_done ? tid : S.main_pid;
 	int sig = WSTOPSIG(status), event = (unsigned)status >> 16, inject = 0;
 	t->started = true;
@@ -548,6 +554,7 @@ static void detach_all(void)
 static void terminate(void)
 {
 	if (S.launched) {
+		S.killing = true;
 		sd_tracee_each(kill_one, NULL);
 		return; /* the main loop reaps them */
 	}
@@ -713,7 +720,7 @@ int sd_tracer_run(const struct sd_tracer_opts *o, struct sd_trace_end *end)
 	begin_sinks(o);
 	bool terminating = false;
 	for (;;) {
-		if (stop_signal && !terminating) {
+		if ((stop_signal || S.fatal) && !terminating) {
 			terminating = true;
 			terminate();
 		}
@@ -727,7 +734,12 @@ int sd_tracer_run(const struct sd_tracer_opts *o, struct sd_trace_end *end)
 	int code = final_status();
 	end->events = S.events;
 	end->exit_status = code;
-	if (S.exec_errno) {
+	if (S.fatal) {
+		sd_error("%s", S.fatal);
+		end->complete = false;
+		end->reason = S.fatal;
+		code = end->exit_status = SD_EXIT_TOOL;
+	} else if (S.exec_errno) {
 		end->complete = false;
 		end->reason = xstrdup("the command could not be executed");
 	} else if (stop_signal) {

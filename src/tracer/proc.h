@@ -31,6 +31,7 @@ struct sd_tracee {
 	bool gone;                  /* exit reported; waiting for reap */
 	struct sd_event ev;         /* syscall in progress */
 	uint64_t t_enter;           /* monotonic ns at entry */
+	uint64_t entry_raw[6];      /* argument registers at entry */
 	/* restart linking: the last call of this thread that returned ERESTART* */
 	uint64_t pend_seq;
 	int pend_nr;
