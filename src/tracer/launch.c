@@ -167,6 +167,23 @@ static int read_status_field(pid_t pid, const char *key, long *val)
 	return found;
 }
 
+/* 'R', 'S', 'Z'... from /proc/TID/status, or 0. */
+static char thread_state(pid_t tid)
+{
+	char path[64], line[256], st = 0;
+	snprintf(path, sizeof path, "/proc/%d/status", tid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof line, f))
+		if (!strncmp(line, "State:", 6)) {
+			sscanf(line + 6, " %c", &st);
+			break;
+		}
+	fclose(f);
+	return st;
+}
+
 const char *sd_ptrace_diagnose(pid_t pid, int err)
 {
 	static char msg[256];
@@ -222,8 +239,16 @@ int sd_attach(pid_t pid, unsigned ptrace_opts)
 				continue;
 			if (ptrace(PTRACE_SEIZE, tid, 0L, (unsigned long)ptrace_opts) < 0) {
 				int err = errno;
-				if (tid != pid && err == ESRCH)
-					continue; /* the thread exited meanwhile */
+				long tracer = 0;
+				if (err == ESRCH || thread_state(tid) == 'Z')
+					continue; /* exited meanwhile, or a zombie (main thread gone) */
+				if (err == EPERM && read_status_field(tid, "TracerPid", &tracer) == 0 &&
+				    tracer == getpid()) {
+					/* Created by a thread we hold: already attached by the kernel. */
+					sd_tracee_new(tid, pid);
+					added = 1;
+					continue;
+				}
 				closedir(d);
 				sd_error("cannot trace process %d: %s", pid, sd_ptrace_diagnose(tid, err));
 				return -1;
@@ -233,6 +258,10 @@ int sd_attach(pid_t pid, unsigned ptrace_opts)
 			added = 1;
 		}
 		closedir(d);
+	}
+	if (!sd_tracee_count()) {
+		sd_error("cannot trace process %d: it has exited (a zombie)", pid);
+		return -1;
 	}
 	return 0;
 }

@@ -40,8 +40,6 @@ static struct {
 	bool launched;
 	bool main_done;
 	int main_status;        /* wait status of the main process */
-	bool fd_cache_ok;       /* every fd-closing syscall is seen: the cache is exact */
-	bool cwd_cache_ok;      /* chdir/fchdir are seen */
 	int errpipe;            /* launch: delivers the errno of a failed execve */
 	int exec_errno;
 	bool killing;           /* terminating a launched command: kill every tracee */
@@ -84,46 +82,34 @@ static const char *readlink_proc(struct sd_tracee *t, const char *what)
 	return t->fdbuf;
 }
 
+/* What an fd refers to and the cwd are read from /proc at the time of the call, never
+ * cached: a cache goes stale when a file or directory is renamed or deleted, when
+ * another process shares the fd table (CLONE_FILES) or fs (CLONE_FS), or when the
+ * calls that change them are filtered out. */
 static const char *env_fd_ref(void *priv, int fd, bool fresh)
 {
 	struct sd_tracee *t = priv;
+	char what[32];
+	(void)fresh;
 	if (fd < 0)
 		return NULL;
-	bool cache = S.fd_cache_ok && !t->proc->no_cache;
-	if (cache && !fresh) {
-		const char *c = sd_proc_fd_get(t->proc, fd);
-		if (c)
-			return c;
-	}
-	char what[32];
 	snprintf(what, sizeof what, "fd/%d", fd);
-	const char *r = readlink_proc(t, what);
-	if (cache)
-		sd_proc_fd_set(t->proc, fd, r);
-	return r;
+	return readlink_proc(t, what);
 }
 
 static void env_fd_closed(void *priv, int lo, int hi)
 {
-	struct sd_tracee *t = priv;
-	sd_proc_fd_drop(t->proc, lo, hi);
+	(void)priv, (void)lo, (void)hi;
 }
 
 static const char *env_cwd(void *priv)
 {
-	struct sd_tracee *t = priv;
-	if (S.cwd_cache_ok && t->proc->cwd)
-		return t->proc->cwd;
-	const char *r = readlink_proc(t, "cwd");
-	if (r && S.cwd_cache_ok)
-		sd_proc_cwd_set(t->proc, r);
-	return r;
+	return readlink_proc(priv, "cwd");
 }
 
 static void env_cwd_changed(void *priv)
 {
-	struct sd_tracee *t = priv;
-	sd_proc_cwd_set(t->proc, NULL);
+	(void)priv;
 }
 
 static struct sd_decode_env make_env(struct sd_tracee *t)
@@ -225,6 +211,7 @@ static uint64_t match_restart(struct sd_tracee *t, int nr, const uint64_t args[6
 static void syscall_entry(struct sd_tracee *t, int nr, const uint64_t args[6])
 {
 	t->in_syscall = true;
+	t->cur_nr = nr;
 	memcpy(t->entry_raw, args, sizeof t->entry_raw);
 	if (t->hidden) {
 		if (nr != __NR_execve && nr != __NR_execveat)
@@ -286,6 +273,10 @@ static void syscall_exit(struct sd_tracee *t, int64_t rval)
 {
 	t->in_syscall = false;
 	struct sd_event *ev = &t->ev;
+	/* rt_sigreturn "returns" the restored rax: the syscall number when the kernel
+	 * restarts the interrupted call, -EINTR when the program got EINTR instead. */
+	if (t->cur_nr == __NR_rt_sigreturn && rval == -EINTR)
+		clear_pending_restart(t);
 	if (t->first_exec) {
 		t->first_exec = false;
 		if (sd_ret_is_error(rval)) {
@@ -350,23 +341,11 @@ static struct sd_tracee *new_tracee(pid_t tid, pid_t tgid)
 	return t;
 }
 
-static void on_clone_event(struct sd_tracee *t, int event)
+static void on_clone_event(struct sd_tracee *t)
 {
 	pid_t child = (pid_t)event_msg(t->tid);
-	if (child <= 0)
-		return;
-	struct sd_tracee *c = sd_tracee_find(child);
-	if (!c)
-		c = new_tracee(child, 0);
-	/* A process sharing its fd table or cwd with another one: caches could go stale. */
-	if (event != PTRACE_EVENT_CLONE && t->recording && t->ev.nr == __NR_clone) {
-		unsigned long fl = (unsigned long)t->ev.args[0].raw;
-		if ((fl & (CLONE_FILES | CLONE_FS)) && !(fl & CLONE_THREAD)) {
-			c->proc->no_cache = t->proc->no_cache = true;
-			sd_proc_fd_reset(c->proc);
-			sd_proc_fd_reset(t->proc);
-		}
-	}
+	if (child > 0 && !sd_tracee_find(child))
+		new_tracee(child, 0);
 }
 
 /* execve succeeded.  When a non-leader thread exec'd, it now has the leader's tid; the
@@ -390,7 +369,6 @@ static struct sd_tracee *on_exec_event(struct sd_tracee *t)
 		emit(&ev);
 		sd_event_clear(&ev);
 	}
-	sd_proc_fd_reset(t->proc); /* close-on-exec fds are gone */
 	clear_pending_restart(t);
 	return t;
 }
@@ -482,7 +460,7 @@ static void handle(pid_t tid, int status)
 		handle_syscall_stop(t);
 	} else if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK ||
 		   event == PTRACE_EVENT_CLONE) {
-		on_clone_event(t, event);
+		on_clone_event(t);
 	} else if (event == PTRACE_EVENT_EXEC) {
 		t = on_exec_event(t);
 	} else if (event == PTRACE_EVENT_EXIT) {
@@ -509,19 +487,43 @@ static void kill_one(struct sd_tracee *t, void *arg)
 	kill(t->tid, SIGKILL);
 }
 
+static void detach_one(struct sd_tracee *t, int inject)
+{
+	emit_unfinished(t);
+	emit_simple(t, SD_EV_DETACHED, 0);
+	ptrace(PTRACE_DETACH, t->tid, 0L, (long)inject);
+	sd_tracee_free(t);
+}
+
+/* Ask t to stop so it can be detached.  A zombie or dead thread cannot stop: drop it
+ * now (the kernel releases it when it is reaped or when sysdiff exits). */
 static void interrupt_one(struct sd_tracee *t, void *arg)
 {
 	(void)arg;
-	ptrace(PTRACE_INTERRUPT, t->tid, 0L, 0L);
+	if (ptrace(PTRACE_INTERRUPT, t->tid, 0L, 0L) < 0 && errno == ESRCH) {
+		emit_unfinished(t);
+		emit_simple(t, SD_EV_DETACHED, 0);
+		sd_tracee_free(t);
+	}
+}
+
+static void forget_one(struct sd_tracee *t, void *arg)
+{
+	(void)arg;
+	emit_unfinished(t);
+	emit_simple(t, SD_EV_DETACHED, 0);
+	sd_tracee_free(t);
 }
 
 /* Detach every attached tracee, leaving it running as before.  Each must be in a
- * ptrace-stop for PTRACE_DETACH: interrupt all, then detach each as it stops,
- * passing on a signal it was about to receive. */
+ * ptrace-stop for PTRACE_DETACH: interrupt all, then detach each as it stops, passing
+ * on a signal it was about to receive; a child that reports meanwhile is let go too.
+ * Whatever cannot stop within the deadline (a parent blocked in vfork) is released by
+ * the kernel when sysdiff exits. */
 static void detach_all(void)
 {
 	sd_tracee_each(interrupt_one, NULL);
-	uint64_t deadline = sd_now_mono_ns() + 3000000000ull;
+	uint64_t deadline = sd_now_mono_ns() + 2000000000ull;
 	while (sd_tracee_count() > 0 && sd_now_mono_ns() < deadline) {
 		int st;
 		pid_t tid = waitpid(-1, &st, __WALL | WNOHANG);
@@ -532,10 +534,9 @@ static void detach_all(void)
 			continue;
 		}
 		struct sd_tracee *t = sd_tracee_find(tid);
-		if (!t)
-			continue;
 		if (WIFEXITED(st) || WIFSIGNALED(st)) {
-			on_death(t, st);
+			if (t)
+				on_death(t, st);
 			continue;
 		}
 		int sig = WSTOPSIG(st), event = (unsigned)st >> 16, inject = 0;
@@ -544,11 +545,12 @@ static void detach_all(void)
 			if (ptrace(PTRACE_GETSIGINFO, tid, 0L, &si) == 0)
 				inject = sig;
 		}
-		emit_unfinished(t);
-		emit_simple(t, SD_EV_DETACHED, 0);
-		ptrace(PTRACE_DETACH, tid, 0L, (long)inject);
-		sd_tracee_free(t);
+		if (t)
+			detach_one(t, inject);
+		else
+			ptrace(PTRACE_DETACH, tid, 0L, (long)inject);
 	}
+	sd_tracee_each(forget_one, NULL);
 }
 
 static void terminate(void)
@@ -570,9 +572,15 @@ static void install_handlers(void)
 	sa.sa_handler = on_stop_signal;
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = 0; /* no SA_RESTART: wait4 must return EINTR */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+		struct sigaction old;
+		/* An ignored signal stays ignored (nohup, background jobs), as for the
+		 * command itself. */
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			continue;
+		sigaction(sigs[i], &sa, NULL);
+	}
 }
 
 /* Ignored dispositions survive exec: set these only once the command is started, so
@@ -593,16 +601,6 @@ static void pin_to_current_cpu(void)
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	sched_setaffinity(0, sizeof set, &set);
-}
-
-static void compute_cache_rules(const struct sd_sysset *seen)
-{
-	static const int closers[] = { __NR_close, __NR_close_range, __NR_dup2, __NR_dup3 };
-	S.fd_cache_ok = true;
-	for (size_t i = 0; i < sizeof closers / sizeof *closers; i++)
-		if (!sd_sysset_has(seen, closers[i]))
-			S.fd_cache_ok = false;
-	S.cwd_cache_ok = sd_sysset_has(seen, __NR_chdir) && sd_sysset_has(seen, __NR_fchdir);
 }
 
 static void begin_sinks(const struct sd_tracer_opts *o)
@@ -628,7 +626,6 @@ static int start(const struct sd_tracer_opts *o)
 	unsigned popts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT |
 			 PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK;
 	if (!o->argv) {
-		compute_cache_rules(&o->traced);
 		if (sd_attach(o->attach_pid, popts) < 0)
 			return -1;
 		S.main_pid = o->attach_pid;
@@ -638,11 +635,13 @@ static int start(const struct sd_tracer_opts *o)
 	struct sock_fprog prog = { 0, NULL }, *progp = NULL;
 	struct sd_sysset stops = o->traced;
 	if (o->use_seccomp) {
-		/* Always stop at exec (the trace starts there) and restart_syscall (it
-		 * completes an interrupted traced call). */
+		/* Always stop at exec (the trace starts there), restart_syscall (it
+		 * completes an interrupted traced call) and rt_sigreturn (it tells whether
+		 * an interrupted call is restarted or fails with EINTR). */
 		sd_sysset_add(&stops, __NR_execve);
 		sd_sysset_add(&stops, __NR_execveat);
 		sd_sysset_add(&stops, __NR_restart_syscall);
+		sd_sysset_add(&stops, __NR_rt_sigreturn);
 		if (sd_seccomp_build(&stops, &prog) < 0) {
 			sd_error("seccomp filter too large; tracing without it");
 		} else {
@@ -653,7 +652,6 @@ static int start(const struct sd_tracer_opts *o)
 		sd_sysset_fill(&stops);
 	}
 	((struct sd_tracer_opts *)o)->use_seccomp = progp != NULL;
-	compute_cache_rules(progp ? &stops : &o->traced);
 	pid_t pid = sd_launch(o, progp, popts, &S.errpipe);
 	free(prog.filter);
 	if (pid < 0)
@@ -723,6 +721,8 @@ int sd_tracer_run(const struct sd_tracer_opts *o, struct sd_trace_end *end)
 		if ((stop_signal || S.fatal) && !terminating) {
 			terminating = true;
 			terminate();
+			if (!S.launched)
+				break;  /* detached: nothing more to wait for */
 		}
 		if (!S.launched && !sd_tracee_count())
 			break;

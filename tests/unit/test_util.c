@@ -1,4 +1,4 @@
-/* Unit tests for src/util (string buffer, names, UTF-8) and the tracer's fd cache. */
+/* Unit tests for src/util (string buffer, names, UTF-8) and the tracer's tracee table. */
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -73,26 +73,23 @@ static void test_utf8(void **state)
 	assert_true(sd_utf8_valid("a\0b", 3));
 }
 
-static void test_fd_cache(void **state)
+static void test_tracee_table(void **state)
 {
 	(void)state;
 	struct sd_tracee *a = sd_tracee_new(424242, 424242);
 	struct sd_tracee *b = sd_tracee_new(424243, 424242); /* a thread: shares the proc */
+	struct sd_tracee *c = sd_tracee_new(424250, 424250); /* another process */
 	assert_ptr_equal(a->proc, b->proc);
+	assert_ptr_not_equal(a->proc, c->proc);
 	assert_ptr_equal(sd_tracee_find(424243), b);
-	sd_proc_fd_set(a->proc, 3, "/etc/passwd");
-	sd_proc_fd_set(a->proc, 1000, "pipe:[1]");
-	assert_string_equal(sd_proc_fd_get(b->proc, 3), "/etc/passwd");
-	sd_proc_fd_drop(b->proc, 0, 999);
-	assert_null(sd_proc_fd_get(a->proc, 3));
-	assert_string_equal(sd_proc_fd_get(a->proc, 1000), "pipe:[1]");
 	sd_tracee_rekey(b, 424244);
 	assert_null(sd_tracee_find(424243));
 	assert_ptr_equal(sd_tracee_find(424244), b);
-	assert_int_equal(sd_tracee_count(), 2);
+	assert_int_equal(sd_tracee_count(), 3);
 	sd_tracee_free(a);
-	assert_string_equal(sd_proc_fd_get(b->proc, 1000), "pipe:[1]");
+	assert_int_equal(b->proc->tgid, 424242);   /* still held by the thread */
 	sd_tracee_free(b);
+	sd_tracee_free(c);
 	assert_int_equal(sd_tracee_count(), 0);
 }
 
@@ -113,7 +110,7 @@ int main(void)
 		cmocka_unit_test(test_errno_names),
 		cmocka_unit_test(test_signal_names),
 		cmocka_unit_test(test_utf8),
-		cmocka_unit_test(test_fd_cache),
+		cmocka_unit_test(test_tracee_table),
 		cmocka_unit_test(test_mem_read_self),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
