@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/audit.h>
+#include <linux/kcmp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -43,6 +44,8 @@ static struct {
 	int errpipe;            /* launch: delivers the errno of a failed execve */
 	int exec_errno;
 	bool killing;           /* terminating a launched command: kill every tracee */
+	bool name_cache;        /* every syscall is traced: fd/cwd names may be cached */
+	uint64_t name_gen;      /* bumped when any tracee renames, unlinks, chdirs */
 	char *fatal;            /* the tracer cannot go on: why */
 	uint64_t events;
 	int nsinks;
@@ -82,34 +85,80 @@ static const char *readlink_proc(struct sd_tracee *t, const char *what)
 	return t->fdbuf;
 }
 
-/* What an fd refers to and the cwd are read from /proc at the time of the call, never
- * cached: a cache goes stale when a file or directory is renamed or deleted, when
- * another process shares the fd table (CLONE_FILES) or fs (CLONE_FS), or when the
- * calls that change them are filtered out. */
+/* What an fd refers to and the cwd come from /proc/TID/{fd/N,cwd}.  A readlink there
+ * costs about as much as a ptrace stop on these VMs, so answers are cached per process,
+ * but only while the cache can be exact: every syscall is traced (no filter), fds are
+ * dropped on close/close_range and refreshed when (re)assigned, the whole fd table is
+ * dropped at exec, every cached name of every process is dropped when any tracee
+ * renames, unlinks or changes directories (the name generation), and processes that
+ * share an fd table or fs with another one (kcmp) are never cached.  A rename done by
+ * a process outside the trace is not seen (docs/ARCHITECTURE.md). */
+static bool cache_ok(struct sd_tracee *t)
+{
+	if (!S.name_cache || t->proc->no_cache)
+		return false;
+	if (t->proc->gen != S.name_gen) {
+		sd_proc_fd_reset(t->proc);
+		sd_proc_cwd_set(t->proc, NULL);
+		t->proc->gen = S.name_gen;
+	}
+	return true;
+}
+
 static const char *env_fd_ref(void *priv, int fd, bool fresh)
 {
 	struct sd_tracee *t = priv;
-	char what[32];
-	(void)fresh;
 	if (fd < 0)
 		return NULL;
+	bool cache = cache_ok(t);
+	if (cache && !fresh) {
+		const char *c = sd_proc_fd_get(t->proc, fd);
+		if (c)
+			return c;
+	}
+	char what[32];
 	snprintf(what, sizeof what, "fd/%d", fd);
-	return readlink_proc(t, what);
+	const char *r = readlink_proc(t, what);
+	if (cache)
+		sd_proc_fd_set(t->proc, fd, r);
+	return r;
 }
 
 static void env_fd_closed(void *priv, int lo, int hi)
 {
-	(void)priv, (void)lo, (void)hi;
+	struct sd_tracee *t = priv;
+	sd_proc_fd_drop(t->proc, lo, hi);
 }
 
 static const char *env_cwd(void *priv)
 {
-	return readlink_proc(priv, "cwd");
+	struct sd_tracee *t = priv;
+	bool cache = cache_ok(t);
+	if (cache && t->proc->cwd)
+		return t->proc->cwd;
+	const char *r = readlink_proc(t, "cwd");
+	if (r && cache)
+		sd_proc_cwd_set(t->proc, r);
+	return r;
 }
 
 static void env_cwd_changed(void *priv)
 {
 	(void)priv;
+	S.name_gen++;   /* threads and CLONE_FS sharers see the new cwd too */
+}
+
+/* Calls after which cached names may be wrong in any process. */
+static bool renames_things(int nr)
+{
+	switch (nr) {
+	case __NR_rename: case __NR_renameat: case __NR_renameat2:
+	case __NR_unlink: case __NR_unlinkat: case __NR_rmdir:
+	case __NR_chdir: case __NR_fchdir: case __NR_chroot:
+	case __NR_mount: case __NR_umount2: case __NR_pivot_root: case __NR_move_mount:
+		return true;
+	}
+	return false;
 }
 
 static struct sd_decode_env make_env(struct sd_tracee *t)
@@ -293,6 +342,8 @@ static void syscall_exit(struct sd_tracee *t, int64_t rval)
 	struct sd_decode_env env = make_env(t);
 	ev->dur_ns = sd_now_mono_ns() - t->t_enter;
 	sd_decode_exit(&env, &S.o->dopts, ev, rval);
+	if (!sd_ret_is_error(rval) && renames_things(ev->nr))
+		S.name_gen++;
 	if (ev->interrupted)
 		remember_interrupted(t);
 	emit(ev);
@@ -341,11 +392,28 @@ static struct sd_tracee *new_tracee(pid_t tid, pid_t tgid)
 	return t;
 }
 
+static bool shares(pid_t a, pid_t b, int type)
+{
+	return syscall(SYS_kcmp, a, b, type, 0, 0) == 0;
+}
+
 static void on_clone_event(struct sd_tracee *t)
 {
 	pid_t child = (pid_t)event_msg(t->tid);
-	if (child > 0 && !sd_tracee_find(child))
-		new_tracee(child, 0);
+	if (child <= 0)
+		return;
+	struct sd_tracee *c = sd_tracee_find(child);
+	if (!c)
+		c = new_tracee(child, 0);
+	/* Another process sharing the fd table or fs (or a thread not sharing them):
+	 * a per-process cache cannot follow it. */
+	bool same_proc = c->proc == t->proc;
+	if (shares(t->tid, child, KCMP_FILES) != same_proc || shares(t->tid, child, KCMP_FS) != same_proc) {
+		c->proc->no_cache = t->proc->no_cache = true;
+		sd_proc_fd_reset(c->proc);
+		sd_proc_fd_reset(t->proc);
+		sd_proc_cwd_set(t->proc, NULL);
+	}
 }
 
 /* execve succeeded.  When a non-leader thread exec'd, it now has the leader's tid; the
@@ -369,6 +437,7 @@ static struct sd_tracee *on_exec_event(struct sd_tracee *t)
 		emit(&ev);
 		sd_event_clear(&ev);
 	}
+	sd_proc_fd_reset(t->proc); /* close-on-exec fds are gone */
 	clear_pending_restart(t);
 	return t;
 }
@@ -625,6 +694,7 @@ static int start(const struct sd_tracer_opts *o)
 {
 	unsigned popts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT |
 			 PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK;
+	S.name_cache = sd_sysset_is_full(&o->traced);
 	if (!o->argv) {
 		if (sd_attach(o->attach_pid, popts) < 0)
 			return -1;

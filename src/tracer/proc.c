@@ -13,6 +13,7 @@
 #include "util/util.h"
 
 #define NBUCKETS 1024
+#define FD_CACHE_MAX 65536
 
 static struct sd_tracee *buckets[NBUCKETS];
 static int ntracees;
@@ -93,6 +94,9 @@ static void proc_unref(struct sd_proc *p)
 {
 	if (--p->refs > 0)
 		return;
+	sd_proc_fd_reset(p);
+	free(p->fds);
+	free(p->cwd);
 	free(p);
 }
 
@@ -127,6 +131,48 @@ void sd_tracee_each(void (*fn)(struct sd_tracee *, void *), void *arg)
 			fn(t, arg);
 		}
 	}
+}
+
+void sd_proc_fd_set(struct sd_proc *p, int fd, const char *desc)
+{
+	if (fd < 0 || fd >= FD_CACHE_MAX || p->no_cache)
+		return;
+	if (fd >= p->nfds) {
+		int n = p->nfds ? p->nfds : 64;
+		while (n <= fd)
+			n *= 2;
+		p->fds = xrealloc(p->fds, n * sizeof *p->fds);
+		memset(p->fds + p->nfds, 0, (n - p->nfds) * sizeof *p->fds);
+		p->nfds = n;
+	}
+	free(p->fds[fd]);
+	p->fds[fd] = desc ? xstrdup(desc) : NULL;
+}
+
+const char *sd_proc_fd_get(struct sd_proc *p, int fd)
+{
+	return fd >= 0 && fd < p->nfds ? p->fds[fd] : NULL;
+}
+
+void sd_proc_fd_drop(struct sd_proc *p, int lo, int hi)
+{
+	if (lo < 0)
+		lo = 0;
+	for (int fd = lo; fd <= hi && fd < p->nfds; fd++) {
+		free(p->fds[fd]);
+		p->fds[fd] = NULL;
+	}
+}
+
+void sd_proc_fd_reset(struct sd_proc *p)
+{
+	sd_proc_fd_drop(p, 0, p->nfds - 1);
+}
+
+void sd_proc_cwd_set(struct sd_proc *p, const char *cwd)
+{
+	free(p->cwd);
+	p->cwd = cwd && !p->no_cache ? xstrdup(cwd) : NULL;
 }
 
 /* The request failed somewhere: copy the readable prefix page by page. */

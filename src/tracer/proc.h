@@ -1,5 +1,5 @@
-/* proc.h - the tracer's table of tracees (threads), the state the threads of one
- * process share, and reading tracee memory.  Internal to src/tracer/. */
+/* proc.h - the tracer's table of tracees (threads) and their shared process state:
+ * fd -> description cache and working directory.  Internal to src/tracer/. */
 #ifndef SD_PROC_H
 #define SD_PROC_H
 
@@ -12,6 +12,11 @@
 struct sd_proc {
 	int refs;
 	pid_t tgid;
+	char **fds;        /* cached readlink of /proc/PID/fd/N, index N < nfds */
+	int nfds;
+	char *cwd;         /* cached cwd, NULL = unknown */
+	bool no_cache;     /* fd table or fs shared with another process: never cache */
+	uint64_t gen;      /* name generation the cached names belong to */
 };
 
 struct sd_tracee {
@@ -35,7 +40,7 @@ struct sd_tracee {
 	uint64_t pend_raw[6];
 	bool pend_after_sigreturn;
 	struct sd_event pend_ev;    /* copy of its entry part, for restart_syscall */
-	char fdbuf[4352];           /* scratch for fd and cwd answers from /proc */
+	char fdbuf[4352];           /* scratch for fd_ref / cwd answers */
 };
 
 struct sd_tracee *sd_tracee_find(pid_t tid);
@@ -47,6 +52,12 @@ void sd_tracee_rekey(struct sd_tracee *t, pid_t newtid);
 int sd_tracee_count(void);
 /* Call fn for every tracee (fn may not free tracees other than the one passed). */
 void sd_tracee_each(void (*fn)(struct sd_tracee *, void *), void *arg);
+
+void sd_proc_fd_set(struct sd_proc *p, int fd, const char *desc);
+const char *sd_proc_fd_get(struct sd_proc *p, int fd);
+void sd_proc_fd_drop(struct sd_proc *p, int lo, int hi);
+void sd_proc_fd_reset(struct sd_proc *p);
+void sd_proc_cwd_set(struct sd_proc *p, const char *cwd);
 
 /* Read tracee memory (process_vm_readv, falling back to /proc/PID/mem). */
 ssize_t sd_mem_read(pid_t tid, uint64_t addr, void *dst, size_t len);

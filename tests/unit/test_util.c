@@ -93,6 +93,26 @@ static void test_tracee_table(void **state)
 	assert_int_equal(sd_tracee_count(), 0);
 }
 
+static void test_fd_cache(void **state)
+{
+	(void)state;
+	struct sd_tracee *a = sd_tracee_new(424242, 424242);
+	struct sd_tracee *b = sd_tracee_new(424243, 424242);
+	sd_proc_fd_set(a->proc, 3, "/etc/passwd");
+	sd_proc_fd_set(a->proc, 1000, "pipe:[1]");
+	assert_string_equal(sd_proc_fd_get(b->proc, 3), "/etc/passwd");
+	sd_proc_fd_drop(b->proc, 0, 999);
+	assert_null(sd_proc_fd_get(a->proc, 3));
+	assert_string_equal(sd_proc_fd_get(a->proc, 1000), "pipe:[1]");
+	sd_proc_cwd_set(a->proc, "/tmp");
+	assert_string_equal(b->proc->cwd, "/tmp");
+	a->proc->no_cache = true;           /* shared with another process: nothing kept */
+	sd_proc_fd_set(a->proc, 4, "/x");
+	assert_null(sd_proc_fd_get(a->proc, 4));
+	sd_tracee_free(a);
+	sd_tracee_free(b);
+}
+
 static void test_mem_read_self(void **state)
 {
 	(void)state;
@@ -111,6 +131,7 @@ int main(void)
 		cmocka_unit_test(test_signal_names),
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_tracee_table),
+		cmocka_unit_test(test_fd_cache),
 		cmocka_unit_test(test_mem_read_self),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
