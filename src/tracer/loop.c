@@ -366,7 +366,7 @@ static void handle_syscall_stop(struct sd_tracee *t)
 		uint64_t *args = info.op == PTRACE_SYSCALL_INFO_ENTRY ? info.entry.args : info.seccomp.args;
 		int nr = (int)(info.op == PTRACE_SYSCALL_INFO_ENTRY ? info.entry.nr : info.seccomp.nr);
 		if (info.arch != AUDIT_ARCH_X86_64)
-			nr = -1; /* a 32-bit int $0x80 call: shown raw */
+			nr = -1; /* a 32-bit int $0x80 call: not reported (no i386 table yet) */
 		if (t->in_syscall && t->recording && info.op == PTRACE_SYSCALL_INFO_SECCOMP)
 			return; /* entry already seen in PTRACE_SYSCALL mode */
 		syscall_entry(t, nr, args);
