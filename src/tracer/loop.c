@@ -522,7 +522,6 @@ static void handle(pid_t tid, int status)
 	}
 	kick_tid = S.main_done ? tid : S.main_pid;
 	int sig = WSTOPSIG(status), event = (unsigned)status >> 16, inject = 0;
-	t->started = true;
 	if (sig == (SIGTRAP | 0x80)) {
 		handle_syscall_stop(t);
 	} else if (event == PTRACE_EVENT_SECCOMP) {
@@ -556,32 +555,27 @@ static void kill_one(struct sd_tracee *t, void *arg)
 	kill(t->tid, SIGKILL);
 }
 
-static void detach_one(struct sd_tracee *t, int inject)
-{
-	emit_unfinished(t);
-	emit_simple(t, SD_EV_DETACHED, 0);
-	ptrace(PTRACE_DETACH, t->tid, 0L, (long)inject);
-	sd_tracee_free(t);
-}
-
-/* Ask t to stop so it can be detached.  A zombie or dead thread cannot stop: drop it
- * now (the kernel releases it when it is reaped or when sysdiff exits). */
-static void interrupt_one(struct sd_tracee *t, void *arg)
-{
-	(void)arg;
-	if (ptrace(PTRACE_INTERRUPT, t->tid, 0L, 0L) < 0 && errno == ESRCH) {
-		emit_unfinished(t);
-		emit_simple(t, SD_EV_DETACHED, 0);
-		sd_tracee_free(t);
-	}
-}
-
+/* Tracing of t ends here: record it and drop its state. */
 static void forget_one(struct sd_tracee *t, void *arg)
 {
 	(void)arg;
 	emit_unfinished(t);
 	emit_simple(t, SD_EV_DETACHED, 0);
 	sd_tracee_free(t);
+}
+
+static void detach_one(struct sd_tracee *t, int inject)
+{
+	ptrace(PTRACE_DETACH, t->tid, 0L, (long)inject);
+	forget_one(t, NULL);
+}
+
+/* Ask t to stop so it can be detached.  A zombie or dead thread cannot stop: drop it
+ * now (the kernel releases it when it is reaped or when sysdiff exits). */
+static void interrupt_one(struct sd_tracee *t, void *arg)
+{
+	if (ptrace(PTRACE_INTERRUPT, t->tid, 0L, 0L) < 0 && errno == ESRCH)
+		forget_one(t, arg);
 }
 
 /* Detach every attached tracee, leaving it running as before.  Each must be in a
