@@ -316,6 +316,23 @@ class SysdiffTest(unittest.TestCase):
         p = self.run_cmd(argv, cwd=cwd, timeout=timeout)
         return p
 
+    def attach_then_signal(self, pid, sig, expect_rc, seconds=0.5):
+        """`sysdiff trace -p PID` for `seconds`, then send it sig; it must exit with
+        expect_rc within 20 s.  Returns the parsed trace."""
+        out = os.path.join(self.tmp, "attach.jsonl")
+        sd = subprocess.Popen([SYSDIFF, "trace", "-o", out, "-p", str(pid)], stderr=subprocess.PIPE)
+        time.sleep(seconds)
+        sd.send_signal(sig)
+        try:
+            _, err = sd.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            sd.kill()
+            sd.wait()
+            self.fail("sysdiff did not detach after signal %d" % sig)
+        self.assertEqual(sd.returncode, expect_rc, err)
+        with open(out) as f:
+            return Trace(f.read())
+
     def assertComplete(self, tr, exit_status):
         self.assertIsNotNone(tr.trailer, "trace has no trailer")
         self.assertTrue(tr.trailer.get("complete"), "trailer: %r" % tr.trailer)

@@ -45,18 +45,7 @@ class RegressionTest(SysdiffTest):
         self.addCleanup(prog.kill)
         self.assertTrue(sdtest.wait_for(
             lambda: (sdtest.proc_status(prog.pid) or {}).get("State", "")[:1] == "Z"))
-        trace = os.path.join(self.tmp, "t.jsonl")
-        sd = subprocess.Popen([sdtest.SYSDIFF, "trace", "-o", trace, "-p", str(prog.pid)],
-                              stderr=subprocess.PIPE)
-        time.sleep(0.5)
-        sd.send_signal(signal.SIGTERM)
-        try:
-            _, err = sd.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            sd.kill()
-            self.fail("sysdiff did not detach")
-        self.assertEqual(sd.returncode, 143, err)
-        tr = sdtest.Trace(open(trace).read())
+        tr = self.attach_then_signal(prog.pid, signal.SIGTERM, 143)
         self.assertEqual(len({e["tid"] for e in tr.syscalls(name="write")}), 3)
         for tid in os.listdir("/proc/%d/task" % prog.pid):
             self.assertEqual(sdtest.proc_status(int(tid)).get("TracerPid"), "0")

@@ -5,7 +5,6 @@ import os
 import re
 import signal
 import subprocess
-import time
 import unittest
 
 import sdtest
@@ -77,18 +76,7 @@ class StormTest(SysdiffTest):
         self.addCleanup(prog.wait)
         self.addCleanup(prog.kill)
         self.assertTrue(sdtest.wait_for(lambda: len(os.listdir("/proc/%d/task" % prog.pid)) == t + 1))
-        trace = os.path.join(self.tmp, "t.jsonl")
-        sd = subprocess.Popen([sdtest.SYSDIFF, "trace", "-o", trace, "-p", str(prog.pid)],
-                              stderr=subprocess.PIPE)
-        time.sleep(0.5)
-        sd.send_signal(signal.SIGINT)
-        try:
-            sd.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            sd.kill()
-            self.fail("sysdiff did not detach after SIGINT")
-        self.assertEqual(sd.returncode, 130)
-        tr = sdtest.Trace(open(trace).read())
+        tr = self.attach_then_signal(prog.pid, signal.SIGINT, 130)
         self.assertTrue(tr.header.get("attached"))
         self.assertFalse(tr.trailer["complete"])
         writers = {e["tid"] for e in tr.syscalls(name="write")}
