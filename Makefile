@@ -6,7 +6,7 @@
 #   make fuzz       build the libFuzzer targets (clang)
 
 CC      ?= cc
-PKGS    := libdw jansson libxxhash
+PKGS    := libdw jansson libxxhash zlib
 BUILD   ?= build
 SAN     ?=
 

@@ -17,19 +17,14 @@
 #include <unistd.h>
 #include <jansson.h>
 
+#include "util/lines.h"
 #include "util/util.h"
 
-#define LINE_MAX_BYTES (64u << 20)  /* longest accepted line */
 #define MAX_STRV (1 << 20)          /* entries in argv / a strv argument */
-#define READ_CHUNK (64u << 10)
 
 struct sd_reader {
 	char *name;             /* for messages */
-	int fd;                 /* -1: memory */
-	bool close_fd;
-	char *buf;              /* buf[pos..len) is unread input */
-	size_t pos, len, cap, scan;
-	bool eof;
+	struct sd_lines *in;
 	unsigned long lineno;
 	struct sb msg;          /* the message of the error being reported */
 	char *failed;           /* sticky error: repeated by later calls */
@@ -71,61 +66,23 @@ static int report(struct sd_reader *r, char **err)
 
 /* ---- line input ---- */
 
-static int fill(struct sd_reader *r)
-{
-	if (r->pos) {
-		memmove(r->buf, r->buf + r->pos, r->len - r->pos);
-		r->len -= r->pos;
-		r->scan -= r->pos;
-		r->pos = 0;
-	}
-	if (r->cap - r->len < READ_CHUNK) {
-		r->cap = r->cap ? 2 * r->cap : 4 * READ_CHUNK;
-		r->buf = xrealloc(r->buf, r->cap);
-	}
-	for (;;) {
-		ssize_t n = read(r->fd, r->buf + r->len, r->cap - r->len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return perr(r, "read error: %s", strerror(errno));
-		if (n == 0)
-			r->eof = true;
-		r->len += n;
-		return 0;
-	}
-}
-
-/* Next line into *line, its length into *n (not NUL-terminated); *nl: it ended with '\n'.
- * 1 = a line, 0 = end of input, -1 = error (message recorded). */
+/* Next line into *line, its length into *n; *nl: it ended with '\n'.
+ * 1 = a line, 0 = end of input, -1 = error (the input's message made sticky). */
 static int get_line(struct sd_reader *r, const char **line, size_t *n, bool *nl)
 {
-	for (;;) {
-		char *start = r->buf + r->pos;
-		char *e = r->len > r->scan ? memchr(r->buf + r->scan, '\n', r->len - r->scan) : NULL;
-		size_t avail = r->len - r->pos;
+	char *l, *err = NULL;
+	int rc = sd_lines_next(r->in, &l, n, nl, &err);
 
-		if (e || (r->eof && avail)) {
-			*line = start;
-			*n = e ? (size_t)(e - start) : avail;
-			*nl = e != NULL;
-			r->pos += *n + (e != NULL);
-			r->scan = r->pos;
-			r->lineno++;
-			if (*n > LINE_MAX_BYTES)
-				return perr(r, "line too long (more than %u bytes)", LINE_MAX_BYTES);
-			return 1;
-		}
-		if (r->eof)
-			return 0;
-		r->scan = r->len;
-		if (avail > LINE_MAX_BYTES) {
-			r->lineno++;
-			return perr(r, "line too long (more than %u bytes)", LINE_MAX_BYTES);
-		}
-		if (fill(r) < 0)
-			return -1;
+	r->lineno = sd_lines_lineno(r->in);
+	if (rc < 0) {
+		if (!r->failed)
+			r->failed = err;
+		else
+			free(err);
+		return -1;
 	}
+	*line = l;
+	return rc;
 }
 
 static json_t *parse_json(struct sd_reader *r, const char *line, size_t n)
@@ -636,12 +593,12 @@ static int parse_trailer(struct sd_reader *r, json_t *o)
 
 /* ---- public interface ---- */
 
-static struct sd_reader *reader_new(const char *name, int fd)
+static struct sd_reader *reader_new(struct sd_lines *in)
 {
 	struct sd_reader *r = xcalloc(1, sizeof *r);
 
-	r->name = xstrdup(name);
-	r->fd = fd;
+	r->name = xstrdup(sd_lines_name(in));
+	r->in = in;
 	return r;
 }
 
@@ -675,27 +632,22 @@ static struct sd_reader *read_header(struct sd_reader *r, char **err)
 
 struct sd_reader *sd_reader_open(const char *path, char **err)
 {
-	bool is_stdin = !strcmp(path, "-");
-	int fd = is_stdin ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+	char *e = NULL;
+	struct sd_lines *in = sd_lines_open(path, &e);
 
-	if (fd < 0) {
+	if (!in) {
 		if (err)
-			*err = xasprintf("%s: %s", path, strerror(errno));
+			*err = e;
+		else
+			free(e);
 		return NULL;
 	}
-	struct sd_reader *r = reader_new(is_stdin ? "<stdin>" : path, fd);
-	r->close_fd = !is_stdin;
-	return read_header(r, err);
+	return read_header(reader_new(in), err);
 }
 
 struct sd_reader *sd_reader_open_mem(const void *data, size_t len, const char *name, char **err)
 {
-	struct sd_reader *r = reader_new(name ? name : "<memory>", -1);
-
-	r->buf = xmemdup(data, len);
-	r->len = r->cap = len;
-	r->eof = true;
-	return read_header(r, err);
+	return read_header(reader_new(sd_lines_open_mem(data, len, name)), err);
 }
 
 const struct sd_trace_info *sd_reader_info(const struct sd_reader *r)
@@ -770,13 +722,11 @@ void sd_reader_close(struct sd_reader *r)
 {
 	if (!r)
 		return;
-	if (r->close_fd)
-		close(r->fd);
+	sd_lines_close(r->in);
 	sd_trace_info_clear(&r->info);
 	sd_trace_end_clear(&r->end);
 	sb_free(&r->msg);
 	free(r->failed);
-	free(r->buf);
 	free(r->name);
 	free(r);
 }
