@@ -10,6 +10,7 @@ static const char usage[] =
 	"\n"
 	"commands:\n"
 	"  trace     trace a command (or -p PID) and write its syscall trace\n"
+	"  compare   compare two traces: equivalent (exit 0) or where they differ (exit 1)\n"
 	"\n"
 	"Run 'sysdiff <command> --help' for the options of a command; 'man sysdiff' for all.\n";
 
@@ -30,6 +31,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "trace"))
 		return cmd_trace(argc - 1, argv + 1);
+	if (!strcmp(cmd, "compare"))
+		return cmd_compare(argc - 1, argv + 1);
 	sd_error("unknown command '%s' (see 'sysdiff --help')", cmd);
 	return SD_EXIT_TOOL;
 }

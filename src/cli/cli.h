@@ -3,5 +3,6 @@
 #define SD_CLI_H
 
 int cmd_trace(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 
 #endif

@@ -55,4 +55,43 @@ char *sd_decode_siginfo(const void *siginfo, size_t len);
  * Returns a malloc'd absolute path, or NULL if base is NULL and path is relative. */
 char *sd_path_absolute(const char *base, const char *path);
 
+/* ---- the schema, for importers of other tools' logs (schema_query.c) ---------- */
+
+/* How the live decoder types one argument, and what an importer needs to fill it the
+ * same way from a text form. */
+struct sd_arg_shape {
+	enum sd_arg_type type;
+	bool at_exit;        /* decoded at syscall exit (an out-parameter) */
+	bool resolve;        /* PATH: resolved to abs (DK_PATH/DK_ATPATH; not a plain string) */
+	int8_t dirfd;        /* PATH: index of the dirfd argument it is relative to, -1: cwd */
+	int8_t atflags;      /* PATH: index of the AT_* flags argument (AT_EMPTY_PATH), -1 */
+	int8_t count;        /* BUF passed in / iovec: index of the length or count arg, -1 */
+	bool iov;            /* BUF: the bytes of an iovec array (readv, writev) */
+	bool msghdr;         /* BUF: the iovecs of a struct msghdr (sendmsg, recvmsg) */
+	bool upto_ret;       /* BUF passed in: a successful call moved only ret bytes (write) */
+};
+
+struct sd_call_shape {
+	int nr;              /* x86_64 syscall number */
+	int nargs;           /* arguments the decoder gives the call */
+	bool schema;         /* it has a schema row (else nargs hex arguments) */
+	enum sd_ret_fmt ret; /* how the return value reads */
+	struct sd_arg_shape a[SD_MAX_ARGS];
+};
+
+/* The shape sd_decode_entry/sd_decode_exit give syscall name when called with argument
+ * registers raw[] (NULL: all 0) and, if finished, return value ret.  Only registers that
+ * select a variant matter (fcntl/ioctl commands, futex/prctl operations, open flags,
+ * arch_prctl codes); pass 0 for the others.  Returns nargs, or -1 for a name that is not
+ * a known x86_64 syscall. */
+int sd_decode_shape(const char *name, const int64_t raw[SD_MAX_ARGS], bool finished,
+		    int64_t ret, struct sd_call_shape *out);
+
+/* The value of a symbolic constant expression as strace and sysdiff print argument i of
+ * syscall name: "O_WRONLY|O_CREAT|O_TRUNC", "PROT_READ|0x8", "CLONE_VM|SIGCHLD",
+ * "FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME", "S_IFREG|0644", "SIGTERM", "-100".
+ * Names are looked up in that argument's own table first, then in every table.  Returns
+ * true and sets *val when every part is known. */
+bool sd_decode_const(const char *name, int i, const char *text, uint64_t *val);
+
 #endif

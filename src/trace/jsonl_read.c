@@ -645,6 +645,11 @@ struct sd_reader *sd_reader_open(const char *path, char **err)
 	return read_header(reader_new(in), err);
 }
 
+struct sd_reader *sd_reader_open_lines(struct sd_lines *in, char **err)
+{
+	return read_header(reader_new(in), err);
+}
+
 struct sd_reader *sd_reader_open_mem(const void *data, size_t len, const char *name, char **err)
 {
 	return read_header(reader_new(sd_lines_open_mem(data, len, name)), err);
@@ -716,6 +721,11 @@ int sd_reader_next(struct sd_reader *r, struct sd_event *ev, char **err)
 		return report(r, err);
 	}
 	return rc;
+}
+
+unsigned long sd_reader_lineno(const struct sd_reader *r)
+{
+	return r->lineno;
 }
 
 void sd_reader_close(struct sd_reader *r)

@@ -364,6 +364,11 @@ static void encode_event(struct sb *sb, const struct sd_event *ev)
 	sb_addc(sb, '}');
 }
 
+void sd_jsonl_format_event(struct sb *out, const struct sd_event *ev)
+{
+	encode_event(out, ev);
+}
+
 /* ---- header and trailer ---- */
 
 static void encode_header(struct sb *sb, const struct sd_trace_info *ti)

@@ -11,6 +11,9 @@ struct sd_reader;
 /* Open a trace file ("-" = stdin) and parse its header.  On failure returns NULL and
  * sets *err to a malloc'd message ("trace.jsonl:1: not a sysdiff trace"). */
 struct sd_reader *sd_reader_open(const char *path, char **err);
+/* The same over an already opened input (util/lines.h), which the reader then owns. */
+struct sd_lines;
+struct sd_reader *sd_reader_open_lines(struct sd_lines *in, char **err);
 /* The same over a memory buffer (copied); name is used in messages. */
 struct sd_reader *sd_reader_open_mem(const void *data, size_t len, const char *name, char **err);
 
@@ -22,6 +25,7 @@ const struct sd_trace_info *sd_reader_info(const struct sd_reader *r);
 int sd_reader_next(struct sd_reader *r, struct sd_event *ev, char **err);
 const struct sd_trace_end *sd_reader_end(const struct sd_reader *r);
 
+unsigned long sd_reader_lineno(const struct sd_reader *r);  /* of the last line read */
 void sd_reader_close(struct sd_reader *r);
 
 #endif

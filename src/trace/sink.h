@@ -35,5 +35,13 @@ struct sd_sink *sd_sink_summary_new(int fd);
 /* Render one completed syscall event the way the text sink does, without the
  * "[pid N] " prefix and without the newline (used by compare's reports). */
 void sd_text_format_event(struct sb *out, const struct sd_event *ev, const struct sd_text_opts *opts);
+/* The same, also giving where each argument starts in out (cols[i] for argument i,
+ * -1 when not shown) and where the " = result" part starts (cols[SD_MAX_ARGS]). */
+void sd_text_format_event_cols(struct sb *out, const struct sd_event *ev,
+			       const struct sd_text_opts *opts, long cols[SD_MAX_ARGS + 1]);
+/* Width of the first n bytes of p as the text formats show them inside quotes. */
+size_t sd_text_escaped_width(const void *p, size_t n);
+/* One event as the JSON object a trace line holds (no newline). */
+void sd_jsonl_format_event(struct sb *out, const struct sd_event *ev);
 
 #endif

@@ -167,7 +167,7 @@ static int nargs_of(const struct sd_event *ev)
 
 /* Arguments [from, to), each followed by ", " when another one follows. */
 static void add_args(struct sb *sb, const struct sd_event *ev, int from, int to,
-		     const struct sd_text_opts *o)
+		     const struct sd_text_opts *o, long *cols)
 {
 	int n = nargs_of(ev);
 	bool envp = false;
@@ -175,6 +175,8 @@ static void add_args(struct sb *sb, const struct sd_event *ev, int from, int to,
 	for (int i = 0; i < to && i < n; i++) {
 		bool strv = ev->args[i].type == SD_ARG_STRV;
 		if (i >= from) {
+			if (cols)
+				cols[i] = (long)sb->len;
 			add_arg(sb, &ev->args[i], envp && strv, o);
 			if (i + 1 < n)
 				sb_add(sb, ", ", 2);
@@ -231,13 +233,13 @@ static void add_head(struct sb *sb, const struct sd_event *ev, int split,
 {
 	sb_add(sb, ev->name, strnlen(ev->name, sizeof ev->name));
 	sb_addc(sb, '(');
-	add_args(sb, ev, 0, split, o);
+	add_args(sb, ev, 0, split, o, NULL);
 }
 
 static void add_tail(struct sb *sb, const struct sd_event *ev, int split,
 		     const struct sd_text_opts *o)
 {
-	add_args(sb, ev, split, SD_MAX_ARGS, o);
+	add_args(sb, ev, split, SD_MAX_ARGS, o, NULL);
 	sb_addc(sb, ')');
 	add_ret(sb, ev, o);
 }
@@ -276,6 +278,36 @@ void sd_text_format_event(struct sb *out, const struct sd_event *ev, const struc
 	}
 	add_head(out, ev, SD_MAX_ARGS, o);
 	add_tail(out, ev, SD_MAX_ARGS, o);
+}
+
+void sd_text_format_event_cols(struct sb *out, const struct sd_event *ev,
+			       const struct sd_text_opts *opts, long cols[SD_MAX_ARGS + 1])
+{
+	static const struct sd_text_opts defaults = { .strsize = 32 };
+	const struct sd_text_opts *o = opts ? opts : &defaults;
+
+	for (int i = 0; i <= SD_MAX_ARGS; i++)
+		cols[i] = -1;
+	if (ev->kind != SD_EV_SYSCALL) {
+		add_other(out, ev);
+		return;
+	}
+	sb_add(out, ev->name, strnlen(ev->name, sizeof ev->name));
+	sb_addc(out, '(');
+	add_args(out, ev, 0, SD_MAX_ARGS, o, cols);
+	sb_addc(out, ')');
+	cols[SD_MAX_ARGS] = (long)out->len;
+	add_ret(out, ev, o);
+}
+
+size_t sd_text_escaped_width(const void *p, size_t n)
+{
+	struct sb sb = { 0 };
+
+	add_escaped(&sb, p, n, false);
+	size_t w = sb.len;
+	sb_free(&sb);
+	return w;
 }
 
 /* ---- the sink ---- */

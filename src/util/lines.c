@@ -33,22 +33,27 @@ static struct sd_lines *lines_new(const char *name)
 
 struct sd_lines *sd_lines_open(const char *path, char **err)
 {
+	return sd_lines_open_as(path, NULL, err);
+}
+
+struct sd_lines *sd_lines_open_as(const char *path, const char *name, char **err)
+{
 	bool is_stdin = !strcmp(path, "-");
 	int fd = is_stdin ? dup(0) : open(path, O_RDONLY | O_CLOEXEC);
 	unsigned char magic[2];
 
 	if (fd < 0) {
-		*err = xasprintf("%s: %s", path, strerror(errno));
+		*err = xasprintf("%s: %s", name ? name : path, strerror(errno));
 		return NULL;
 	}
-	struct sd_lines *l = lines_new(is_stdin ? "<stdin>" : path);
+	struct sd_lines *l = lines_new(name ? name : is_stdin ? "<stdin>" : path);
 	/* gzdopen reads plain files as they are; learn which it is for messages. */
 	if (!is_stdin && pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b)
 		l->compressed = true;
 	l->gz = gzdopen(fd, "rb");
 	if (!l->gz) {
 		close(fd);
-		*err = xasprintf("%s: cannot open: out of memory", path);
+		*err = xasprintf("%s: cannot open: out of memory", l->name);
 		sd_lines_close(l);
 		return NULL;
 	}

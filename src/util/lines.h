@@ -16,6 +16,8 @@ struct sd_lines;
 
 /* Open path ("-" = stdin).  NULL with *err = "PATH: reason" on failure. */
 struct sd_lines *sd_lines_open(const char *path, char **err);
+/* The same, naming the input name (not path) in messages. */
+struct sd_lines *sd_lines_open_as(const char *path, const char *name, char **err);
 /* Read from a copy of data (not decompressed); name is used in messages. */
 struct sd_lines *sd_lines_open_mem(const void *data, size_t len, const char *name);
 

@@ -1,0 +1,267 @@
+/* describe.c - the words under the caret (see describe.h). */
+#include "compare/describe.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/util.h"
+
+/* One byte as a short quoted token: ',' '\r' '\x01' */
+static void add_char(struct sb *sb, unsigned char c)
+{
+	switch (c) {
+	case '\n': sb_adds(sb, "'\\n'"); return;
+	case '\r': sb_adds(sb, "'\\r'"); return;
+	case '\t': sb_adds(sb, "'\\t'"); return;
+	case '\'': sb_adds(sb, "'\\''"); return;
+	case '\\': sb_adds(sb, "'\\\\'"); return;
+	}
+	if (c >= 0x20 && c < 0x7f)
+		sb_addf(sb, "'%c'", c);
+	else
+		sb_addf(sb, "'\\x%02x'", c);
+}
+
+static void add_short(struct sb *sb, const unsigned char *p, size_t n)
+{
+	sb_addc(sb, '"');
+	for (size_t i = 0; i < n && i < 24; i++) {
+		unsigned char c = p[i];
+		if (c == '\n')
+			sb_adds(sb, "\\n");
+		else if (c == '"' || c == '\\')
+			sb_addf(sb, "\\%c", c);
+		else if (c >= 0x20 && c < 0x7f)
+			sb_addc(sb, (char)c);
+		else
+			sb_addf(sb, "\\x%02x", c);
+	}
+	sb_adds(sb, n > 24 ? "\"..." : "\"");
+}
+
+/* Byte strings a (len la, na known) and b: the first difference in words.
+ * *at = offset of the first differing byte in a. */
+static void bytes_diff(struct sb *sb, const unsigned char *a, uint64_t la, size_t na,
+		       const unsigned char *b, uint64_t lb, size_t nb, long *at)
+{
+	size_t p = 0, n = na < nb ? na : nb;
+
+	while (p < n && a[p] == b[p])
+		p++;
+	*at = (long)p;
+	bool all = na == la && nb == lb;   /* whole contents known */
+	if (all && la == lb + 1 && !memcmp(a + p + 1, b + p, nb - p)) {
+		sb_adds(sb, "missing ");
+		add_char(sb, a[p]);
+	} else if (all && lb == la + 1 && !memcmp(b + p + 1, a + p, na - p)) {
+		sb_adds(sb, "extra ");
+		add_char(sb, b[p]);
+	} else if (all && la == lb && p < n && !memcmp(a + p + 1, b + p + 1, na - p - 1)) {
+		add_char(sb, a[p]);
+		sb_adds(sb, " vs ");
+		add_char(sb, b[p]);
+	} else if (p < n) {
+		sb_addf(sb, "differs from byte %zu: ", p);
+		add_short(sb, a + p, na - p);
+		sb_adds(sb, " vs ");
+		add_short(sb, b + p, nb - p);
+		if (la != lb)
+			sb_addf(sb, " (%llu vs %llu bytes)", (unsigned long long)la,
+				(unsigned long long)lb);
+	} else if (la != lb) {
+		if (all && na > nb) {
+			sb_adds(sb, "missing ");
+			add_short(sb, a + p, na - p);
+			sb_adds(sb, " at the end");
+		} else if (all && nb > na) {
+			sb_adds(sb, "extra ");
+			add_short(sb, b + p, nb - p);
+			sb_adds(sb, " at the end");
+		} else {
+			sb_addf(sb, "%llu vs %llu bytes", (unsigned long long)la, (unsigned long long)lb);
+		}
+	} else {
+		*at = -1;
+		sb_addf(sb, "same length, contents differ after the first %zu bytes shown", n);
+	}
+}
+
+static void str_diff(struct sb *sb, const char *a, const char *b, long *at)
+{
+	bytes_diff(sb, (const unsigned char *)a, strlen(a), strlen(a),
+		   (const unsigned char *)b, strlen(b), strlen(b), at);
+}
+
+static bool has_token(const char *text, const char *tok, size_t n)
+{
+	for (const char *p = text; *p;) {
+		size_t k = strcspn(p, "|");
+		if (k == n && !memcmp(p, tok, n))
+			return true;
+		p += k + (p[k] == '|');
+	}
+	return false;
+}
+
+/* flags: "missing O_APPEND, extra O_TRUNC", or "X vs Y" */
+static void flags_diff(struct sb *sb, const char *a, const char *b)
+{
+	size_t start = sb->len;
+	for (int side = 0; side < 2; side++) {
+		const char *x = side ? b : a, *y = side ? a : b;
+		for (const char *p = x; *p;) {
+			size_t k = strcspn(p, "|");
+			if (!has_token(y, p, k)) {
+				sb_addf(sb, "%s%s %.*s", sb->len > start ? ", " : "",
+					side ? "extra" : "missing", (int)k, p);
+			}
+			p += k + (p[k] == '|');
+		}
+	}
+	if (sb->len == start || strchr(a, '|') == NULL || strchr(b, '|') == NULL) {
+		sb->len = start;
+		sb_addf(sb, "%s vs %s", a, b);
+	}
+}
+
+static void ret_text(struct sb *sb, const struct sd_event *ev, const char *pidl)
+{
+	if (ev->kind != SD_EV_SYSCALL) {
+		if (ev->kind == SD_EV_EXIT)
+			sb_addf(sb, "exited with %d", ev->status);
+		else if (ev->kind == SD_EV_KILLED)
+			sb_addf(sb, "killed by %s", sd_signal_name(ev->sig));
+		else
+			sb_adds(sb, sd_signal_name(ev->sig));
+		return;
+	}
+	if (!ev->finished)
+		sb_adds(sb, "?");
+	else if (sd_ret_is_error(ev->ret))
+		sb_adds(sb, sd_errno_name((int)-ev->ret));
+	else if (pidl)
+		sb_adds(sb, pidl);
+	else if (ev->ret_fmt == SD_RET_FD && ev->ret_ref)
+		sb_addf(sb, "%lld<%s>", (long long)ev->ret, ev->ret_ref);
+	else
+		sb_addf(sb, "%lld", (long long)ev->ret);
+}
+
+static void arg_diff(struct sb *sb, const struct sd_cmp_event *ca, const struct sd_cmp_event *cb,
+		     int i, long *at)
+{
+	const struct sd_arg *a = &ca->ev.args[i], *b = &cb->ev.args[i];
+
+	if (ca->pid_label[i + 1] || cb->pid_label[i + 1]) {
+		sb_addf(sb, "%s vs %s", ca->pid_label[i + 1] ? ca->pid_label[i + 1] : "?",
+			cb->pid_label[i + 1] ? cb->pid_label[i + 1] : "?");
+		return;
+	}
+	if (a->type != b->type) {
+		sb_addf(sb, "%s vs %s argument", sd_arg_type_name(a->type), sd_arg_type_name(b->type));
+		return;
+	}
+	switch (a->type) {
+	case SD_ARG_BUF:
+		bytes_diff(sb, a->buf.data ? a->buf.data : (const unsigned char *)"", a->buf.len,
+			   a->buf.kept, b->buf.data ? b->buf.data : (const unsigned char *)"",
+			   b->buf.len, b->buf.kept, at);
+		break;
+	case SD_ARG_PATH: {
+		const char *x = a->abs ? a->abs : a->str ? a->str : "", *y = b->abs ? b->abs : b->str ? b->str : "";
+		long off;
+		str_diff(sb, x, y, &off);
+		/* the caret points into the path as shown (as given, not absolute) */
+		if (a->str && off >= 0) {
+			size_t shown = strlen(a->str), full = strlen(x);
+			*at = full >= shown && !strcmp(x + full - shown, a->str) &&
+			      off >= (long)(full - shown) ? off - (long)(full - shown) : -1;
+		}
+		break;
+	}
+	case SD_ARG_FD:
+		if (a->ref && b->ref && strcmp(a->ref, b->ref))
+			sb_addf(sb, "%s vs %s", a->ref, b->ref);
+		else
+			sb_addf(sb, "fd %d vs %d", (int)a->raw, (int)b->raw);
+		break;
+	case SD_ARG_FLAGS:
+		if (a->text && b->text)
+			flags_diff(sb, a->text, b->text);
+		else
+			sb_addf(sb, "%#llx vs %#llx", (unsigned long long)a->raw, (unsigned long long)b->raw);
+		break;
+	case SD_ARG_MODE:
+		sb_addf(sb, "%#llo vs %#llo", (unsigned long long)a->raw, (unsigned long long)b->raw);
+		break;
+	case SD_ARG_SIGNAL:
+		sb_addf(sb, "%s vs %s", sd_signal_name((int)a->raw), sd_signal_name((int)b->raw));
+		break;
+	case SD_ARG_STRV: {
+		int k = 0;
+		while (k < a->nstrv && k < b->nstrv && !strcmp(a->strv[k] ? a->strv[k] : "",
+							       b->strv[k] ? b->strv[k] : ""))
+			k++;
+		if (k < a->nstrv && k < b->nstrv)
+			sb_addf(sb, "[%d] \"%s\" vs \"%s\"", k, a->strv[k] ? a->strv[k] : "",
+				b->strv[k] ? b->strv[k] : "");
+		else
+			sb_addf(sb, "%d vs %d entries", a->nstrv, b->nstrv);
+		break;
+	}
+	case SD_ARG_STRUCT:
+		sb_addf(sb, "%s vs %s", a->text ? a->text : "?", b->text ? b->text : "?");
+		break;
+	default:
+		if (a->text || b->text)
+			sb_addf(sb, "%s vs %s", a->text ? a->text : "?", b->text ? b->text : "?");
+		else
+			sb_addf(sb, "%lld vs %lld", (long long)a->raw, (long long)b->raw);
+		break;
+	}
+}
+
+void sd_describe(const struct sd_cmp_event *a, const struct sd_cmp_event *b,
+		 struct sd_diffdesc *d)
+{
+	struct sb sb = SB_INIT;
+
+	d->field = -1;
+	d->byte = -1;
+	d->text = NULL;
+	for (int i = 0; i < SD_NF; i++)
+		if (a->f[i] != b->f[i]) {
+			d->field = i;
+			break;
+		}
+	if (d->field < 0)
+		return;
+	if (d->field == 0) {
+		if (a->ev.kind == SD_EV_SYSCALL && b->ev.kind == SD_EV_SYSCALL)
+			sb_addf(&sb, "%s vs %s", a->ev.name, b->ev.name);
+		else
+			sb_addf(&sb, "%s vs %s", a->ev.kind == SD_EV_SYSCALL ? a->ev.name : sd_ev_kind_name(a->ev.kind),
+				b->ev.kind == SD_EV_SYSCALL ? b->ev.name : sd_ev_kind_name(b->ev.kind));
+	} else if (d->field == SD_NF_RET && a->ev.kind == SD_EV_EXIT && b->ev.kind == SD_EV_EXIT) {
+		sb_addf(&sb, "exit status %d vs %d", a->ev.status, b->ev.status);
+	} else if (d->field == SD_NF_RET && a->ev.kind != SD_EV_SYSCALL) {
+		ret_text(&sb, &a->ev, NULL);
+		sb_adds(&sb, " vs ");
+		ret_text(&sb, &b->ev, NULL);
+	} else if (d->field == SD_NF_RET) {
+		ret_text(&sb, &a->ev, a->pid_label[SD_NF_RET]);
+		sb_adds(&sb, " vs ");
+		ret_text(&sb, &b->ev, b->pid_label[SD_NF_RET]);
+	} else if (d->field - 1 >= a->ev.nargs || d->field - 1 >= b->ev.nargs) {
+		sb_addf(&sb, "%d vs %d arguments", a->ev.nargs, b->ev.nargs);
+	} else {
+		arg_diff(&sb, a, b, d->field - 1, &d->byte);
+	}
+	d->text = sb_detach(&sb);
+}
+
+void sd_diffdesc_clear(struct sd_diffdesc *d)
+{
+	free(d->text);
+	d->text = NULL;
+}

@@ -1,0 +1,361 @@
+/* normalize.c - per-field comparison keys of an event (see normalize.h). */
+#include "compare/normalize.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "util/util.h"
+
+/* Seeds keep fields of different types from colliding by accident. */
+enum { K_NAME = 1, K_INT, K_FD, K_FDNUM, K_PATH, K_BUF, K_FLAGS, K_MODE, K_STRUCT,
+       K_STRV, K_SIG, K_RET, K_ERR, K_UNFIN, K_KIND, K_PID };
+
+struct inode_slot { uint64_t h; uint32_t ord; };
+
+struct sd_norm {
+	struct sd_norm_opts o;
+	sd_pid_key_fn pid_key;
+	void *priv;
+	struct inode_slot *tab;      /* "pipe:[123]" -> order of first appearance */
+	size_t cap, used;
+	uint32_t next_ord;
+};
+
+uint64_t sd_norm_hash(const void *p, size_t n, uint64_t seed)
+{
+	return XXH64(p, n, seed);
+}
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	return XXH64(&v, sizeof v, h);
+}
+
+static uint64_t nz(uint64_t k)   /* 0 means "not compared" */
+{
+	return k ? k : 1;
+}
+
+struct sd_norm *sd_norm_new(const struct sd_norm_opts *o, sd_pid_key_fn pid_key, void *priv)
+{
+	struct sd_norm *n = xcalloc(1, sizeof *n);
+
+	n->o = *o;
+	n->pid_key = pid_key;
+	n->priv = priv;
+	return n;
+}
+
+void sd_norm_free(struct sd_norm *n)
+{
+	if (!n)
+		return;
+	free(n->tab);
+	free(n);
+}
+
+/* ---- helpers ---- */
+
+char *sd_norm_map_path(const struct sd_norm_opts *o, const char *s)
+{
+	for (size_t i = 0; i < o->nmaps; i++) {
+		const char *f = o->maps[i].from;
+		size_t fl = strlen(f);
+		while (fl > 1 && f[fl - 1] == '/')
+			fl--;
+		if (fl && !strncmp(s, f, fl) && (s[fl] == '/' || s[fl] == '\0' || f[fl - 1] == '/'))
+			return xasprintf("%s%s", o->maps[i].to, s + fl);
+	}
+	return xstrdup(s);
+}
+
+char *sd_norm_flags(const struct sd_norm_opts *o, const char *text)
+{
+	if (!o->ignore_cloexec || !strstr(text, "CLOEXEC"))
+		return xstrdup(text);
+	struct sb sb = SB_INIT;
+	const char *p = text;
+	while (*p) {
+		size_t n = strcspn(p, "|");
+		bool cloexec = n >= 8 && !memcmp(p + n - 8, "_CLOEXEC", 8);
+		if (!cloexec) {
+			if (sb.len)
+				sb_addc(&sb, '|');
+			sb_add(&sb, p, n);
+		}
+		p += n + (p[n] == '|');
+	}
+	if (!sb.len)
+		sb_addc(&sb, '0');
+	return sb_detach(&sb);
+}
+
+static uint64_t str_key(const char *s, uint64_t seed)
+{
+	return nz(XXH64(s, strlen(s), seed));
+}
+
+static uint64_t path_key(struct sd_norm *n, const char *s)
+{
+	char *m = sd_norm_map_path(&n->o, s);
+	uint64_t k = str_key(m, K_PATH);
+	free(m);
+	return k;
+}
+
+/* "pipe:[123]" -> order of first appearance of that object in this trace, so the
+ * same pipe compares equal across runs whatever its inode number. */
+static uint32_t inode_ord(struct sd_norm *n, uint64_t h)
+{
+	if (n->used * 2 >= n->cap) {
+		size_t oc = n->cap;
+		struct inode_slot *old = n->tab;
+		n->cap = oc ? 2 * oc : 64;
+		n->tab = xcalloc(n->cap, sizeof *n->tab);
+		n->used = 0;
+		for (size_t i = 0; i < oc; i++)
+			if (old[i].h) {
+				size_t j = old[i].h & (n->cap - 1);
+				while (n->tab[j].h)
+					j = (j + 1) & (n->cap - 1);
+				n->tab[j] = old[i];
+				n->used++;
+			}
+		free(old);
+	}
+	size_t j = h & (n->cap - 1);
+	while (n->tab[j].h && n->tab[j].h != h)
+		j = (j + 1) & (n->cap - 1);
+	if (!n->tab[j].h) {
+		n->tab[j].h = h;
+		n->tab[j].ord = ++n->next_ord;
+		n->used++;
+	}
+	return n->tab[j].ord;
+}
+
+static uint64_t ref_key(struct sd_norm *n, const char *ref)
+{
+	const char *br = strstr(ref, ":[");
+	size_t len = strlen(ref);
+
+	if (ref[0] != '/' && br && len && ref[len - 1] == ']' &&
+	    strspn(br + 2, "0123456789") == len - (size_t)(br + 2 - ref) - 1) {
+		uint64_t h = nz(XXH64(ref, len, K_FD));
+		char *t = xasprintf("%.*s:#%u", (int)(br - ref), ref, inode_ord(n, h));
+		uint64_t k = str_key(t, K_FD);
+		free(t);
+		return k;
+	}
+	return ref[0] == '/' ? path_key(n, ref) : str_key(ref, K_FD);
+}
+
+static uint64_t fd_key(struct sd_norm *n, const struct sd_arg *a)
+{
+	if (a->text)   /* AT_FDCWD */
+		return str_key(a->text, K_FD);
+	if (!n->o.fds_by_number && a->ref)
+		return ref_key(n, a->ref);
+	return nz(mix(K_FDNUM, (uint64_t)(int)a->raw));
+}
+
+static uint64_t buf_key(struct sd_norm *n, const struct sd_event *ev, const struct sd_arg *a)
+{
+	const struct sd_buf *b = &a->buf;
+	uint64_t k = mix(K_BUF, b->len);
+
+	if (!strcmp(ev->name, "getrandom"))    /* random by definition: length only */
+		return nz(k);
+	if (!n->o.content_limit) {
+		if (b->hash_valid)
+			return nz(mix(k, b->hash));
+		/* content unknown (unreadable memory): compare what was kept */
+		return nz(mix(k, XXH64(b->data ? b->data : (const void *)"", b->kept, 7)));
+	}
+	uint64_t m = b->len < n->o.content_limit ? b->len : n->o.content_limit;
+	if (m > b->kept)
+		m = b->kept;
+	return nz(mix(k, XXH64(b->data ? b->data : (const void *)"", m, 9)));
+}
+
+static uint64_t strv_key(struct sd_norm *n, const struct sd_arg *a)
+{
+	uint64_t k = mix(K_STRV, (uint64_t)a->nstrv);
+
+	for (int i = 0; i < a->nstrv; i++) {
+		const char *s = a->strv[i] ? a->strv[i] : "";
+		k = mix(k, s[0] == '/' ? path_key(n, s) : str_key(s, K_STRV));
+	}
+	return nz(mix(k, a->strv_more));
+}
+
+/* ---- which fields ---- */
+
+struct pidrow { const char *name; unsigned fields; };
+#define F_ARG(i) (1u << ((i) + 1))
+#define F_RET (1u << SD_NF_RET)
+static const struct pidrow pid_rows[] = {
+	{ "clone", F_RET }, { "clone3", F_RET }, { "fork", F_RET }, { "vfork", F_RET },
+	{ "wait4", F_ARG(0) | F_RET }, { "waitid", F_ARG(1) },
+	{ "kill", F_ARG(0) }, { "tkill", F_ARG(0) }, { "tgkill", F_ARG(0) | F_ARG(1) },
+	{ "rt_sigqueueinfo", F_ARG(0) }, { "rt_tgsigqueueinfo", F_ARG(0) | F_ARG(1) },
+	{ "getpid", F_RET }, { "gettid", F_RET }, { "getppid", F_RET }, { "getpgrp", F_RET },
+	{ "getpgid", F_ARG(0) | F_RET }, { "setpgid", F_ARG(0) | F_ARG(1) },
+	{ "getsid", F_ARG(0) | F_RET }, { "setsid", F_RET }, { "set_tid_address", F_RET },
+	{ "sched_setaffinity", F_ARG(0) }, { "sched_getaffinity", F_ARG(0) },
+	{ "sched_setscheduler", F_ARG(0) }, { "sched_getscheduler", F_ARG(0) },
+	{ "sched_setparam", F_ARG(0) }, { "sched_getparam", F_ARG(0) },
+	{ "prlimit64", F_ARG(0) }, { "pidfd_open", F_ARG(0) }, { "ptrace", F_ARG(1) },
+	{ "process_vm_readv", F_ARG(0) }, { "process_vm_writev", F_ARG(0) },
+	{ "kcmp", F_ARG(0) | F_ARG(1) }, { "get_robust_list", F_ARG(0) },
+};
+
+unsigned sd_norm_pid_fields(const char *name)
+{
+	for (size_t i = 0; i < sizeof pid_rows / sizeof *pid_rows; i++)
+		if (!strcmp(pid_rows[i].name, name))
+			return pid_rows[i].fields;
+	return 0;
+}
+
+bool sd_norm_is_spawn(const char *name)
+{
+	return !strcmp(name, "clone") || !strcmp(name, "clone3") || !strcmp(name, "fork") ||
+	       !strcmp(name, "vfork");
+}
+
+/* Results that are addresses or times, not behaviour. */
+static bool ret_ignored(const char *name)
+{
+	static const char *const names[] = { "mmap", "mremap", "brk", "shmat", "time",
+		"times", "getrandom" /* length is in the buffer */ };
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (!strcmp(names[i], name))
+			return true;
+	return false;
+}
+
+/* Structures compared by their text: the ones naming peers, not times or addresses. */
+static bool struct_compared(const struct sd_event *ev, int i)
+{
+	static const char *const names[] = { "connect", "bind", "sendto", "openat2" };
+	if (ev->args[i].at_exit)
+		return false;
+	for (size_t k = 0; k < sizeof names / sizeof *names; k++)
+		if (!strcmp(names[k], ev->name))
+			return true;
+	return false;
+}
+
+/* envp of execve/execveat */
+static bool is_envp(const struct sd_event *ev, int i)
+{
+	return (i == 2 && !strcmp(ev->name, "execve")) || (i == 3 && !strcmp(ev->name, "execveat"));
+}
+
+static uint64_t pid_field(struct sd_norm *n, int64_t v)
+{
+	if (v == 0 || v == -1)
+		return mix(K_PID, (uint64_t)v);
+	return n->pid_key ? nz(mix(K_PID, n->pid_key(n->priv, v))) : nz(mix(K_PID, 2));
+}
+
+static uint64_t arg_key(struct sd_norm *n, const struct sd_event *ev, int i, bool pid)
+{
+	const struct sd_arg *a = &ev->args[i];
+	uint64_t k = 0;
+	char *t;
+
+	if (pid)
+		return pid_field(n, (int)a->raw);
+	switch (a->type) {
+	case SD_ARG_INT:
+	case SD_ARG_UINT:
+	case SD_ARG_HEX:
+		return a->text ? str_key(a->text, K_INT) : nz(mix(K_INT, (uint64_t)a->raw));
+	case SD_ARG_FD:
+		return fd_key(n, a);
+	case SD_ARG_PATH:
+		/* "" with AT_EMPTY_PATH names the dirfd's file, which its own field compares */
+		if (a->str && !a->str[0])
+			return str_key("", K_PATH);
+		if (a->abs)
+			return path_key(n, a->abs);
+		return a->str ? path_key(n, a->str) : nz(mix(K_PATH, a->raw == 0));
+	case SD_ARG_BUF:
+		return buf_key(n, ev, a);
+	case SD_ARG_FLAGS:
+		if (!a->text)
+			return nz(mix(K_FLAGS, (uint64_t)a->raw));
+		t = sd_norm_flags(&n->o, a->text);
+		k = str_key(t, K_FLAGS);
+		free(t);
+		return k;
+	case SD_ARG_MODE:
+		return nz(mix(K_MODE, (uint64_t)a->raw));
+	case SD_ARG_SIGNAL:
+		return nz(mix(K_SIG, (uint64_t)a->raw));
+	case SD_ARG_STRV:
+		return is_envp(ev, i) ? 0 : strv_key(n, a);
+	case SD_ARG_STRUCT:
+		return struct_compared(ev, i) && a->text ? str_key(a->text, K_STRUCT) : 0;
+	case SD_ARG_PTR:
+	default:
+		return 0;
+	}
+}
+
+static uint64_t ret_key(struct sd_norm *n, const struct sd_event *ev, bool pid)
+{
+	if (!ev->finished)
+		return K_UNFIN;
+	if (sd_ret_is_error(ev->ret))
+		return nz(mix(K_ERR, (uint64_t)-ev->ret));
+	if (ret_ignored(ev->name))
+		return 0;
+	if (pid)
+		return pid_field(n, ev->ret);
+	if (ev->ret_fmt == SD_RET_FD && !n->o.fds_by_number && ev->ret_ref)
+		return ref_key(n, ev->ret_ref);
+	return nz(mix(K_RET, (uint64_t)ev->ret));
+}
+
+uint64_t sd_norm_event(struct sd_norm *n, const struct sd_event *ev, uint64_t f[SD_NF])
+{
+	memset(f, 0, SD_NF * sizeof *f);
+	f[0] = nz(mix(K_KIND, ev->kind));
+	switch (ev->kind) {
+	case SD_EV_SYSCALL: {
+		unsigned pf = sd_norm_pid_fields(ev->name);
+		int na = ev->nargs < 0 ? 0 : ev->nargs > SD_MAX_ARGS ? SD_MAX_ARGS : ev->nargs;
+		f[0] = nz(XXH64(ev->name, strnlen(ev->name, sizeof ev->name), K_NAME));
+		for (int i = 0; i < na; i++)
+			f[i + 1] = arg_key(n, ev, i, pf & F_ARG(i));
+		f[SD_NF_RET] = ret_key(n, ev, pf & F_RET);
+		break;
+	}
+	case SD_EV_EXIT:
+		f[SD_NF_RET] = nz(mix(K_RET, (uint64_t)ev->status));
+		break;
+	case SD_EV_KILLED:
+		f[SD_NF_RET] = nz(mix(mix(K_SIG, (uint64_t)ev->sig), ev->core));
+		break;
+	case SD_EV_SIGNAL:
+	case SD_EV_STOP:
+		f[SD_NF_RET] = nz(mix(K_SIG, (uint64_t)ev->sig));
+		break;
+	default:
+		break;
+	}
+	return nz(XXH64(f, SD_NF * sizeof *f, 0));
+}
+
+uint32_t sd_norm_shape(const struct sd_event *ev)
+{
+	if (ev->kind == SD_EV_KILLED)   /* pairs with an exit: "killed vs exited" */
+		return (uint32_t)SD_EV_EXIT + 1;
+	if (ev->kind != SD_EV_SYSCALL)
+		return (uint32_t)ev->kind + 1;
+	return (uint32_t)XXH64(ev->name, strnlen(ev->name, sizeof ev->name), K_NAME) | 0x80000000u;
+}

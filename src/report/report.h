@@ -1,0 +1,29 @@
+/* report.h - render a compare result for people (text), programs (JSON) and CI (JUnit).
+ * Each renderer appends to a string buffer; the caller writes it out in one piece. */
+#ifndef SD_REPORT_H
+#define SD_REPORT_H
+
+#include <stdbool.h>
+#include "compare/compare.h"
+#include "util/util.h"
+
+struct sd_report_opts {
+	bool color;          /* ANSI colors (text) */
+	bool verbose;        /* aligned side-by-side view and what the filters dropped */
+	const char *title;   /* JUnit test case name ("ORIG vs NEW") */
+	double seconds;      /* JUnit time */
+};
+
+void sd_report_text(struct sb *out, const struct sd_cmp_result *r, const struct sd_report_opts *o);
+void sd_report_json(struct sb *out, const struct sd_cmp_result *r, const struct sd_report_opts *o);
+void sd_report_junit(struct sb *out, const struct sd_cmp_result *r, const struct sd_report_opts *o);
+
+/* Shared by the renderers (report/text.c). */
+const char *sd_div_kind_name(enum sd_div_kind k);   /* "changed", "missing", ... */
+/* One event as the report shows it, with its [file:line]; *caret = column (in the
+ * rendered text) of the differing field (field/byte as sd_describe gives), or -1. */
+void sd_report_event_line(struct sb *out, const struct sd_cmp_event *ev, int field, long byte,
+			  long *caret);
+void sd_report_summary_line(struct sb *out, const struct sd_cmp_result *r);
+
+#endif
