@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "compare/diff.h"
+#include <jansson.h>
 #include "util/util.h"
 
 const char sd_cmp_noise_spec[] =
@@ -90,9 +92,15 @@ static void map_put(struct tidmap *m, pid_t tid, int ent)
 
 struct rec {
 	uint64_t key;
+	uint64_t off;          /* JSONL: byte offset of the event's line, | SETTLE_* */
 	uint32_t shape;
 	uint32_t ord;          /* ordinal among all events of the trace (after folding) */
 };
+
+/* How an interrupted call that was never restarted was settled (see pend_release). */
+#define OFF_MASK ((1ULL << 62) - 1)
+#define SETTLE_EINTR (1ULL << 62)
+#define SETTLE_UNFIN (2ULL << 62)
 
 /* A thread or process as the trace saw it; one stream of events each. */
 struct ent {
@@ -109,14 +117,22 @@ struct ent {
 
 struct pidref {            /* pid-valued fields of one record, resolved after pass 1 */
 	uint32_t rec;
-	int32_t ent[2];        /* entity, or -2 - entity for a process group (negative pid) */
+	int32_t ent[2];        /* entity, -2 - entity for a process group (negative pid),
+				  REF_OUTSIDE(_GROUP) for a process not in the trace */
 	int n;
+};
+#define REF_OUTSIDE INT32_MIN
+#define REF_OUTSIDE_GROUP (INT32_MIN + 1)
+
+struct qev {               /* an event read and not yet emitted, with its line's offset */
+	struct sd_event ev;
+	uint64_t off;
 };
 
 struct pend {              /* an interrupted call waiting for its continuation */
 	pid_t tid;
-	struct sd_event ev;
-	struct sd_event *q;    /* events of the same thread meanwhile */
+	struct qev ev;
+	struct qev *q;         /* events of the same thread meanwhile */
 	size_t nq, capq;
 	bool sigreturned;
 };
@@ -155,14 +171,18 @@ struct side {
 	size_t ndrop_other, capdrop_other;
 
 	/* pass 2 */
-	const uint32_t *want;  /* sorted ordinals to keep */
+	const uint32_t *want;  /* sorted record indices to keep */
 	size_t nwant, wpos;
-	struct sd_cmp_event *got;
+	struct sd_cmp_event *got;   /* parallel to want */
 	size_t ngot;
 	char **labels;         /* pass 1's labels by entity */
 	size_t nlabels;
+	const struct pidref *fref;  /* pass 3: the pid fields of the event being fetched */
+	int fi;
+	char *flabel[2];
 
 	/* pre-scan of strace logs */
+	bool pass0_skip;       /* not an strace log: nothing to learn */
 	bool any_ref;
 	uint32_t cut_min;
 };
@@ -249,21 +269,38 @@ static char *pid_text(struct side *s, int64_t v)
 	return xasprintf("%s%s", group ? "-" : "", ent_label(s, e));
 }
 
+static char *ref_text(const struct side *s, int32_t ref)
+{
+	if (ref == REF_OUTSIDE || ref == REF_OUTSIDE_GROUP)
+		return xstrdup(ref == REF_OUTSIDE ? "outside" : "-outside");
+	int e = ref < 0 ? -2 - ref : ref;
+	return xasprintf("%s%s", ref < 0 ? "-" : "", s->ents[e].label);
+}
+
 static uint64_t pid_key(void *priv, int64_t v)
 {
 	struct side *s = priv;
+	char *t;
 
 	if (s->pass == 1) {
 		int e = map_get(&s->tids, (pid_t)(v < -1 ? -v : v));
-		if (e < 0)
-			return sd_norm_hash(v < -1 ? "-outside" : "outside", v < -1 ? 8 : 7, 3);
 		if (s->ncur < 2)
-			s->cur_ent[s->ncur++] = v < -1 ? -2 - e : e;
+			s->cur_ent[s->ncur++] = e < 0 ? (v < -1 ? REF_OUTSIDE_GROUP : REF_OUTSIDE) :
+						v < -1 ? -2 - e : e;
 		return 0;    /* resolved after pass 1 */
 	}
-	char *t = pid_text(s, v);
+	if (s->pass == 3) {   /* fetching by offset: the refs pass 1 recorded */
+		if (!s->fref || s->fi >= s->fref->n || s->fi >= 2)
+			return 0;
+		t = ref_text(s, s->fref->ent[s->fi]);
+	} else {
+		t = pid_text(s, v);
+	}
 	uint64_t k = sd_norm_hash(t, strlen(t), 3);
-	free(t);
+	if (s->fi < 2)
+		s->flabel[s->fi++] = t;
+	else
+		free(t);
 	return k;
 }
 
@@ -334,8 +371,34 @@ static bool keep_event(struct side *s, const struct sd_event *ev, int e)
 	}
 }
 
-/* An event, restarts folded, in trace order.  Takes the event's contents. */
-static void emit(struct side *s, struct sd_event *ev)
+/* Key the fetched event c and name its pid fields (labels from pid_key, in field order). */
+static void fetched_keys(struct side *s, struct sd_cmp_event *c)
+{
+	s->fi = 0;
+	s->flabel[0] = s->flabel[1] = NULL;
+	sd_norm_event(s->norm, &c->ev, c->f);
+	unsigned pf = c->ev.kind == SD_EV_SYSCALL ? sd_norm_pid_fields(c->ev.name) : 0;
+	int k = 0;
+	for (int i = 1; i < SD_NF; i++) {
+		if (!(pf & (1u << i)))
+			continue;
+		if (i < SD_NF_RET && i > c->ev.nargs)
+			continue;
+		int64_t v = i == SD_NF_RET ? c->ev.ret : (int)c->ev.args[i - 1].raw;
+		if (i == SD_NF_RET && (!c->ev.finished || sd_ret_is_error(v)))
+			continue;
+		if (v == 0 || v == -1)
+			c->pid_label[i] = xasprintf("%lld", (long long)v);
+		else if (k < 2 && s->flabel[k])
+			c->pid_label[i] = s->flabel[k++];
+	}
+	for (; k < 2; k++)
+		free(s->flabel[k]);
+}
+
+/* An event, restarts folded, in trace order.  Takes the event's contents.  off: where
+ * its line starts (JSONL) and how it was settled (SETTLE_*). */
+static void emit(struct side *s, struct sd_event *ev, uint64_t off)
 {
 	uint32_t ord = s->ord++;
 	int e = ent_of(s, ev->tid);
@@ -348,7 +411,7 @@ static void emit(struct side *s, struct sd_event *ev)
 		s->ncur = 0;
 		if (s->pass == 1) {
 			uint64_t f[SD_NF];
-			struct rec r = { sd_norm_event(s->norm, ev, f), sd_norm_shape(ev), ord };
+			struct rec r = { sd_norm_event(s->norm, ev, f), off, sd_norm_shape(ev), ord };
 			PUSH(s->recs, s->nrecs, s->caprecs, r);
 			uint32_t ri = (uint32_t)s->nrecs - 1;
 			struct ent *x = &s->ents[e];
@@ -359,26 +422,16 @@ static void emit(struct side *s, struct sd_event *ev)
 				PUSH(s->prefs, s->nprefs, s->capprefs, p);
 			}
 		} else {
-			while (s->wpos < s->nwant && s->want[s->wpos] < ord)
+			uint32_t ri = (uint32_t)(s->kept - 1);
+			while (s->wpos < s->nwant && s->want[s->wpos] < ri)
 				s->wpos++;
-			if (s->wpos < s->nwant && s->want[s->wpos] == ord) {
-				struct sd_cmp_event *c = &s->got[s->ngot++];
-				sd_norm_event(s->norm, ev, c->f);
+			if (s->wpos < s->nwant && s->want[s->wpos] == ri) {
+				struct sd_cmp_event *c = &s->got[s->wpos];
 				c->ev = *ev;
 				sd_event_init(ev);
 				c->num = s->kept;
-				unsigned pf = c->ev.kind == SD_EV_SYSCALL ? sd_norm_pid_fields(c->ev.name) : 0;
-				for (int i = 1; i < SD_NF; i++) {
-					if (!(pf & (1u << i)))
-						continue;
-					int64_t v = i == SD_NF_RET ? c->ev.ret : (int)c->ev.args[i - 1].raw;
-					if (i == SD_NF_RET && (!c->ev.finished || sd_ret_is_error(v)))
-						continue;
-					if (i < SD_NF_RET && i > c->ev.nargs)
-						continue;
-					c->pid_label[i] = v == 0 || v == -1 ? xasprintf("%lld", (long long)v)
-									     : pid_text(s, v);
-				}
+				fetched_keys(s, c);
+				s->ngot++;
 			}
 		}
 	} else if (s->pass == 0) {
@@ -401,71 +454,80 @@ static struct pend *pend_of(struct side *s, pid_t tid)
 
 /* Settle pending p: drop the interrupted call into cont (if given), or give it what the
  * program saw; then let the queued events out. */
-static void pend_release(struct side *s, struct pend *p, struct sd_event *cont, bool died)
+/* What the program saw of an interrupted call never restarted. */
+static void settle(struct sd_event *ev, uint64_t how)
+{
+	ev->interrupted = false;
+	if (how == SETTLE_UNFIN)
+		ev->finished = false;
+	else if (how == SETTLE_EINTR)
+		ev->ret = -EINTR;
+}
+
+static void pend_release(struct side *s, struct pend *p, struct sd_event *cont, uint64_t coff,
+			 bool died)
 {
 	struct pend me = *p;
 
 	*p = s->pends[--s->npends];   /* remove first: emit() must not see it */
 	if (cont) {
 		uint64_t end = cont->t_ns + cont->dur_ns;
-		cont->t_ns = me.ev.t_ns;
-		cont->dur_ns = end - me.ev.t_ns;
-		sd_event_clear(&me.ev);
+		cont->t_ns = me.ev.ev.t_ns;
+		cont->dur_ns = end - me.ev.ev.t_ns;
+		sd_event_clear(&me.ev.ev);
 	} else {
-		me.ev.interrupted = false;
-		if (died)
-			me.ev.finished = false;
-		else
-			me.ev.ret = -EINTR;
-		emit(s, &me.ev);
+		uint64_t how = died ? SETTLE_UNFIN : SETTLE_EINTR;
+		settle(&me.ev.ev, how);
+		emit(s, &me.ev.ev, me.ev.off | how);
 	}
 	for (size_t i = 0; i < me.nq; i++)
-		emit(s, &me.q[i]);
+		emit(s, &me.q[i].ev, me.q[i].off);
 	free(me.q);
 	if (cont)
-		emit(s, cont);
+		emit(s, cont, coff);
 }
 
 #define PEND_QUEUE_MAX 100000
 
-static void feed(struct side *s, struct sd_event *ev)
+static void feed(struct side *s, struct sd_event *ev, uint64_t off)
 {
 	struct pend *p = pend_of(s, ev->tid);
 
 	if (p) {
 		bool dies = ev->kind == SD_EV_EXIT || ev->kind == SD_EV_KILLED ||
 			    ev->kind == SD_EV_DETACHED || ev->kind == SD_EV_SUPERSEDED;
-		if (ev->kind == SD_EV_SYSCALL && ev->restart_of == p->ev.seq) {
-			pend_release(s, p, ev, false);
+		if (ev->kind == SD_EV_SYSCALL && ev->restart_of == p->ev.ev.seq) {
+			pend_release(s, p, ev, off, false);
 			return;
 		}
 		if (dies && !p->nq) {
-			pend_release(s, p, NULL, true);
+			pend_release(s, p, NULL, 0, true);
 		} else if (dies || p->nq >= PEND_QUEUE_MAX ||
 			   (ev->kind == SD_EV_SYSCALL && p->sigreturned)) {
 			/* Not continued: the program saw EINTR once its handler returned. */
-			pend_release(s, p, NULL, false);
+			pend_release(s, p, NULL, 0, false);
 		} else {
 			if (ev->kind == SD_EV_SYSCALL && !strcmp(ev->name, "rt_sigreturn"))
 				p->sigreturned = true;
-			PUSH(p->q, p->nq, p->capq, *ev);
+			struct qev q = { *ev, off };
+			PUSH(p->q, p->nq, p->capq, q);
 			sd_event_init(ev);
 			return;
 		}
 	}
 	if (ev->kind == SD_EV_SYSCALL && ev->interrupted) {
-		struct pend n = { .tid = ev->tid, .ev = *ev };
+		struct pend n = { .tid = ev->tid, .ev = { *ev, off } };
 		sd_event_init(ev);
 		PUSH(s->pends, s->npends, s->cappends, n);
 		return;
 	}
-	emit(s, ev);
+	emit(s, ev, off);
 }
 
 static void flush_pends(struct side *s)
 {
 	while (s->npends)
-		pend_release(s, &s->pends[0], NULL, false);
+		pend_release(s, &s->pends[0], NULL, 0, false);
 }
 
 /* ---- reading ---- */
@@ -526,7 +588,7 @@ static int run_pass(struct side *s, int pass, const char *strace_cwd, char **err
 			sd_event_clear(&ev);
 			continue;
 		}
-		feed(s, &ev);
+		feed(s, &ev, sd_input_offset(s->in) & OFF_MASK);
 	}
 	if (rc == 0 && pass > 0)
 		flush_pends(s);
@@ -575,16 +637,26 @@ static void resolve_pids(struct side *s)
 	for (size_t i = 0; i < s->nprefs; i++) {
 		struct pidref *p = &s->prefs[i];
 		uint64_t k = s->recs[p->rec].key;
-		for (int j = 0; j < p->n; j++) {
-			int e = p->ent[j] < 0 ? -2 - p->ent[j] : p->ent[j];
-			const char *l = s->ents[e].label;
-			k = sd_norm_hash(l, strlen(l), k + (p->ent[j] < 0));
+		for (int j = 0; j < p->n && j < 2; j++) {
+			char *l = ref_text(s, p->ent[j]);
+			k = sd_norm_hash(l, strlen(l), k);
+			free(l);
 		}
 		s->recs[p->rec].key = k ? k : 1;
 	}
-	free(s->prefs);
-	s->prefs = NULL;
-	s->nprefs = 0;
+}
+
+static const struct pidref *pidref_of(const struct side *s, uint32_t rec)
+{
+	size_t lo = 0, hi = s->nprefs;   /* prefs are in record order */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (s->prefs[mid].rec < rec)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->nprefs && s->prefs[lo].rec == rec ? &s->prefs[lo] : NULL;
 }
 
 static int cmp_drop(const void *a, const void *b)
@@ -743,24 +815,72 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static const struct sd_cmp_event *find_got(const struct side *s, uint32_t ord,
-					   const uint32_t *want)
+static const struct sd_cmp_event *find_got(const struct side *s, uint32_t rec)
 {
-	/* got[] holds the wanted ordinals in order; want is sorted and unique */
-	size_t lo = 0, hi = s->ngot;
+	/* got[] is parallel to want[], which is sorted and unique */
+	size_t lo = 0, hi = s->nwant;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		if (want[mid] < ord)
+		if (s->want[mid] < rec)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < s->ngot && want[lo] == ord ? &s->got[lo] : NULL;
+	return lo < s->nwant && s->want[lo] == rec && s->got[lo].num ? &s->got[lo] : NULL;
 }
 
-static uint32_t rec_ord(const struct side *s, int ent, int32_t pos)
+static uint32_t rec_at(const struct side *s, int ent, int32_t pos)
 {
-	return s->recs[s->ents[ent].recs[pos]].ord;
+	return s->ents[ent].recs[pos];
+}
+
+struct offidx { uint64_t off; uint32_t i; };
+
+static int cmp_offidx(const void *a, const void *b)
+{
+	const struct offidx *x = a, *y = b;
+
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* Pass 3 (sysdiff traces): read the wanted events back from their lines' offsets,
+ * without parsing the others. */
+static int fetch_by_offset(struct side *s, char **err)
+{
+	struct offidx *ix = xmalloc((s->nwant + 1) * sizeof *ix);
+	int rc = 0;
+
+	s->pass = 3;
+	for (size_t i = 0; i < s->nwant; i++)
+		ix[i] = (struct offidx){ s->recs[s->want[i]].off & OFF_MASK, (uint32_t)i };
+	qsort(ix, s->nwant, sizeof *ix, cmp_offidx);
+	if (open_side(s, NULL, err) < 0) {
+		free(ix);
+		return -1;
+	}
+	for (size_t k = 0; k < s->nwant; k++) {
+		uint32_t i = ix[k].i, r = s->want[i];
+		struct sd_cmp_event *c = &s->got[i];
+		if (k && ix[k].off == ix[k - 1].off) {   /* cannot happen: one event per line */
+			*err = xasprintf("%s: internal error: two events at one offset", s->out->name);
+			rc = -1;
+			break;
+		}
+		if (sd_input_next_at(s->in, ix[k].off, &c->ev, err) < 0) {
+			rc = -1;
+			break;
+		}
+		settle(&c->ev, s->recs[r].off & ~OFF_MASK);
+		c->num = (uint64_t)r + 1;
+		s->fref = pidref_of(s, r);
+		fetched_keys(s, c);
+		s->ngot++;
+	}
+	s->fref = NULL;
+	sd_input_close(s->in);
+	s->in = NULL;
+	free(ix);
+	return rc;
 }
 
 static void free_side(struct side *s)
@@ -770,9 +890,9 @@ static void free_side(struct side *s)
 	free(s->prefs);
 	free(s->drop_other);
 	for (size_t i = 0; i < s->npends; i++) {
-		sd_event_clear(&s->pends[i].ev);
+		sd_event_clear(&s->pends[i].ev.ev);
 		for (size_t j = 0; j < s->pends[i].nq; j++)
-			sd_event_clear(&s->pends[i].q[j]);
+			sd_event_clear(&s->pends[i].q[j].ev);
 		free(s->pends[i].q);
 	}
 	free(s->pends);
@@ -789,6 +909,56 @@ static void keep_labels(struct side *s)
 	s->labels = xcalloc(s->nents + 1, sizeof *s->labels);
 	for (size_t i = 0; i < s->nents; i++)
 		s->labels[i] = xstrdup(s->ents[i].label);
+}
+
+struct job {
+	struct side *s;
+	int pass;
+	const char *cwd;
+	char *err;
+	int rc;
+};
+
+static void *job_run(void *arg)
+{
+	struct job *j = arg;
+	struct side *s = j->s;
+
+	if (j->pass == 0 && s->pass0_skip) {
+		j->rc = 0;
+		return NULL;
+	}
+	j->rc = run_pass(s, j->pass, j->cwd, &j->err);
+	if (j->rc == 0 && j->pass == 1) {
+		resolve_pids(s);
+		finish_drops(s);
+		s->out->events = s->ord;
+		s->out->compared = s->kept;
+	}
+	return NULL;
+}
+
+/* Run a pass over both traces, the second in a thread of its own (they share nothing
+ * but read-only tables).  On failure *err names the first trace that failed. */
+static int both_passes(struct side sd[2], int pass, const char *const cwd[2], char **err)
+{
+	struct job j[2] = { { &sd[0], pass, cwd[0], NULL, 0 }, { &sd[1], pass, cwd[1], NULL, 0 } };
+	pthread_t t;
+	bool threaded = pthread_create(&t, NULL, job_run, &j[1]) == 0;
+
+	job_run(&j[0]);
+	if (threaded)
+		pthread_join(t, NULL);
+	else
+		job_run(&j[1]);
+	int bad = j[0].rc < 0 ? 0 : j[1].rc < 0 ? 1 : -1;
+	if (bad >= 0) {
+		*err = j[bad].err;
+		j[bad].err = NULL;
+	}
+	free(j[0].err);
+	free(j[1].err);
+	return bad >= 0 ? -1 : 0;
 }
 
 static char *spool_stdin(char **err)
@@ -855,6 +1025,7 @@ int sd_compare(const char *const path[2], const struct sd_cmp_opts *o,
 		}
 	}
 
+	json_object_seed(0);   /* before threads: jansson seeds its hash on first use */
 	/* Learn each input's format; strace logs get a pre-scan.  They do not record
 	 * their start directory: assume the other trace's unless told. */
 	const char *cwd[2] = { o->strace_cwd, o->strace_cwd };
@@ -878,11 +1049,13 @@ int sd_compare(const char *const path[2], const struct sd_cmp_opts *o,
 			cwd[i] = jcwd[i];
 	bool by_number = false;
 	uint32_t limit = 0;
+	for (int i = 0; i < 2; i++)
+		sd[i].pass0_skip = fmt[i] != SD_FMT_STRACE;
+	if ((fmt[0] == SD_FMT_STRACE || fmt[1] == SD_FMT_STRACE) && both_passes(sd, 0, cwd, err) < 0)
+		goto out;
 	for (int i = 0; i < 2; i++) {
 		if (fmt[i] != SD_FMT_STRACE)
 			continue;
-		if (run_pass(&sd[i], 0, cwd[i], err) < 0)
-			goto out;
 		reset_side(&sd[i]);
 		if (!sd[i].any_ref)
 			by_number = true;
@@ -896,19 +1069,13 @@ int sd_compare(const char *const path[2], const struct sd_cmp_opts *o,
 				limit = maxb[i];
 	res->content_limit = limit;
 
-	/* Pass 1. */
-	for (int i = 0; i < 2; i++) {
-		struct side *s = &sd[i];
-		s->nopts = (struct sd_norm_opts){ .maps = o->maps, .nmaps = o->nmaps,
+	/* Pass 1, both traces at once. */
+	for (int i = 0; i < 2; i++)
+		sd[i].nopts = (struct sd_norm_opts){ .maps = o->maps, .nmaps = o->nmaps,
 			.ignore_cloexec = o->ignore_cloexec, .content_limit = limit,
 			.fds_by_number = by_number };
-		if (run_pass(s, 1, cwd[i], err) < 0)
-			goto out;
-		resolve_pids(s);
-		finish_drops(s);
-		s->out->events = s->ord;
-		s->out->compared = s->kept;
-	}
+	if (both_passes(sd, 1, cwd, err) < 0)
+		goto out;
 
 	/* Pair streams by label. */
 	int *ord[2];
@@ -985,7 +1152,7 @@ int sd_compare(const char *const path[2], const struct sd_cmp_opts *o,
 			int side = d->kind == SD_DIV_PROC_EXTRA;
 			const struct ent *e = &sd[side].ents[p->ent[side]];
 			for (size_t j = 0; j < e->nrecs && j < 3; j++)
-				PUSH(want[side], nwant[side], capwant[side], sd[side].recs[e->recs[j]].ord);
+				PUSH(want[side], nwant[side], capwant[side], e->recs[j]);
 			continue;
 		}
 		size_t lo = d->row > (uint32_t)ctx ? d->row - ctx : 0;
@@ -997,7 +1164,7 @@ int sd_compare(const char *const path[2], const struct sd_cmp_opts *o,
 			for (int i = 0; i < 2; i++) {
 				int32_t pos = i ? p->rows[r].b : p->rows[r].a;
 				if (pos >= 0)
-					PUSH(want[i], nwant[i], capwant[i], rec_ord(&sd[i], p->ent[i], pos));
+					PUSH(want[i], nwant[i], capwant[i], rec_at(&sd[i], p->ent[i], pos));
 			}
 		}
 	}
@@ -1011,14 +1178,24 @@ int sd_compare(const char *const path[2], const struct sd_cmp_opts *o,
 			if (!u || want[i][u - 1] != want[i][j])
 				want[i][u++] = want[i][j];
 		nwant[i] = u;
+		s->want = want[i];
+		s->nwant = u;
+		s->got = xcalloc(u + 1, sizeof *s->got);
+		s->ngot = 0;
 		if (!u)
 			continue;
+		if (fmt[i] == SD_FMT_JSONL) {
+			if (fetch_by_offset(s, err) < 0)
+				goto out;
+			continue;
+		}
+		/* strace logs: one event may span lines, so replay the whole pipeline; it
+		 * builds the same entities in the same order, named by pass 1's labels */
 		keep_labels(s);
-		size_t nrec = s->nrecs;
 		struct rec *recs = s->recs;
+		size_t nrec = s->nrecs;
 		struct ent *ents = s->ents;
 		size_t nents = s->nents;
-		/* keep pass 1's streams for the rows below; pass 2 builds its own entities */
 		s->ents = NULL;
 		s->nents = s->capents = 0;
 		free(s->tids.t);
@@ -1031,12 +1208,7 @@ int sd_compare(const char *const path[2], const struct sd_cmp_opts *o,
 		s->norm = NULL;
 		s->recs = NULL;
 		s->nrecs = 0;
-		s->want = want[i];
-		s->nwant = u;
-		s->got = xcalloc(u, sizeof *s->got);
-		s->ngot = 0;
 		int prc = run_pass(s, 2, cwd[i], err);
-		/* swap pass 1's data back */
 		for (size_t e = 0; e < s->nents; e++) {
 			free(s->ents[e].label);
 			free(s->ents[e].recs);
@@ -1055,6 +1227,7 @@ int sd_compare(const char *const path[2], const struct sd_cmp_opts *o,
 			goto out;
 		}
 	}
+
 	/* The report's view. */
 	res->divs = xcalloc(res->nreported + 1, sizeof *res->divs);
 	for (size_t k = 0; k < res->nreported; k++) {
@@ -1070,7 +1243,7 @@ int sd_compare(const char *const path[2], const struct sd_cmp_opts *o,
 			for (size_t j = 0; j < e->nrecs && j < 3; j++) {
 				struct sd_cmp_row *r = &out->rows[out->nrows++];
 				r->kind = side ? SD_ROW_EXTRA : SD_ROW_MISSING;
-				r->ev[side] = find_got(&sd[side], sd[side].recs[e->recs[j]].ord, want[side]);
+				r->ev[side] = find_got(&sd[side], e->recs[j]);
 			}
 			out->ev[side] = out->rows[0].ev[side];
 			out->num[side] = out->ev[side] ? out->ev[side]->num : 0;
@@ -1089,7 +1262,7 @@ int sd_compare(const char *const path[2], const struct sd_cmp_opts *o,
 				for (int i = 0; i < 2; i++) {
 					int32_t pos = i ? p->rows[r].b : p->rows[r].a;
 					if (pos >= 0)
-						w->ev[i] = find_got(&sd[i], rec_ord(&sd[i], p->ent[i], pos), want[i]);
+						w->ev[i] = find_got(&sd[i], rec_at(&sd[i], p->ent[i], pos));
 				}
 			}
 			out->focus = d->row - lo;

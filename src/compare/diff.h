@@ -30,7 +30,7 @@
  * search, the same order as GNU diff's lower bound for its "too expensive" heuristic.
  * It is fixed rather than growing with N+M (e.g. with sqrt(N+M)) so that the worst case
  * stays linear in the input size.  Measured on a 2-vCPU VM, -O2: two traces of 1,000,000
- * keys differing in 100 places, 8 ms; two unrelated sequences of 1,000,000 distinct keys,
+ * keys differing in 100 places, 4-5 ms; two unrelated sequences of 1,000,000 distinct keys,
  * 0.15 s (step 1); the worst case, two unrelated random sequences of 1,000,000 keys over
  * 4 or 1000 distinct values, 15-18 s (GNU diff 3.8 takes 23-29 s on the same sequences as
  * lines).  Two runs of related programs differ in far fewer than 8192 events, and where

@@ -85,6 +85,20 @@ const struct sd_trace_end *sd_input_end(const struct sd_input *in)
 	return in->jr ? sd_reader_end(in->jr) : sd_strace_end(in->st);
 }
 
+unsigned long long sd_input_offset(const struct sd_input *in)
+{
+	return in->jr ? sd_reader_offset(in->jr) : 0;
+}
+
+int sd_input_next_at(struct sd_input *in, unsigned long long off, struct sd_event *ev, char **err)
+{
+	if (!in->jr) {
+		*err = xasprintf("%s: cannot seek in an strace log", in->name);
+		return -1;
+	}
+	return sd_reader_next_at(in->jr, off, ev, err);
+}
+
 unsigned long sd_input_lineno(const struct sd_input *in)
 {
 	return in->jr ? sd_reader_lineno(in->jr) : 0;

@@ -29,6 +29,11 @@ int sd_input_next(struct sd_input *in, struct sd_event *ev, char **err);
 const struct sd_trace_end *sd_input_end(const struct sd_input *in);
 /* Line of the last input line read (JSONL; 0 when unknown). */
 unsigned long sd_input_lineno(const struct sd_input *in);
+/* JSONL only: where the last event's line starts, and reading one event back from
+ * there (offsets growing from call to call).  For strace logs offset is 0 and
+ * next_at fails: one event may come from several lines. */
+unsigned long long sd_input_offset(const struct sd_input *in);
+int sd_input_next_at(struct sd_input *in, unsigned long long off, struct sd_event *ev, char **err);
 void sd_input_close(struct sd_input *in);
 
 #endif

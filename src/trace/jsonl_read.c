@@ -291,8 +291,18 @@ static int get_strv(struct sd_reader *r, json_t *o, const char *key, char ***out
  * exact for every value the writer produces below 2^22 s (see the format doc). */
 static uint64_t secs_to_ns(double d, int decimals)
 {
+	static const double p10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9 };
 	char buf[64], *end;
 	uint64_t s, f;
+
+	/* Fast path: while d·10^decimals stays below 2^50 the product is within far less
+	 * than 0.5 of the decimal the writer printed, so rounding gives it exactly. */
+	if (decimals >= 0 && decimals <= 9 && d * p10[decimals] < 1125899906842624.0) {
+		uint64_t v = (uint64_t)(d * p10[decimals] + 0.5);   /* d >= 0 */
+		for (int i = decimals; i < 9; i++)
+			v *= 10;
+		return v;
+	}
 
 	snprintf(buf, sizeof buf, "%.*f", decimals, d);
 	s = strtoull(buf, &end, 10);
@@ -726,6 +736,41 @@ int sd_reader_next(struct sd_reader *r, struct sd_event *ev, char **err)
 unsigned long sd_reader_lineno(const struct sd_reader *r)
 {
 	return r->lineno;
+}
+
+unsigned long long sd_reader_offset(const struct sd_reader *r)
+{
+	return sd_lines_offset(r->in);
+}
+
+int sd_reader_next_at(struct sd_reader *r, unsigned long long off, struct sd_event *ev, char **err)
+{
+	const char *line;
+	size_t n;
+	bool nl;
+
+	sd_event_init(ev);
+	if (r->failed)
+		return report(r, err);
+	for (;;) {
+		int rc = r->done ? 0 : get_line(r, &line, &n, &nl);
+		if (rc < 0)
+			return report(r, err);
+		if (rc == 0 || sd_lines_offset(r->in) > off) {
+			perr(r, "no event line at byte offset %llu (did the file change?)", off);
+			return report(r, err);
+		}
+		if (sd_lines_offset(r->in) == off)
+			break;
+	}
+	json_t *j = parse_json(r, line, n);
+	int rc = j ? parse_event(r, j, ev) : -1;
+	json_decref(j);
+	if (rc < 0) {
+		sd_event_clear(ev);
+		return report(r, err);
+	}
+	return 1;
 }
 
 void sd_reader_close(struct sd_reader *r)

@@ -26,6 +26,11 @@ int sd_reader_next(struct sd_reader *r, struct sd_event *ev, char **err);
 const struct sd_trace_end *sd_reader_end(const struct sd_reader *r);
 
 unsigned long sd_reader_lineno(const struct sd_reader *r);  /* of the last line read */
+/* Byte offset (decompressed) of the last event line read. */
+unsigned long long sd_reader_offset(const struct sd_reader *r);
+/* Skip unparsed to the event line starting at byte offset off (offsets must grow from
+ * call to call) and read it: 1 = *ev filled, -1 = error (no such line: *err). */
+int sd_reader_next_at(struct sd_reader *r, unsigned long long off, struct sd_event *ev, char **err);
 void sd_reader_close(struct sd_reader *r);
 
 #endif

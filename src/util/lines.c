@@ -21,6 +21,8 @@ struct sd_lines {
 	bool eof;
 	bool compressed;
 	unsigned long lineno;
+	unsigned long long base;   /* input offset of buf[0] */
+	unsigned long long last;   /* offset of the last line returned */
 };
 
 static struct sd_lines *lines_new(const char *name)
@@ -78,6 +80,7 @@ struct sd_lines *sd_lines_open_mem(const void *data, size_t len, const char *nam
 static int fill(struct sd_lines *l, char **err)
 {
 	if (l->pos) {
+		l->base += l->pos;
 		memmove(l->buf, l->buf + l->pos, l->len - l->pos);
 		l->len -= l->pos;
 		l->scan -= l->pos;
@@ -126,6 +129,7 @@ int sd_lines_next(struct sd_lines *l, char **line, size_t *len, bool *nl, char *
 				return -1;
 			}
 			start[n] = '\0';   /* the '\n', or the spare byte after the data */
+			l->last = l->base + l->pos;
 			*line = start;
 			*len = n;
 			*nl = e != NULL;
@@ -165,6 +169,7 @@ size_t sd_lines_peek(struct sd_lines *l, char *dst, size_t max)
 }
 
 unsigned long sd_lines_lineno(const struct sd_lines *l) { return l->lineno; }
+unsigned long long sd_lines_offset(const struct sd_lines *l) { return l->last; }
 const char *sd_lines_name(const struct sd_lines *l) { return l->name; }
 bool sd_lines_compressed(const struct sd_lines *l) { return l->compressed; }
 

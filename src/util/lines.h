@@ -31,6 +31,8 @@ int sd_lines_next(struct sd_lines *l, char **line, size_t *len, bool *nl, char *
 size_t sd_lines_peek(struct sd_lines *l, char *dst, size_t max);
 
 unsigned long sd_lines_lineno(const struct sd_lines *l); /* of the last line returned */
+/* Byte offset (in the decompressed input) where the last line returned starts. */
+unsigned long long sd_lines_offset(const struct sd_lines *l);
 const char *sd_lines_name(const struct sd_lines *l);     /* "<stdin>" for "-" */
 bool sd_lines_compressed(const struct sd_lines *l);
 void sd_lines_close(struct sd_lines *l);
