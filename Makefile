@@ -60,13 +60,21 @@ $(BUILD)/examples/%: examples/%.c
 	@mkdir -p $(dir $@)
 	cc -O1 -g -o $@ $<
 
+$(BUILD)/examples/hello-rewrite: examples/hello.c
+	@mkdir -p $(dir $@)
+	cc -O1 -g -DREWRITE_BUG -o $@ $<
+
 demo: deps
-	$(MAKE) all $(BUILD)/examples/hello
+	$(MAKE) all $(BUILD)/examples/hello $(BUILD)/examples/hello-rewrite
 	@echo "--- sysdiff trace -- $(BUILD)/examples/hello   (trace on stderr, program output on stdout)"
 	@cd $(BUILD) && ./sysdiff trace -- ./examples/hello
 	@echo "--- the same run as a JSON Lines trace: $(BUILD)/hello.jsonl (its write event:)"
 	@cd $(BUILD) && ./sysdiff trace -o hello.jsonl -- ./examples/hello >/dev/null
 	@grep '"name":"write"' $(BUILD)/hello.jsonl | head -n 1
+	@echo "--- a rewrite that lost a comma: sysdiff compare hello.jsonl hello-rewrite.jsonl"
+	@cd $(BUILD) && ./sysdiff trace -o hello-rewrite.jsonl -- ./examples/hello-rewrite >/dev/null
+	@cd $(BUILD) && ./sysdiff compare hello.jsonl hello-rewrite.jsonl; \
+	  echo "(exit status $$?: 0 equivalent, 1 not equivalent)"
 
 check: deps
 	$(MAKE) unit integration

@@ -1,4 +1,5 @@
-/* hello.c - the bundled demo program: a few file operations and a greeting. */
+/* hello.c - the bundled demo program: a few file operations and a greeting.
+ * Built with -DREWRITE_BUG it is a "rewrite" that lost a comma, for the compare demo. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -6,7 +7,11 @@
 
 int main(void)
 {
+#ifdef REWRITE_BUG
+	const char msg[] = "Hello World!\n";
+#else
 	const char msg[] = "Hello, World!\n";
+#endif
 	int fd = open("hello-demo.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0)
 		return 1;

@@ -582,7 +582,7 @@ struct sd_strace {
 	struct sd_lines *in;
 	struct sd_trace_info info;
 	struct sd_trace_end end;
-	bool have_end, eof, failed, partial;
+	bool have_end, eof, failed, partial, any_exit_line;
 	char *errmsg;
 	char *cwd0;
 	/* lines */
@@ -592,6 +592,8 @@ struct sd_strace {
 	pid_t root;
 	bool root_done;
 	int root_status;
+	bool root_exit_group;  /* -qq hides "+++ exited": the root's exit_group(N) tells */
+	int root_exit_arg;
 	bool have_t0, relative, tod_seen;
 	uint64_t t0, last_abs, day_off, prev_tod;
 	/* threads */
@@ -1616,6 +1618,11 @@ static int complete(struct sd_strace *s, struct thr *t, const char *name, const 
 	ev.dur_ns = c.finished ? dur_ns : 0;
 	ev.restart_of = restart_of;
 	after_call(s, t, &c, &ev, text, tlen);
+	if (!strcmp(c.name, "exit_group") && t->proc->tgid == s->root && ev.nargs == 1 &&
+	    c.known[0]) {
+		s->root_exit_group = true;
+		s->root_exit_arg = (int)(c.raw[0] & 0xff);
+	}
 	if (!strcmp(c.name, "rt_sigreturn") && c.finished && c.ret == -EINTR)
 		rst_clear(&t->rst);
 	if ((!strcmp(c.name, "execve") || !strcmp(c.name, "execveat")) && c.finished && c.ret == 0)
@@ -1833,6 +1840,7 @@ static int do_process(struct sd_strace *s, const struct line *l, const char **wh
 	int64_t v;
 
 	struct thr *t = line_thread(s, l);
+	s->any_exit_line = true;
 	if (starts(p, e, "exited with ")) {
 		struct span n = trim(p + 12, e);
 		if (!parse_num(n.p, n.n, &v) || v < 0 || v > 255) {
@@ -2074,6 +2082,10 @@ static void finish(struct sd_strace *s)
 
 static void set_end(struct sd_strace *s)
 {
+	if (!s->root_done && s->root_exit_group && !s->any_exit_line) {
+		s->root_done = true;        /* strace -qq: no exit lines at all */
+		s->root_status = s->root_exit_arg;
+	}
 	s->have_end = true;
 	s->end.complete = s->root_done && !s->partial;
 	s->end.exit_status = s->root_done ? s->root_status : 0;
