@@ -160,6 +160,29 @@ static uint64_t fd_key(struct sd_norm *n, const struct sd_arg *a)
 	return nz(mix(K_FDNUM, (uint64_t)(int)a->raw));
 }
 
+/* Directory entries: the names and types listed, in order.  Inode numbers, d_off
+ * cookies and the padding bytes between records (not initialized by the kernel)
+ * are not behaviour.  Only whole records within the bytes kept are seen. */
+static uint64_t dirents_key(const struct sd_buf *b, bool v64)
+{
+	uint64_t k = mix(K_BUF + 100, b->len);
+	size_t pos = 0;
+
+	while (b->data && pos + 19 <= b->kept) {
+		const unsigned char *r = b->data + pos;
+		unsigned reclen = (unsigned)r[16] | (unsigned)r[17] << 8;
+		if (reclen < 19 || pos + reclen > b->kept)
+			break;
+		const unsigned char *name = v64 ? r + 19 : r + 18;
+		size_t max = reclen - (size_t)(name - r) - (v64 ? 0 : 1);
+		size_t nl = strnlen((const char *)name, max);
+		unsigned char type = v64 ? r[18] : r[reclen - 1];
+		k = mix(XXH64(name, nl, k), type);
+		pos += reclen;
+	}
+	return nz(k);
+}
+
 static uint64_t buf_key(struct sd_norm *n, const struct sd_event *ev, const struct sd_arg *a)
 {
 	const struct sd_buf *b = &a->buf;
@@ -167,6 +190,8 @@ static uint64_t buf_key(struct sd_norm *n, const struct sd_event *ev, const stru
 
 	if (!strcmp(ev->name, "getrandom"))    /* random by definition: length only */
 		return nz(k);
+	if (!strcmp(ev->name, "getdents64") || !strcmp(ev->name, "getdents"))
+		return dirents_key(b, !strcmp(ev->name, "getdents64"));
 	if (!n->o.content_limit) {
 		if (b->hash_valid)
 			return nz(mix(k, b->hash));

@@ -225,6 +225,29 @@ class MutantTest(CompareBase):
         self.assertEqual(p.stdout.decode(), out1)
 
 
+class SameProgramTest(CompareBase):
+    """Two runs of one real program must compare equivalent: whatever differs between
+    runs (pids, addresses, inode numbers, dirent padding, thread interleaving, SIGCHLD
+    timing) is normalized away."""
+
+    def test_real_programs_twice(self):
+        cmds = [["ls", "-la", "/usr/lib"], ["sh", "-c", "echo hi | cat; ls / | wc -l"],
+                [sdtest.fixture("threads")], [sdtest.fixture("forkexec")]]
+        if os.path.exists("/usr/bin/python3.11"):
+            cmds.append(["/usr/bin/python3.11", "-c", "import os; print(sorted(os.listdir('.')))"])
+        for cmd in cmds:
+            if cmd[0].startswith("/") and not os.path.exists(cmd[0]):
+                continue
+            with self.subTest(cmd=cmd[0]):
+                a = os.path.join(self.tmp, "a.jsonl")
+                b = os.path.join(self.tmp, "b.jsonl")
+                for out in (a, b):
+                    r = self.trace(cmd, cwd=self.work, out=out)
+                    self.assertIsNotNone(r.trace, r.describe())
+                rc, out, err = self.compare(a, b)
+                self.assertEqual(rc, 0, "%s\n%s%s" % (" ".join(cmd), out, err))
+
+
 class StraceInputTest(CompareBase):
     def strace_log(self, name, opts=("-f", "-y", "-s", "65536"), gz=False):
         if not STRACE:

@@ -173,6 +173,44 @@ static void test_flags_cloexec_and_pointers(void **state)
 	sd_norm_free(nc);
 }
 
+/* one linux_dirent64 record: ino, off, reclen, type, name, padding */
+static size_t dirent64(unsigned char *p, uint64_t ino, const char *name, unsigned char pad)
+{
+	size_t nl = strlen(name) + 1, reclen = (19 + nl + 7) & ~(size_t)7;
+	memset(p, pad, reclen);
+	memcpy(p, &ino, 8);
+	memcpy(p + 8, &ino, 8);   /* d_off: a cookie */
+	p[16] = (unsigned char)reclen;
+	p[17] = 0;
+	p[18] = 8;
+	memcpy(p + 19, name, nl);
+	return reclen;
+}
+
+static void test_dirents_by_names(void **state)
+{
+	(void)state;
+	struct sd_norm_opts o = { 0 };
+	struct sd_norm *n = sd_norm_new(&o, NULL, NULL);
+	unsigned char x[256], y[256], z[256];
+	size_t lx = dirent64(x, 11, "a.txt", 0x00);
+	lx += dirent64(x + lx, 12, "bb.py", 0x00);
+	size_t ly = dirent64(y, 91, "a.txt", 0xff);   /* other inodes, other padding */
+	ly += dirent64(y + ly, 92, "bb.py", 0x55);
+	size_t lz = dirent64(z, 11, "a.txt", 0x00);
+	lz += dirent64(z + lz, 12, "bc.py", 0x00);
+	assert_int_equal(lx, ly);
+	struct sd_event a = sc("getdents64", (int64_t)lx, 3), b = sc("getdents64", (int64_t)ly, 3),
+			c = sc("getdents64", (int64_t)lz, 3);
+	set_buf(&a.args[1], (const char *)x, lx);
+	set_buf(&b.args[1], (const char *)y, ly);
+	set_buf(&c.args[1], (const char *)z, lz);
+	uint64_t ka = key(n, &a), kb = key(n, &b), kc = key(n, &c);
+	assert_int_equal(ka, kb);
+	assert_int_not_equal(ka, kc);
+	sd_norm_free(n);
+}
+
 /* ---- descriptions ---- */
 
 static char *describe(struct sd_event *a, struct sd_event *b, int *field, long *byte)
@@ -246,6 +284,7 @@ int main(void)
 		cmocka_unit_test(test_fds_by_target_and_pipes_by_order),
 		cmocka_unit_test(test_buffers_and_content_limit),
 		cmocka_unit_test(test_flags_cloexec_and_pointers),
+		cmocka_unit_test(test_dirents_by_names),
 		cmocka_unit_test(test_describe_bytes),
 		cmocka_unit_test(test_describe_fields),
 	};
