@@ -808,6 +808,33 @@ static int cmp_divref(const void *a, const void *b)
 	return x->row < y->row ? -1 : x->row > y->row;
 }
 
+static uint32_t rec_at(const struct side *s, int ent, int32_t pos)
+{
+	return s->ents[ent].recs[pos];
+}
+
+/* A call missing on one side that the other side makes elsewhere in the same stream
+ * (a swapped order): the number it has there, or 0. */
+static uint64_t moved_to(struct side sd[2], const struct pair *p, const struct divref *d)
+{
+	int from = d->kind == SD_DIV_EXTRA, to = !from;
+	const struct prow *w = &p->rows[d->row];
+	uint32_t r = rec_at(&sd[from], p->ent[from], from ? w->b : w->a);
+	uint64_t key = sd[from].recs[r].key;
+	enum sd_row_kind other = from ? SD_ROW_MISSING : SD_ROW_EXTRA;
+
+	for (size_t i = 0; i < p->nrows; i++) {
+		const struct prow *x = &p->rows[i];
+		int32_t pos = to ? x->b : x->a;
+		if (x->kind != other || pos < 0)
+			continue;
+		uint32_t q = rec_at(&sd[to], p->ent[to], pos);
+		if (sd[to].recs[q].key == key)
+			return (uint64_t)q + 1;
+	}
+	return 0;
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -829,10 +856,6 @@ static const struct sd_cmp_event *find_got(const struct side *s, uint32_t rec)
 	return lo < s->nwant && s->want[lo] == rec && s->got[lo].num ? &s->got[lo] : NULL;
 }
 
-static uint32_t rec_at(const struct side *s, int ent, int32_t pos)
-{
-	return s->ents[ent].recs[pos];
-}
 
 struct offidx { uint64_t off; uint32_t i; };
 
@@ -1270,6 +1293,8 @@ int sd_compare(const char *const path[2], const struct sd_cmp_opts *o,
 				out->ev[i] = out->rows[out->focus].ev[i];
 				out->num[i] = out->ev[i] ? out->ev[i]->num : 0;
 			}
+			if (d->count == 1 && d->kind != SD_DIV_CHANGED)
+				out->moved = moved_to(sd, p, d);
 		}
 		out->label = xstrdup(p->label);
 	}

@@ -72,6 +72,8 @@ struct sd_div {
 					  SD_GROUP_SHOWN + 1 rows only the first SD_GROUP_SHOWN
 					  and the last are in rows[] */
 	uint64_t stream_events[2];     /* PROC_*: compared events of the lone stream */
+	uint64_t moved;                /* MISSING/EXTRA of one call: the other side makes the
+					  same call elsewhere in the stream, as its event #moved */
 };
 
 struct sd_cmp_drop { char name[32]; uint64_t n; };

@@ -139,6 +139,8 @@ static void div_obj(struct sb *out, const struct sd_div *d)
 							   "process only in the transpiled program");
 		sb_addc(out, '}');
 	}
+	if (d->moved)
+		sb_addf(out, ",\"moved_to\":%llu", (unsigned long long)d->moved);
 	if (d->kind == SD_DIV_PROC_MISSING || d->kind == SD_DIV_PROC_EXTRA)
 		sb_addf(out, ",\"stream_events\":%llu",
 			(unsigned long long)d->stream_events[d->kind == SD_DIV_PROC_EXTRA]);

@@ -202,9 +202,13 @@ static void block(struct sb *out, const struct sd_div *d, bool procs, bool verbo
 		sb_addf(out, "%*s%s^ ", LABEL_W, "", st->bold);
 		if (n > 1)
 			sb_addf(out, "%zu calls ", n);
-		sb_addf(out, "%s%s\n",
-			d->kind == SD_DIV_MISSING ? "only in the original" : "only in the transpiled program",
-			st->off);
+		sb_adds(out, d->kind == SD_DIV_MISSING ? "only in the original" :
+						      "only in the transpiled program");
+		if (d->moved)
+			sb_addf(out, " (moved: %s #%llu)",
+				d->kind == SD_DIV_MISSING ? "transpiled" : "original",
+				(unsigned long long)d->moved);
+		sb_addf(out, "%s\n", st->off);
 	}
 	sd_diffdesc_clear(&dd);
 	if (verbose)
