@@ -74,6 +74,15 @@ static void write_out(const char *path, const struct sb *sb)
 			die2("cannot write the report: %s", strerror(errno));
 		return;
 	}
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		/* a device, fifo or /dev/stdout: write to it as it is, never replace it */
+		int fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || sd_write_full(fd, sb_str(sb), sb->len) < 0)
+			die2("cannot write the report to '%s': %s", path, strerror(errno));
+		close(fd);
+		return;
+	}
 	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0)

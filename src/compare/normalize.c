@@ -339,6 +339,11 @@ static uint64_t ret_key(struct sd_norm *n, const struct sd_event *ev, bool pid)
 		return nz(mix(K_ERR, (uint64_t)-ev->ret));
 	if (ret_ignored(ev->name))
 		return 0;
+	/* wait4(-1 or a group): which child is reaped first is up to the scheduler; each
+	 * child's own exit status is compared in its own stream */
+	if (pid && !strcmp(ev->name, "wait4") && ev->nargs > 0 && (int)ev->args[0].raw <= 0 &&
+	    ev->ret > 0)
+		return nz(mix(K_PID, 3));
 	if (pid)
 		return pid_field(n, ev->ret);
 	if (ev->ret_fmt == SD_RET_FD && !n->o.fds_by_number && ev->ret_ref)

@@ -370,12 +370,14 @@ static bool parse_num(const char *p, size_t n, int64_t *v)
 static bool split_verbose(struct span v, struct sb *num, struct sb *sym)
 {
 	const char *p = v.p, *end = v.p + v.n;
+	const char *c = memmem(p, v.n, "/*", 2);   /* the next comment, found once */
 	bool any = false;
 
 	sb_reset(num);
 	sb_reset(sym);
 	while (p < end) {
-		const char *c = memmem(p, (size_t)(end - p), "/*", 2);
+		if (c && c < p)
+			c = memmem(p, (size_t)(end - p), "/*", 2);
 		const char *bar = memchr(p, '|', (size_t)(end - p));
 		if (c && (!bar || c < bar)) {
 			const char *ce = memmem(c + 2, (size_t)(end - c - 2), "*/", 2);
@@ -2063,15 +2065,13 @@ static int pend_cmp(const void *a, const void *b)
 
 static void finish(struct sd_strace *s)
 {
-	struct thr **v = NULL;
+	struct thr **v = xcalloc(s->nthr ? s->nthr : 1, sizeof *v);
 	size_t n = 0;
 
 	for (size_t i = 0; i < s->tabsize; i++)
 		for (struct thr *t = s->tab[i]; t; t = t->next)
-			if (t->pend.on) {
-				v = xrealloc(v, (n + 1) * sizeof *v);
+			if (t->pend.on && n < s->nthr)
 				v[n++] = t;
-			}
 	if (n > 1)
 		qsort(v, n, sizeof *v, pend_cmp);
 	for (size_t i = 0; i < n; i++)

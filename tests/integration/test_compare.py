@@ -197,6 +197,13 @@ class MutantTest(CompareBase):
         root = ET.parse(out).getroot()
         self.assertEqual(root.get("failures"), "0")
 
+    def test_output_to_a_device_is_not_replaced(self):
+        a = self.variant("base")
+        rc, out, err = self.compare("-o", "/dev/null", a, a, expect_rc=0)
+        self.assertTrue(os.path.exists("/dev/null"))
+        import stat
+        self.assertTrue(stat.S_ISCHR(os.stat("/dev/null").st_mode), "/dev/null was replaced")
+
     def test_map_path(self):
         a = self.variant("base")
         other = os.path.join(self.tmp, "elsewhere")

@@ -828,8 +828,10 @@ static bool run_strace(const char *dir, const char *log, char *const cmd[])
 		if (chdir(dir) < 0)
 			_exit(126);
 		int nul = open("/dev/null", O_RDWR);
-		dup2(nul, 0);
-		dup2(nul, 2);
+		for (int fd = 0; fd < 3; fd++)   /* both runs: stdio on /dev/null */
+			dup2(nul, fd);
+		if (nul > 2)
+			close(nul);
 		execvp("strace", argv);
 		_exit(127);
 	}
@@ -843,7 +845,7 @@ static struct sd_reader *run_tracer(const char *dir, char *const cmd[])
 	char cwd[PATH_MAX];
 	struct sd_tracer_opts o;
 	struct sd_trace_end end;
-	int fd = memfd_create("trace", 0);
+	int fd = memfd_create("trace", MFD_CLOEXEC);
 
 	assert_non_null(getcwd(cwd, sizeof cwd));
 	assert_int_equal(chdir(dir), 0);
@@ -857,7 +859,18 @@ static struct sd_reader *run_tracer(const char *dir, char *const cmd[])
 	struct sd_sink *sink = sd_sink_jsonl_new(fd);
 	o.sinks = &sink;
 	o.nsinks = 1;
+	int saved[3], nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+	fflush(NULL);
+	for (int k = 0; k < 3; k++) {    /* both runs: stdio on /dev/null */
+		saved[k] = fcntl(k, F_DUPFD_CLOEXEC, 10);
+		dup2(nul, k);
+	}
 	int rc = sd_tracer_run(&o, &end);
+	for (int k = 0; k < 3; k++) {
+		dup2(saved[k], k);
+		close(saved[k]);
+	}
+	close(nul);
 	sink->end(sink, &end);
 	sink->destroy(sink);
 	sd_trace_end_clear(&end);
