@@ -127,6 +127,7 @@ static const char *scan_value(const char *p, const char *end, const char **why)
 	char stack[MAX_DEPTH];
 	int depth = 0;
 	const char *start = p;
+	bool annots = true;    /* off after one that does not close: scans stay linear */
 
 	while (p < end) {
 		char c = *p;
@@ -148,12 +149,13 @@ static const char *scan_value(const char *p, const char *end, const char **why)
 			p = q + 2;
 			continue;
 		}
-		if (c == '<' && annot_at(start, p, end)) {
+		if (c == '<' && annots && annot_at(start, p, end)) {
 			const char *q = skip_annot(p, end);
 			if (q) {
 				p = q;
 				continue;
 			}
+			annots = false;
 		}
 		if (c == '(' || c == '[' || c == '{') {
 			if (depth == MAX_DEPTH) {
@@ -1508,13 +1510,16 @@ static void after_call(struct sd_strace *s, struct thr *t, struct call *c,
 		struct thr *k = thr_find(s, (pid_t)c->ret);
 		if (!k) {
 			thr_new(s, (pid_t)c->ret, th ? t->proc : NULL, t->proc->cwd);
+		} else if (k == t) {
+			return;          /* a log that says a thread created itself */
 		} else if (th && k->proc != t->proc) {
+			t->proc->refs++;
 			proc_unref(k->proc);
 			k->proc = t->proc;
-			t->proc->refs++;
 		} else if (!th && k->proc == t->proc) {
+			struct proc *np = proc_new(k->tid, t->proc->cwd);
 			proc_unref(k->proc);
-			k->proc = proc_new(k->tid, t->proc->cwd);
+			k->proc = np;
 		}
 	}
 }

@@ -329,6 +329,13 @@ static void test_processes_threads(void **state)
 	assert_int_equal(cl->ret, 104);
 	log_free(l);
 
+	/* nonsense a fuzzer found: a process that cloned itself (must not free its state) */
+	l = import_ok("7 clone(child_stack=NULL, flags=SIGCHLD) = 7\n7 chdir(\"x\") = 0\n"
+		      "7 unlink(\"y\") = 0\n", "/w");
+	assert_int_equal(l->ev[1].pid, 7);
+	assert_string_equal(l->ev[2].args[0].abs, "/w/x/y");
+	log_free(l);
+
 	/* a non-leader thread execs: the leader's call never returns, the thread takes over */
 	l = import_ok(
 		"20 clone3({flags=CLONE_VM|CLONE_THREAD, exit_signal=0}, 88) = 21\n"
