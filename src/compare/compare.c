@@ -680,7 +680,8 @@ static void finish_drops(struct side *s)
 		snprintf(d.name, sizeof d.name, "%s", name ? name : "?");
 		PUSH(s->drop_other, s->ndrop_other, s->capdrop_other, d);
 	}
-	qsort(s->drop_other, s->ndrop_other, sizeof *s->drop_other, cmp_drop);
+	if (s->ndrop_other)
+		qsort(s->drop_other, s->ndrop_other, sizeof *s->drop_other, cmp_drop);
 	o->drops = s->drop_other;
 	o->ndrops = s->ndrop_other;
 	s->drop_other = NULL;
@@ -1161,7 +1162,8 @@ int sd_compare(const char *const path[2], const struct sd_cmp_opts *o,
 				last_a = na;
 		}
 	}
-	qsort(dv, ndv, sizeof *dv, cmp_divref);
+	if (ndv)
+		qsort(dv, ndv, sizeof *dv, cmp_divref);
 	res->ndivs = ndv;
 	res->equivalent = ndv == 0;
 	res->nreported = ndv < o->max_report ? ndv : o->max_report;
@@ -1195,7 +1197,8 @@ int sd_compare(const char *const path[2], const struct sd_cmp_opts *o,
 	/* Pass 2: fetch them. */
 	for (int i = 0; i < 2; i++) {
 		struct side *s = &sd[i];
-		qsort(want[i], nwant[i], sizeof *want[i], cmp_u32);
+		if (nwant[i])
+			qsort(want[i], nwant[i], sizeof *want[i], cmp_u32);
 		size_t u = 0;
 		for (size_t j = 0; j < nwant[i]; j++)
 			if (!u || want[i][u - 1] != want[i][j])
