@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -46,6 +47,12 @@ struct sd_lines *sd_lines_open_as(const char *path, const char *name, char **err
 
 	if (fd < 0) {
 		*err = xasprintf("%s: %s", name ? name : path, strerror(errno));
+		return NULL;
+	}
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		*err = xasprintf("%s: %s", name ? name : path, strerror(EISDIR));
 		return NULL;
 	}
 	struct sd_lines *l = lines_new(name ? name : is_stdin ? "<stdin>" : path);

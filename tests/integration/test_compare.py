@@ -314,6 +314,7 @@ class BadInputTest(CompareBase):
             lines = f.read().split("\n")
         cases = {
             "missing": (None, "missing: No such file or directory"),
+            "adir": ("DIR", "adir: Is a directory"),
             "empty": ("", "empty: empty file"),
             "garbage": ("hello\nworld\n", "garbage:1: not a sysdiff trace or strace log"),
             "future": (lines[0].replace('"sysdiff_trace":1', '"sysdiff_trace":99') + "\n",
@@ -326,7 +327,9 @@ class BadInputTest(CompareBase):
         for name, (content, msg) in cases.items():
             with self.subTest(name=name):
                 path = os.path.join(self.tmp, name)
-                if content is not None:
+                if content == "DIR":
+                    os.mkdir(path)
+                elif content is not None:
                     with open(path, "wb") as f:
                         f.write(content if isinstance(content, bytes) else content.encode())
                 rc, out, err = self.compare(a, path, expect_rc=2)

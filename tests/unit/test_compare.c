@@ -211,6 +211,28 @@ static void test_dirents_by_names(void **state)
 	sd_norm_free(n);
 }
 
+static void test_default_noise_set(void **state)
+{
+	(void)state;
+	struct sd_sysset s;
+	static const char *const noise[] = { "brk", "mmap", "munmap", "mprotect", "mremap",
+		"madvise", "futex", "sched_yield", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn",
+		"sigaltstack", "clock_gettime", "clock_getres", "gettimeofday", "time",
+		"set_tid_address", "set_robust_list", "rseq", "arch_prctl", "prlimit64", "getrandom" };
+	static const char *const kept[] = { "read", "write", "openat", "close", "execve",
+		"clone", "exit_group", "unlink", "rename", "getdents64", "wait4", "kill" };
+	int n = 0;
+
+	sd_cmp_default_noise(&s);
+	for (size_t i = 0; i < sizeof noise / sizeof *noise; i++)
+		assert_true(sd_sysset_has(&s, sd_syscall_nr(noise[i])));
+	for (size_t i = 0; i < sizeof kept / sizeof *kept; i++)
+		assert_false(sd_sysset_has(&s, sd_syscall_nr(kept[i])));
+	for (int nr = 0; nr < SD_NR_MAX; nr++)
+		n += sd_sysset_has(&s, nr);
+	assert_int_equal(n, (int)(sizeof noise / sizeof *noise));
+}
+
 /* ---- descriptions ---- */
 
 static char *describe(struct sd_event *a, struct sd_event *b, int *field, long *byte)
@@ -285,6 +307,7 @@ int main(void)
 		cmocka_unit_test(test_buffers_and_content_limit),
 		cmocka_unit_test(test_flags_cloexec_and_pointers),
 		cmocka_unit_test(test_dirents_by_names),
+		cmocka_unit_test(test_default_noise_set),
 		cmocka_unit_test(test_describe_bytes),
 		cmocka_unit_test(test_describe_fields),
 	};
