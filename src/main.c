@@ -11,6 +11,7 @@ static const char usage[] =
 	"commands:\n"
 	"  trace     trace a command (or -p PID) and write its syscall trace\n"
 	"  compare   compare two traces: equivalent (exit 0) or where they differ (exit 1)\n"
+	"  validate  run an original and its rewrite the same way and judge them\n"
 	"\n"
 	"Run 'sysdiff <command> --help' for the options of a command; 'man sysdiff' for all.\n";
 
@@ -33,6 +34,8 @@ int main(int argc, char **argv)
 		return cmd_trace(argc - 1, argv + 1);
 	if (!strcmp(cmd, "compare"))
 		return cmd_compare(argc - 1, argv + 1);
+	if (!strcmp(cmd, "validate"))
+		return cmd_validate(argc - 1, argv + 1);
 	sd_error("unknown command '%s' (see 'sysdiff --help')", cmd);
 	return SD_EXIT_TOOL;
 }

@@ -19,7 +19,9 @@
 #include <unistd.h>
 
 #include "compare/diff.h"
+#include "compare/semantic.h"
 #include <jansson.h>
+#include <xxhash.h>
 #include "util/util.h"
 
 const char sd_cmp_noise_spec[] =
@@ -113,6 +115,31 @@ struct ent {
 	char *label;
 	uint32_t *recs;        /* indices into side.recs */
 	size_t nrecs, caprecs;
+	struct fold *folds;    /* semantic level: transfers being folded, by first appearance */
+	size_t nfolds, capfolds;
+};
+
+/* Consecutive transfers of one thread to or from one file, folded into one event. */
+struct fold {
+	const char *cls;       /* "write" or "read" */
+	uint64_t target;       /* key of the file */
+	bool file;             /* a regular file: content is checked through the end state */
+	uint64_t total;
+	uint32_t count;
+	bool complete;         /* every byte is in the trace */
+	XXH64_state_t *h;
+	uint32_t ord;          /* of the first transfer */
+	uint64_t off;
+	struct sd_event first; /* pass 2: the first transfer, shown for the whole */
+};
+
+struct foldinfo {          /* what a folded record stands for, for the report */
+	uint32_t rec;
+	uint32_t count;
+	uint64_t total;
+	uint64_t chash;        /* content hash, 0 when not compared */
+	uint64_t target;
+	const char *cls;
 };
 
 struct pidref {            /* pid-valued fields of one record, resolved after pass 1 */
@@ -163,6 +190,10 @@ struct side {
 
 	struct pend *pends;
 	size_t npends, cappends;
+	struct sd_profiles *prof;   /* runtime profiles, from the root's first execve */
+	struct foldinfo *finfo;     /* pass 1: folded records, in record order */
+	size_t nfinfo, capfinfo;
+	uint64_t nrec2;             /* pass 2: records made so far */
 
 	uint32_t ord;
 	uint64_t kept;
@@ -325,6 +356,22 @@ static void count_drop(struct side *s, const struct sd_event *ev, int nr)
 	PUSH(s->drop_other, s->ndrop_other, s->capdrop_other, d);
 }
 
+/* A drop by a named rule (profiles, semantic probes). */
+static void count_rule(struct side *s, const char *rule)
+{
+	if (s->pass != 1)
+		return;
+	s->out->filtered++;
+	for (size_t i = 0; i < s->ndrop_other; i++)
+		if (!strcmp(s->drop_other[i].name, rule)) {
+			s->drop_other[i].n++;
+			return;
+		}
+	struct sd_cmp_drop d = { .n = 1 };
+	snprintf(d.name, sizeof d.name, "%s", rule);
+	PUSH(s->drop_other, s->ndrop_other, s->capdrop_other, d);
+}
+
 static bool is_exec(const struct sd_event *ev)
 {
 	return !strcmp(ev->name, "execve") || !strcmp(ev->name, "execveat");
@@ -346,6 +393,8 @@ static bool keep_event(struct side *s, const struct sd_event *ev, int e)
 				for (int i = 0; i < a->nstrv; i++)
 					s->out->argv[i] = xstrdup(a->strv[i] ? a->strv[i] : "");
 			}
+			if (s->o->profiles && !s->prof)
+				s->prof = sd_profiles_for(ev);
 			if (!s->o->root_exec) {
 				count_drop(s, ev, -1);
 				return false;
@@ -354,6 +403,25 @@ static bool keep_event(struct side *s, const struct sd_event *ev, int e)
 		if (nr >= 0 && nr < SD_NR_MAX && sd_sysset_has(&s->o->ignore, nr)) {
 			count_drop(s, ev, nr);
 			return false;
+		}
+		if (s->o->profiles) {
+			const char *rule;
+			if (!s->prof)
+				s->prof = sd_profiles_for(NULL);
+			if (sd_profiles_match(s->prof, ev, &rule)) {
+				count_rule(s, rule);
+				return false;
+			}
+		}
+		if (s->o->semantic) {
+			struct sd_sem sem;
+			sd_sem_classify(ev, &sem);
+			if (sem.action == SD_SEM_PROBE) {
+				char r[48];
+				snprintf(r, sizeof r, "probe: %s", sem.cls ? sem.cls : ev->name);
+				count_rule(s, r);
+				return false;
+			}
 		}
 		return true;
 	case SD_EV_SIGNAL:
@@ -372,10 +440,21 @@ static bool keep_event(struct side *s, const struct sd_event *ev, int e)
 }
 
 /* Key the fetched event c and name its pid fields (labels from pid_key, in field order). */
+static const struct foldinfo *foldinfo_of(const struct side *s, uint32_t rec);
+
 static void fetched_keys(struct side *s, struct sd_cmp_event *c)
 {
+	struct sd_sem sem = { SD_SEM_KEEP, NULL, NULL };
+
 	s->fi = 0;
 	s->flabel[0] = s->flabel[1] = NULL;
+	if (s->o->semantic && c->ev.kind == SD_EV_SYSCALL)
+		sd_sem_classify(&c->ev, &sem);
+	if (sem.action == SD_SEM_CLASS) {
+		sd_sem_key(s->norm, &c->ev, sem.cls, c->f);
+		c->cls = sem.cls;
+		return;
+	}
 	sd_norm_event(s->norm, &c->ev, c->f);
 	unsigned pf = c->ev.kind == SD_EV_SYSCALL ? sd_norm_pid_fields(c->ev.name) : 0;
 	int k = 0;
@@ -396,6 +475,182 @@ static void fetched_keys(struct side *s, struct sd_cmp_event *c)
 		free(s->flabel[k]);
 }
 
+static struct sd_event ev_dup(const struct sd_event *ev)
+{
+	struct sd_event d = *ev;
+
+	for (int i = 0; i < SD_MAX_ARGS; i++)
+		sd_arg_copy(&d.args[i], &ev->args[i]);
+	d.ret_ref = ev->ret_ref ? xstrdup(ev->ret_ref) : NULL;
+	d.ret_text = ev->ret_text ? xstrdup(ev->ret_text) : NULL;
+	d.siginfo = ev->siginfo ? xstrdup(ev->siginfo) : NULL;
+	d.src.file = ev->src.file ? xstrdup(ev->src.file) : NULL;
+	d.src.func = ev->src.func ? xstrdup(ev->src.func) : NULL;
+	return d;
+}
+
+/* Pass 2: is the next record wanted?  Returns its slot or NULL; counts records. */
+static struct sd_cmp_event *next_slot(struct side *s, uint32_t *ri)
+{
+	*ri = (uint32_t)s->nrec2++;
+	while (s->wpos < s->nwant && s->want[s->wpos] < *ri)
+		s->wpos++;
+	return s->wpos < s->nwant && s->want[s->wpos] == *ri ? &s->got[s->wpos] : NULL;
+}
+
+/* A record for a kept event of entity e (not a transfer being folded). */
+static void add_record(struct side *s, int e, struct sd_event *ev, uint32_t ord, uint64_t off,
+		       const struct sd_sem *sem)
+{
+	s->ncur = 0;
+	if (s->pass == 1) {
+		uint64_t f[SD_NF];
+		bool cls = sem->action == SD_SEM_CLASS;
+		struct rec r = { cls ? sd_sem_key(s->norm, ev, sem->cls, f) : sd_norm_event(s->norm, ev, f),
+				 off, cls ? (uint32_t)sd_norm_hash(sem->cls, strlen(sem->cls), 5) | 1 :
+					    sd_norm_shape(ev), ord };
+		PUSH(s->recs, s->nrecs, s->caprecs, r);
+		uint32_t ri = (uint32_t)s->nrecs - 1;
+		struct ent *x = &s->ents[e];
+		PUSH(x->recs, x->nrecs, x->caprecs, ri);
+		if (s->ncur) {
+			struct pidref p = { ri, { s->cur_ent[0], s->ncur > 1 ? s->cur_ent[1] : 0 }, s->ncur };
+			PUSH(s->prefs, s->nprefs, s->capprefs, p);
+		}
+		return;
+	}
+	uint32_t ri;
+	struct sd_cmp_event *c = next_slot(s, &ri);
+	if (c) {
+		c->ev = *ev;
+		sd_event_init(ev);
+		c->num = (uint64_t)ri + 1;
+		fetched_keys(s, c);
+		s->ngot++;
+	}
+}
+
+static bool is_file_ref(const char *ref)
+{
+	return ref && ref[0] == '/' && strncmp(ref, "/dev/", 5);
+}
+
+/* Add a transfer (cls "write"/"read") of len bytes to entity e's folds. */
+static void fold_one(struct side *s, int e, const char *cls, const struct sd_arg *fd,
+		     const struct sd_event *ev, uint64_t len, const unsigned char *data,
+		     bool complete, uint32_t ord, uint64_t off)
+{
+	struct ent *x = &s->ents[e];
+	uint64_t target = fd->ref ? sd_norm_ref_key(s->norm, fd->ref) :
+				    sd_norm_hash(&fd->raw, sizeof fd->raw, 47);
+	struct fold *f = NULL;
+
+	for (size_t i = 0; i < x->nfolds; i++)
+		if (x->folds[i].cls == cls && x->folds[i].target == target)
+			f = &x->folds[i];
+	if (!f) {
+		struct fold n = { .cls = cls, .target = target, .file = is_file_ref(fd->ref),
+				  .complete = true, .h = XXH64_createState(), .ord = ord, .off = off };
+		XXH64_reset(n.h, 0);
+		sd_event_init(&n.first);
+		if (s->pass == 2)
+			n.first = ev_dup(ev);
+		PUSH(x->folds, x->nfolds, x->capfolds, n);
+		f = &x->folds[x->nfolds - 1];
+	} else if (s->pass == 1) {
+		s->out->folded++;
+	}
+	f->total += len;
+	f->count++;
+	if (complete && data && len)
+		XXH64_update(f->h, data, (size_t)len);
+	else if (!complete)
+		f->complete = false;
+}
+
+static void fold_add(struct side *s, int e, const struct sd_event *ev, const struct sd_sem *sem,
+		     uint32_t ord, uint64_t off)
+{
+	uint64_t len, kept;
+	const unsigned char *data;
+	bool complete;
+
+	sd_sem_payload(ev, &len, &data, &kept, &complete);
+	if (!strcmp(sem->cls, "copy")) {
+		/* sendfile(out, in, ...); copy_file_range/splice(in, off, out, ...) */
+		bool sf = !strcmp(ev->name, "sendfile");
+		int in = sf ? 1 : 0, out = sf ? 0 : 2;
+		if (ev->nargs > out) {
+			fold_one(s, e, "read", &ev->args[in], ev, len, NULL, len == 0, ord, off);
+			fold_one(s, e, "write", &ev->args[out], ev, len, NULL, len == 0, ord, off);
+		}
+		return;
+	}
+	const char *cls = sem->action == SD_SEM_WRITE ? "write" : "read";
+	if (ev->nargs > 0)
+		fold_one(s, e, cls, &ev->args[0], ev, len, data, complete, ord, off);
+}
+
+/* The folds of entity e become records, in the order their files first appeared. */
+static void flush_folds(struct side *s, int e)
+{
+	struct ent *x = &s->ents[e];
+
+	for (size_t i = 0; i < x->nfolds; i++) {
+		struct fold *f = &x->folds[i];
+		uint64_t chash = f->complete && !f->file ? XXH64_digest(f->h) | 1 : 0;
+		uint64_t fk[SD_NF] = { sd_norm_hash(f->cls, strlen(f->cls), 3), f->target,
+				       f->total + 1, chash };
+		uint64_t key = XXH64(fk, sizeof fk, 0) | 1;
+		uint32_t shape = (uint32_t)sd_norm_hash(f->cls, strlen(f->cls), 5) | 1;
+		if (s->pass == 1) {
+			struct rec r = { key, f->off, shape, f->ord };
+			PUSH(s->recs, s->nrecs, s->caprecs, r);
+			uint32_t ri = (uint32_t)s->nrecs - 1;
+			x = &s->ents[e];
+			PUSH(x->recs, x->nrecs, x->caprecs, ri);
+			struct foldinfo fi = { ri, f->count, f->total, chash, f->target, f->cls };
+			PUSH(s->finfo, s->nfinfo, s->capfinfo, fi);
+		} else {
+			uint32_t ri;
+			struct sd_cmp_event *c = next_slot(s, &ri);
+			if (c) {
+				c->ev = f->first;
+				sd_event_init(&f->first);
+				c->num = (uint64_t)ri + 1;
+				memcpy(c->f, fk, sizeof fk);
+				c->cls = f->cls;
+				c->folded = true;
+				c->fold_count = f->count;
+				c->fold_total = f->total;
+				s->ngot++;
+			}
+		}
+		sd_event_clear(&f->first);
+		XXH64_freeState(f->h);
+	}
+	x->nfolds = 0;
+}
+
+static void flush_all_folds(struct side *s)
+{
+	for (size_t e = 0; e < s->nents; e++)
+		flush_folds(s, (int)e);
+}
+
+static const struct foldinfo *foldinfo_of(const struct side *s, uint32_t rec)
+{
+	size_t lo = 0, hi = s->nfinfo;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (s->finfo[mid].rec < rec)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->nfinfo && s->finfo[lo].rec == rec ? &s->finfo[lo] : NULL;
+}
+
 /* An event, restarts folded, in trace order.  Takes the event's contents.  off: where
  * its line starts (JSONL) and how it was settled (SETTLE_*). */
 static void emit(struct side *s, struct sd_event *ev, uint64_t off)
@@ -407,35 +662,16 @@ static void emit(struct side *s, struct sd_event *ev, uint64_t off)
 	    ev->ret > 0 && ev->ret <= INT32_MAX && sd_norm_is_spawn(ev->name))
 		spawned(s, e, ev, (pid_t)ev->ret);
 	if (keep_event(s, ev, e)) {
+		struct sd_sem sem = { SD_SEM_KEEP, NULL, NULL };
 		s->kept++;
-		s->ncur = 0;
-		if (s->pass == 1) {
-			uint64_t f[SD_NF];
-			struct rec r = { sd_norm_event(s->norm, ev, f), off, sd_norm_shape(ev), ord };
-			PUSH(s->recs, s->nrecs, s->caprecs, r);
-			uint32_t ri = (uint32_t)s->nrecs - 1;
-			struct ent *x = &s->ents[e];
-			PUSH(x->recs, x->nrecs, x->caprecs, ri);
-			if (s->ncur) {
-				struct pidref p = { ri, { s->cur_ent[0], s->ncur > 1 ? s->cur_ent[1] : 0 },
-						    s->ncur };
-				PUSH(s->prefs, s->nprefs, s->capprefs, p);
-			}
+		if (s->o->semantic && ev->kind == SD_EV_SYSCALL)
+			sd_sem_classify(ev, &sem);
+		if (sem.action == SD_SEM_WRITE || sem.action == SD_SEM_READ) {
+			fold_add(s, e, ev, &sem, ord, off);
 		} else {
-			uint32_t ri = (uint32_t)(s->kept - 1);
-			while (s->wpos < s->nwant && s->want[s->wpos] < ri)
-				s->wpos++;
-			if (s->wpos < s->nwant && s->want[s->wpos] == ri) {
-				struct sd_cmp_event *c = &s->got[s->wpos];
-				c->ev = *ev;
-				sd_event_init(ev);
-				c->num = s->kept;
-				fetched_keys(s, c);
-				s->ngot++;
-			}
+			flush_folds(s, e);
+			add_record(s, e, ev, ord, off, &sem);
 		}
-	} else if (s->pass == 0) {
-		/* nothing */
 	}
 	if (ev->kind == SD_EV_EXIT || ev->kind == SD_EV_KILLED)
 		s->ents[e].dead = true;
@@ -545,6 +781,7 @@ static void reset_side(struct side *s)
 	for (size_t i = 0; i < s->nents; i++) {
 		free(s->ents[i].label);
 		free(s->ents[i].recs);
+		free(s->ents[i].folds);
 	}
 	free(s->ents);
 	s->ents = NULL;
@@ -590,8 +827,10 @@ static int run_pass(struct side *s, int pass, const char *strace_cwd, char **err
 		}
 		feed(s, &ev, sd_input_offset(s->in) & OFF_MASK);
 	}
-	if (rc == 0 && pass > 0)
+	if (rc == 0 && pass > 0) {
 		flush_pends(s);
+		flush_all_folds(s);
+	}
 	if (rc == 0 && pass == 1) {
 		const struct sd_trace_end *te = sd_input_end(s->in);
 		struct sd_cmp_side *o = s->out;
@@ -896,6 +1135,18 @@ static int fetch_by_offset(struct side *s, char **err)
 		}
 		settle(&c->ev, s->recs[r].off & ~OFF_MASK);
 		c->num = (uint64_t)r + 1;
+		const struct foldinfo *fi = foldinfo_of(s, r);
+		if (fi) {   /* the first transfer of a fold stands for all of them */
+			uint64_t fk[SD_NF] = { sd_norm_hash(fi->cls, strlen(fi->cls), 3), fi->target,
+					       fi->total + 1, fi->chash };
+			memcpy(c->f, fk, sizeof fk);
+			c->cls = fi->cls;
+			c->folded = true;
+			c->fold_count = fi->count;
+			c->fold_total = fi->total;
+			s->ngot++;
+			continue;
+		}
 		s->fref = pidref_of(s, r);
 		fetched_keys(s, c);
 		s->ngot++;
@@ -913,6 +1164,8 @@ static void free_side(struct side *s)
 	free(s->recs);
 	free(s->prefs);
 	free(s->drop_other);
+	free(s->finfo);
+	sd_profiles_free(s->prof);
 	for (size_t i = 0; i < s->npends; i++) {
 		sd_event_clear(&s->pends[i].ev.ev);
 		for (size_t j = 0; j < s->pends[i].nq; j++)
@@ -957,7 +1210,7 @@ static void *job_run(void *arg)
 		resolve_pids(s);
 		finish_drops(s);
 		s->out->events = s->ord;
-		s->out->compared = s->kept;
+		s->out->compared = s->nrecs;
 	}
 	return NULL;
 }
@@ -1238,6 +1491,7 @@ int sd_compare(const char *const path[2], const struct sd_cmp_opts *o,
 		for (size_t e = 0; e < s->nents; e++) {
 			free(s->ents[e].label);
 			free(s->ents[e].recs);
+			free(s->ents[e].folds);
 		}
 		free(s->ents);
 		free(s->recs);

@@ -28,6 +28,9 @@ struct sd_cmp_opts {
 	size_t max_report;             /* divergences fetched in full */
 	int context;                   /* aligned rows kept around each reported one */
 	const char *names[2];          /* shown instead of the paths (NULL: path) */
+	bool semantic;                 /* the semantic level (docs/validate.md): fold
+					  transfers and call variants, drop read-only probes */
+	bool profiles;                 /* drop each runtime's own start-up and shutdown */
 };
 
 /* The default noise set of the table (brk, mmap, futex, ...). */
@@ -40,6 +43,10 @@ struct sd_cmp_event {
 	uint64_t num;                  /* 1-based among the compared events of its trace */
 	uint64_t f[SD_NF];             /* field keys, to find what differs */
 	char *pid_label[SD_NF];        /* pid-valued fields: "p1.2" (NULL otherwise) */
+	const char *cls;               /* semantic level: its class ("open", "write"...) */
+	bool folded;                   /* semantic level: ev is the first of fold_count */
+	uint32_t fold_count;           /* transfers folded into one, fold_total bytes */
+	uint64_t fold_total;
 };
 
 enum sd_row_kind { SD_ROW_SAME, SD_ROW_CHANGED, SD_ROW_MISSING, SD_ROW_EXTRA };
@@ -76,7 +83,7 @@ struct sd_div {
 					  same call elsewhere in the stream, as its event #moved */
 };
 
-struct sd_cmp_drop { char name[32]; uint64_t n; };
+struct sd_cmp_drop { char name[48]; uint64_t n; };
 
 struct sd_cmp_side {
 	char *name;
@@ -90,6 +97,7 @@ struct sd_cmp_side {
 	uint64_t events;               /* after folding restarts */
 	uint64_t compared;             /* kept after filtering */
 	uint64_t filtered;
+	uint64_t folded;               /* semantic level: transfers folded into others */
 	struct sd_cmp_drop *drops;     /* what the filter dropped, by name, most first */
 	size_t ndrops;
 	size_t streams;

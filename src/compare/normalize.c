@@ -389,3 +389,29 @@ uint32_t sd_norm_shape(const struct sd_event *ev)
 		return (uint32_t)ev->kind + 1;
 	return (uint32_t)XXH64(ev->name, strnlen(ev->name, sizeof ev->name), K_NAME) | 0x80000000u;
 }
+
+uint64_t sd_norm_path_key(struct sd_norm *n, const char *path)
+{
+	return path_key(n, path);
+}
+
+uint64_t sd_norm_ref_key(struct sd_norm *n, const char *ref)
+{
+	return ref_key(n, ref);
+}
+
+uint64_t sd_norm_arg_key(struct sd_norm *n, const struct sd_event *ev, int i)
+{
+	unsigned pf = sd_norm_pid_fields(ev->name);
+	return i >= 0 && i < ev->nargs && i < SD_MAX_ARGS ? arg_key(n, ev, i, pf & F_ARG(i)) : 0;
+}
+
+uint64_t sd_norm_ret_key(struct sd_norm *n, const struct sd_event *ev)
+{
+	return ret_key(n, ev, sd_norm_pid_fields(ev->name) & F_RET);
+}
+
+uint64_t sd_norm_str_key(const char *s, uint64_t seed)
+{
+	return str_key(s, seed);
+}

@@ -45,6 +45,15 @@ unsigned sd_norm_pid_fields(const char *name);
 /* Does syscall name create a thread or process (fork, vfork, clone, clone3)? */
 bool sd_norm_is_spawn(const char *name);
 
+/* Keys of single values, as the fields of sd_norm_event use them: a path (mapped),
+ * an fd target ("/abs", "pipe:[12]"...), argument i, the result.  For the semantic
+ * level's canonical fields. */
+uint64_t sd_norm_path_key(struct sd_norm *n, const char *path);
+uint64_t sd_norm_ref_key(struct sd_norm *n, const char *ref);
+uint64_t sd_norm_arg_key(struct sd_norm *n, const struct sd_event *ev, int i);
+uint64_t sd_norm_ret_key(struct sd_norm *n, const struct sd_event *ev);
+uint64_t sd_norm_str_key(const char *s, uint64_t seed);
+
 /* Apply the path maps to s (malloc'd result). */
 char *sd_norm_map_path(const struct sd_norm_opts *o, const char *s);
 /* Flags text with *_CLOEXEC tokens dropped when asked (malloc'd). */

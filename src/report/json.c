@@ -48,6 +48,11 @@ static void jstr(struct sb *out, const char *s)
 	sb_addc(out, '"');
 }
 
+void sd_report_json_string(struct sb *out, const char *s)
+{
+	jstr(out, s);
+}
+
 static void side_obj(struct sb *out, const struct sd_cmp_side *s)
 {
 	sb_adds(out, "{\"name\":");

@@ -5,7 +5,7 @@
 #include <string.h>
 
 /* XML text: escape markup, drop what XML 1.0 cannot carry (control bytes, bad UTF-8). */
-static void xstr(struct sb *out, const char *s)
+void sd_report_xml_string(struct sb *out, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
@@ -51,7 +51,7 @@ void sd_report_junit(struct sb *out, const struct sd_cmp_result *r, const struct
 		"  <testsuite name=\"sysdiff compare\" tests=\"1\" failures=\"%d\" errors=\"0\" "
 		"skipped=\"0\" time=\"%.3f\">\n"
 		"    <testcase classname=\"sysdiff.compare\" name=\"", fail, o->seconds, fail, o->seconds);
-	xstr(out, sb_str(&title));
+	sd_report_xml_string(out, sb_str(&title));
 	sb_addf(out, "\" time=\"%.3f\">\n", o->seconds);
 	if (fail) {
 		sd_report_text(&body, r, &plain);
@@ -59,13 +59,13 @@ void sd_report_junit(struct sb *out, const struct sd_cmp_result *r, const struct
 		if (r->nreported && r->divs[0].num[0])
 			sb_addf(out, "first mismatch at syscall #%llu; ",
 				(unsigned long long)r->divs[0].num[0]);
-		xstr(out, sb_str(&sum));
+		sd_report_xml_string(out, sb_str(&sum));
 		sb_adds(out, "\">");
-		xstr(out, sb_str(&body));
+		sd_report_xml_string(out, sb_str(&body));
 		sb_adds(out, "</failure>\n");
 	} else {
 		sb_adds(out, "      <system-out>");
-		xstr(out, sb_str(&sum));
+		sd_report_xml_string(out, sb_str(&sum));
 		sb_adds(out, "</system-out>\n");
 	}
 	sb_adds(out, "    </testcase>\n  </testsuite>\n</testsuites>\n");

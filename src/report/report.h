@@ -12,6 +12,7 @@ struct sd_report_opts {
 	bool verbose;        /* aligned side-by-side view and what the filters dropped */
 	const char *title;   /* JUnit test case name ("ORIG vs NEW") */
 	double seconds;      /* JUnit time */
+	bool no_summary;     /* text: leave out the last line (validate adds its own) */
 };
 
 void sd_report_text(struct sb *out, const struct sd_cmp_result *r, const struct sd_report_opts *o);
@@ -25,5 +26,9 @@ const char *sd_div_kind_name(enum sd_div_kind k);   /* "changed", "missing", ...
 void sd_report_event_line(struct sb *out, const struct sd_cmp_event *ev, int field, long byte,
 			  long *caret);
 void sd_report_summary_line(struct sb *out, const struct sd_cmp_result *r);
+/* s as a JSON string (invalid UTF-8 as U+FFFD), or null for NULL. */
+void sd_report_json_string(struct sb *out, const char *s);
+/* s as XML character data (markup escaped; control bytes and bad UTF-8 as '?'). */
+void sd_report_xml_string(struct sb *out, const char *s);
 
 #endif

@@ -274,6 +274,8 @@ void sd_report_text(struct sb *out, const struct sd_cmp_result *r, const struct 
 		sb_addf(out, "\n... and %llu more\n", (unsigned long long)(r->ndivs - r->nreported));
 	if (r->nreported)
 		sb_addc(out, '\n');
+	if (o->no_summary)
+		return;
 	sb_addf(out, "%s", r->equivalent ? st.green : st.red);
 	sd_report_summary_line(out, r);
 	sb_addf(out, "%s\n", st.off);

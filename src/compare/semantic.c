@@ -1,0 +1,517 @@
+/* semantic.c - the semantic level's class table and the runtime profiles (see
+ * semantic.h; the rules are documented in docs/validate.md). */
+#define _GNU_SOURCE
+#include "compare/semantic.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "util/util.h"
+
+/* ---- the class table ---- */
+
+struct semrow {
+	const char *name;
+	enum sd_sem_action act;
+	const char *cls;
+};
+
+static const struct semrow rows[] = {
+	/* read-only probes: their results matter only through what the program does next */
+	{ "fstat", SD_SEM_PROBE, "stat" }, { "newfstatat", SD_SEM_PROBE, "stat" },
+	{ "stat", SD_SEM_PROBE, "stat" }, { "lstat", SD_SEM_PROBE, "stat" },
+	{ "statx", SD_SEM_PROBE, "stat" }, { "access", SD_SEM_PROBE, "access" },
+	{ "faccessat", SD_SEM_PROBE, "access" }, { "faccessat2", SD_SEM_PROBE, "access" },
+	{ "readlink", SD_SEM_PROBE, "readlink" }, { "readlinkat", SD_SEM_PROBE, "readlink" },
+	{ "getcwd", SD_SEM_PROBE, "getcwd" }, { "getdents64", SD_SEM_PROBE, "getdents" },
+	{ "getdents", SD_SEM_PROBE, "getdents" }, { "lseek", SD_SEM_PROBE, "lseek" },
+	{ "close", SD_SEM_PROBE, "close" }, { "close_range", SD_SEM_PROBE, "close" },
+	{ "dup", SD_SEM_PROBE, "dup" }, { "getpid", SD_SEM_PROBE, "getpid" },
+	{ "getppid", SD_SEM_PROBE, "getpid" }, { "gettid", SD_SEM_PROBE, "getpid" },
+	{ "getuid", SD_SEM_PROBE, "getuid" }, { "geteuid", SD_SEM_PROBE, "getuid" },
+	{ "getgid", SD_SEM_PROBE, "getuid" }, { "getegid", SD_SEM_PROBE, "getuid" },
+	{ "getgroups", SD_SEM_PROBE, "getuid" }, { "getresuid", SD_SEM_PROBE, "getuid" },
+	{ "getresgid", SD_SEM_PROBE, "getuid" }, { "getpgrp", SD_SEM_PROBE, "getpid" },
+	{ "getpgid", SD_SEM_PROBE, "getpid" }, { "getsid", SD_SEM_PROBE, "getpid" },
+	{ "uname", SD_SEM_PROBE, "uname" }, { "sysinfo", SD_SEM_PROBE, "sysinfo" },
+	{ "getrlimit", SD_SEM_PROBE, "getrlimit" }, { "getrusage", SD_SEM_PROBE, "getrusage" },
+	{ "times", SD_SEM_PROBE, "times" }, { "sched_getaffinity", SD_SEM_PROBE, "sched" },
+	{ "sched_getparam", SD_SEM_PROBE, "sched" }, { "sched_getscheduler", SD_SEM_PROBE, "sched" },
+	{ "statfs", SD_SEM_PROBE, "statfs" }, { "fstatfs", SD_SEM_PROBE, "statfs" },
+	{ "getxattr", SD_SEM_PROBE, "xattr" }, { "lgetxattr", SD_SEM_PROBE, "xattr" },
+	{ "fgetxattr", SD_SEM_PROBE, "xattr" }, { "listxattr", SD_SEM_PROBE, "xattr" },
+	{ "llistxattr", SD_SEM_PROBE, "xattr" }, { "flistxattr", SD_SEM_PROBE, "xattr" },
+	{ "umask", SD_SEM_PROBE, "umask" }, { "getpriority", SD_SEM_PROBE, "sched" },
+	{ "capget", SD_SEM_PROBE, "cap" }, { "poll", SD_SEM_PROBE, "poll" },
+	{ "ppoll", SD_SEM_PROBE, "poll" }, { "select", SD_SEM_PROBE, "poll" },
+	{ "pselect6", SD_SEM_PROBE, "poll" }, { "epoll_wait", SD_SEM_PROBE, "poll" },
+	{ "epoll_pwait", SD_SEM_PROBE, "poll" }, { "nanosleep", SD_SEM_PROBE, "sleep" },
+	{ "clock_nanosleep", SD_SEM_PROBE, "sleep" }, { "fadvise64", SD_SEM_PROBE, "fadvise" },
+	{ "sched_setaffinity", SD_SEM_PROBE, "sched" }, { "mincore", SD_SEM_PROBE, "mincore" },
+	/* transfers */
+	{ "write", SD_SEM_WRITE, "write" }, { "writev", SD_SEM_WRITE, "write" },
+	{ "pwrite64", SD_SEM_WRITE, "write" }, { "pwritev", SD_SEM_WRITE, "write" },
+	{ "pwritev2", SD_SEM_WRITE, "write" }, { "send", SD_SEM_WRITE, "write" },
+	{ "sendto", SD_SEM_WRITE, "write" }, { "sendmsg", SD_SEM_WRITE, "write" },
+	{ "read", SD_SEM_READ, "read" }, { "readv", SD_SEM_READ, "read" },
+	{ "pread64", SD_SEM_READ, "read" }, { "preadv", SD_SEM_READ, "read" },
+	{ "preadv2", SD_SEM_READ, "read" }, { "recv", SD_SEM_READ, "read" },
+	{ "recvfrom", SD_SEM_READ, "read" }, { "recvmsg", SD_SEM_READ, "read" },
+	/* copies in the kernel: an input and an output transfer at once (see compare.c) */
+	{ "sendfile", SD_SEM_WRITE, "copy" }, { "copy_file_range", SD_SEM_WRITE, "copy" },
+	{ "splice", SD_SEM_WRITE, "copy" },
+	/* variants of one operation */
+	{ "open", SD_SEM_CLASS, "open" }, { "openat", SD_SEM_CLASS, "open" },
+	{ "openat2", SD_SEM_CLASS, "open" }, { "creat", SD_SEM_CLASS, "open" },
+	{ "unlink", SD_SEM_CLASS, "unlink" }, { "unlinkat", SD_SEM_CLASS, "unlink" },
+	{ "rmdir", SD_SEM_CLASS, "rmdir" }, { "rename", SD_SEM_CLASS, "rename" },
+	{ "renameat", SD_SEM_CLASS, "rename" }, { "renameat2", SD_SEM_CLASS, "rename" },
+	{ "mkdir", SD_SEM_CLASS, "mkdir" }, { "mkdirat", SD_SEM_CLASS, "mkdir" },
+	{ "dup2", SD_SEM_CLASS, "dup2" }, { "dup3", SD_SEM_CLASS, "dup2" },
+	{ "wait4", SD_SEM_CLASS, "wait" }, { "waitid", SD_SEM_CLASS, "wait" },
+	{ "exit", SD_SEM_CLASS, "exit" }, { "exit_group", SD_SEM_CLASS, "exit" },
+	{ "fork", SD_SEM_CLASS, "fork" }, { "vfork", SD_SEM_CLASS, "fork" },
+	{ "clone", SD_SEM_CLASS, "fork" }, { "clone3", SD_SEM_CLASS, "fork" },
+	{ "chmod", SD_SEM_CLASS, "chmod" }, { "fchmod", SD_SEM_CLASS, "chmod" },
+	{ "fchmodat", SD_SEM_CLASS, "chmod" }, { "fchmodat2", SD_SEM_CLASS, "chmod" },
+	{ "chown", SD_SEM_CLASS, "chown" }, { "fchown", SD_SEM_CLASS, "chown" },
+	{ "lchown", SD_SEM_CLASS, "chown" }, { "fchownat", SD_SEM_CLASS, "chown" },
+	{ "link", SD_SEM_CLASS, "link" }, { "linkat", SD_SEM_CLASS, "link" },
+	{ "symlink", SD_SEM_CLASS, "symlink" }, { "symlinkat", SD_SEM_CLASS, "symlink" },
+	{ "truncate", SD_SEM_CLASS, "truncate" }, { "ftruncate", SD_SEM_CLASS, "truncate" },
+	{ "execve", SD_SEM_CLASS, "exec" }, { "execveat", SD_SEM_CLASS, "exec" },
+	{ "pipe", SD_SEM_CLASS, "pipe" }, { "pipe2", SD_SEM_CLASS, "pipe" },
+	{ "utimensat", SD_SEM_CLASS, "utime" }, { "futimesat", SD_SEM_CLASS, "utime" },
+	{ "utimes", SD_SEM_CLASS, "utime" }, { "utime", SD_SEM_CLASS, "utime" },
+};
+
+static const struct semrow *row_of(const char *name)
+{
+	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
+		if (!strcmp(rows[i].name, name))
+			return &rows[i];
+	return NULL;
+}
+
+static const char *arg_text(const struct sd_event *ev, int i)
+{
+	return i < ev->nargs && ev->args[i].text ? ev->args[i].text : "";
+}
+
+static bool has_token(const char *text, const char *tok)
+{
+	size_t n = strlen(tok);
+	for (const char *p = text; (p = strstr(p, tok)); p += n) {
+		bool start = p == text || p[-1] == '|' || p[-1] == '=' || p[-1] == '{' || p[-1] == ' ';
+		bool end = p[n] == '\0' || p[n] == '|' || p[n] == ',' || p[n] == '}';
+		if (start && end)
+			return true;
+	}
+	return false;
+}
+
+/* The flags an open was made with, as text (open/openat: argument; openat2: struct). */
+static const char *open_flags(const struct sd_event *ev)
+{
+	if (!strcmp(ev->name, "open"))
+		return arg_text(ev, 1);
+	if (!strcmp(ev->name, "openat"))
+		return arg_text(ev, 2);
+	if (!strcmp(ev->name, "openat2"))
+		return arg_text(ev, 2);
+	return "O_WRONLY|O_CREAT|O_TRUNC";   /* creat */
+}
+
+void sd_sem_classify(const struct sd_event *ev, struct sd_sem *out)
+{
+	const struct semrow *r = row_of(ev->name);
+
+	out->action = SD_SEM_KEEP;
+	out->cls = NULL;
+	out->rule = NULL;
+	if (!r) {
+		if (!strcmp(ev->name, "ioctl")) {
+			static const char *const probes[] = { "TCGETS", "TCGETS2", "TIOCGWINSZ",
+				"FIONREAD", "TIOCGPGRP", "TIOCGSID", "FIOCLEX", "FIONCLEX" };
+			for (size_t i = 0; i < sizeof probes / sizeof *probes; i++)
+				if (!strcmp(arg_text(ev, 1), probes[i])) {
+					out->action = SD_SEM_PROBE;
+					out->rule = "probe: ioctl";
+				}
+		} else if (!strcmp(ev->name, "fcntl")) {
+			static const char *const probes[] = { "F_GETFD", "F_GETFL", "F_SETFD",
+				"F_GETLK", "F_GETPIPE_SZ", "F_DUPFD", "F_DUPFD_CLOEXEC", "F_GETOWN",
+				"F_GET_SEALS" };
+			for (size_t i = 0; i < sizeof probes / sizeof *probes; i++)
+				if (!strcmp(arg_text(ev, 1), probes[i])) {
+					out->action = SD_SEM_PROBE;
+					out->rule = "probe: fcntl";
+				}
+		}
+		return;
+	}
+	out->action = r->act;
+	out->cls = r->cls;
+	switch (r->act) {
+	case SD_SEM_PROBE: out->rule = "probe"; break;
+	case SD_SEM_WRITE:
+	case SD_SEM_READ: out->rule = "fold"; break;
+	default: out->rule = "class"; break;
+	}
+	/* refinements */
+	if (!strcmp(r->cls, "open") && has_token(open_flags(ev), "O_DIRECTORY")) {
+		out->action = SD_SEM_PROBE;   /* a directory opened to be listed */
+		out->cls = "opendir";
+	} else if (!strcmp(r->cls, "exec") && sd_ret_is_error(ev->ret) &&
+		   (-ev->ret == ENOENT || -ev->ret == EACCES || -ev->ret == ENOTDIR)) {
+		out->action = SD_SEM_PROBE;   /* one step of a PATH search */
+		out->cls = "exec-search";
+	} else if (!strcmp(r->cls, "unlink") && !strcmp(ev->name, "unlinkat") &&
+		   has_token(arg_text(ev, 2), "AT_REMOVEDIR")) {
+		out->cls = "rmdir";
+	} else if (!strcmp(r->cls, "fork") && ev->nargs > 0 && has_token(arg_text(ev, 0), "CLONE_THREAD")) {
+		out->cls = "thread";
+	}
+}
+
+/* ---- canonical keys ---- */
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	return XXH64(&v, sizeof v, h);
+}
+
+/* Path of argument i (absolute when known), or of what fd argument i refers to. */
+static uint64_t target_of(struct sd_norm *n, const struct sd_event *ev, int i)
+{
+	if (i < 0 || i >= ev->nargs)
+		return 0;
+	const struct sd_arg *a = &ev->args[i];
+	if (a->type == SD_ARG_PATH) {
+		if (a->str && !a->str[0] && i > 0)   /* AT_EMPTY_PATH: the dirfd's file */
+			return target_of(n, ev, i - 1);
+		return sd_norm_path_key(n, a->abs ? a->abs : a->str ? a->str : "");
+	}
+	if (a->type == SD_ARG_FD && a->ref)
+		return sd_norm_ref_key(n, a->ref);
+	return sd_norm_arg_key(n, ev, i);
+}
+
+/* Success or the errno; what the call returned beyond that is in other fields. */
+static uint64_t outcome(const struct sd_event *ev)
+{
+	if (!ev->finished)
+		return 7;
+	return sd_ret_is_error(ev->ret) ? mix(11, (uint64_t)-ev->ret) : 13;
+}
+
+/* The open flags that change what happens: access mode and creation flags. */
+static uint64_t open_canon(const char *fl)
+{
+	static const char *const sig[] = { "O_CREAT", "O_TRUNC", "O_APPEND", "O_EXCL",
+					   "O_TMPFILE", "O_NOFOLLOW", "O_PATH" };
+	uint64_t k = has_token(fl, "O_RDWR") ? 2 : has_token(fl, "O_WRONLY") ? 1 : 0;
+	for (size_t i = 0; i < sizeof sig / sizeof *sig; i++)
+		if (has_token(fl, sig[i]))
+			k |= 4u << i;
+	return k + 1;
+}
+
+static int path_arg(const struct sd_event *ev, int from)
+{
+	for (int i = from; i < ev->nargs && i < SD_MAX_ARGS; i++)
+		if (ev->args[i].type == SD_ARG_PATH)
+			return i;
+	return -1;
+}
+
+static int mode_arg(const struct sd_event *ev)
+{
+	for (int i = 0; i < ev->nargs && i < SD_MAX_ARGS; i++)
+		if (ev->args[i].type == SD_ARG_MODE)
+			return i;
+	return -1;
+}
+
+uint64_t sd_sem_key(struct sd_norm *n, const struct sd_event *ev, const char *cls,
+		    uint64_t f[SD_NF])
+{
+	memset(f, 0, SD_NF * sizeof *f);
+	f[0] = sd_norm_str_key(cls, 3);
+	f[SD_NF_RET] = outcome(ev);
+	if (!strcmp(cls, "open")) {
+		const char *fl = open_flags(ev);
+		f[1] = target_of(n, ev, path_arg(ev, 0));
+		f[2] = open_canon(fl);
+		int m = mode_arg(ev);
+		if (has_token(fl, "O_CREAT") || has_token(fl, "O_TMPFILE"))
+			f[3] = m >= 0 ? mix(17, (uint64_t)ev->args[m].raw & 07777) : 19;
+	} else if (!strcmp(cls, "unlink") || !strcmp(cls, "rmdir") || !strcmp(cls, "truncate") ||
+		   !strcmp(cls, "utime")) {
+		int p = path_arg(ev, 0);
+		f[1] = p >= 0 ? target_of(n, ev, p) : target_of(n, ev, 0);
+		if (!strcmp(cls, "truncate"))
+			f[2] = mix(23, (uint64_t)ev->args[1].raw);
+	} else if (!strcmp(cls, "rename") || !strcmp(cls, "link")) {
+		int p = path_arg(ev, 0), q = p >= 0 ? path_arg(ev, p + 1) : -1;
+		f[1] = target_of(n, ev, p);
+		f[2] = target_of(n, ev, q);
+		if (!strcmp(ev->name, "renameat2") && ev->nargs > 4 && ev->args[4].raw)
+			f[3] = sd_norm_str_key(arg_text(ev, 4), 29);
+	} else if (!strcmp(cls, "symlink")) {
+		const struct sd_arg *t = ev->nargs > 0 ? &ev->args[0] : NULL;
+		f[1] = sd_norm_str_key(t && t->str ? t->str : "", 31);
+		f[2] = target_of(n, ev, path_arg(ev, 1));
+	} else if (!strcmp(cls, "mkdir") || !strcmp(cls, "chmod")) {
+		int p = path_arg(ev, 0), m = mode_arg(ev);
+		f[1] = p >= 0 ? target_of(n, ev, p) : target_of(n, ev, 0);
+		f[2] = m >= 0 ? mix(17, (uint64_t)ev->args[m].raw & 07777) : 0;
+	} else if (!strcmp(cls, "chown")) {
+		int p = path_arg(ev, 0), u = p >= 0 ? p + 1 : 1;
+		f[1] = p >= 0 ? target_of(n, ev, p) : target_of(n, ev, 0);
+		if (u + 1 < ev->nargs)
+			f[2] = mix(mix(37, (uint64_t)ev->args[u].raw), (uint64_t)ev->args[u + 1].raw);
+	} else if (!strcmp(cls, "dup2")) {
+		f[1] = target_of(n, ev, 0);
+		f[2] = mix(41, (uint64_t)(ev->nargs > 1 ? ev->args[1].raw : 0));
+	} else if (!strcmp(cls, "exit")) {
+		f[1] = mix(43, (uint64_t)(ev->nargs > 0 ? (int)ev->args[0].raw : 0));
+		f[SD_NF_RET] = 0;   /* never returns */
+	} else if (!strcmp(cls, "exec")) {
+		int p = path_arg(ev, 0);
+		f[1] = target_of(n, ev, p);
+		for (int i = 0; i < ev->nargs && i < SD_MAX_ARGS; i++)
+			if (ev->args[i].type == SD_ARG_STRV) {
+				f[2] = sd_norm_arg_key(n, ev, i);   /* argv; envp is ignored */
+				break;
+			}
+	}
+	/* fork, thread, wait, pipe: the kind and whether it worked */
+	return XXH64(f, SD_NF * sizeof *f, 0) | 1;
+}
+
+uint64_t sd_sem_target(struct sd_norm *n, const struct sd_event *ev)
+{
+	return target_of(n, ev, 0);
+}
+
+void sd_sem_payload(const struct sd_event *ev, uint64_t *len, const unsigned char **data,
+		    uint64_t *kept, bool *complete)
+{
+	*len = ev->finished && !sd_ret_is_error(ev->ret) && ev->ret > 0 ? (uint64_t)ev->ret : 0;
+	*data = NULL;
+	*kept = 0;
+	*complete = *len == 0;
+	for (int i = 0; i < ev->nargs && i < SD_MAX_ARGS; i++)
+		if (ev->args[i].type == SD_ARG_BUF) {
+			const struct sd_buf *b = &ev->args[i].buf;
+			*data = b->data;
+			*kept = b->kept;
+			*complete = b->kept >= *len && b->data != NULL;
+			if (!*len)
+				*complete = true;
+			return;
+		}
+}
+
+/* ---- runtime profiles ---- */
+
+#define MAX_PREFIX 24
+
+struct sd_profiles {
+	const char *prefix[MAX_PREFIX];   /* directories (ending '/') or files */
+	char *owned[MAX_PREFIX];
+	int n;
+	bool python, rust;
+	char *script;                     /* the python script run, its own file */
+	char names[160];
+};
+
+static void add_prefix(struct sd_profiles *p, const char *s, bool own)
+{
+	if (p->n >= MAX_PREFIX)
+		return;
+	p->owned[p->n] = own ? (char *)s : NULL;
+	p->prefix[p->n++] = s;
+}
+
+/* Does the executable look like a Rust program (its panic paths name /rustc/)? */
+static bool is_rust(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	bool yes = false;
+
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    st.st_size < (256 << 20)) {
+		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (m != MAP_FAILED) {
+			yes = memmem(m, (size_t)st.st_size, "/rustc/", 7) != NULL;
+			munmap(m, (size_t)st.st_size);
+		}
+	}
+	close(fd);
+	return yes;
+}
+
+struct sd_profiles *sd_profiles_for(const struct sd_event *root_exec)
+{
+	struct sd_profiles *p = xcalloc(1, sizeof *p);
+	static const char *const loader[] = { "/etc/ld.so.cache", "/etc/ld.so.preload",
+		"/etc/ld.so.conf", "/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/", "/usr/local/lib/" };
+	static const char *const glibc[] = { "/usr/share/locale/", "/usr/share/zoneinfo/",
+		"/etc/localtime", "/etc/locale.alias", "/proc/self/", "/proc/sys/",
+		"/sys/devices/system/cpu/",
+		"/sys/fs/cgroup/", "/proc/filesystems" };
+
+	for (size_t i = 0; i < sizeof loader / sizeof *loader; i++)
+		add_prefix(p, loader[i], false);
+	for (size_t i = 0; i < sizeof glibc / sizeof *glibc; i++)
+		add_prefix(p, glibc[i], false);
+	snprintf(p->names, sizeof p->names, "dynamic loader, glibc");
+	if (!root_exec)
+		return p;
+	const char *exe = root_exec->nargs > 0 && root_exec->args[0].abs ? root_exec->args[0].abs :
+			  root_exec->nargs > 0 && root_exec->args[0].str ? root_exec->args[0].str : "";
+	char real[PATH_MAX], script[PATH_MAX] = "";
+	if (!realpath(exe, real))
+		snprintf(real, sizeof real, "%s", exe);
+	/* a script: the kernel ran the interpreter of its #! line on it */
+	int fd = open(real, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		char head[256];
+		ssize_t n = read(fd, head, sizeof head - 1);
+		close(fd);
+		if (n > 2 && head[0] == '#' && head[1] == '!') {
+			head[n] = '\0';
+			char *i = head + 2;
+			while (*i == ' ' || *i == '\t')
+				i++;
+			i[strcspn(i, " \t\n")] = '\0';
+			snprintf(script, sizeof script, "%s", real);
+			if (!realpath(i, real))
+				snprintf(real, sizeof real, "%s", i);
+		}
+	}
+	const char *base = strrchr(real, '/') ? strrchr(real, '/') + 1 : real;
+	if (!strncmp(base, "python", 6)) {
+		p->python = true;
+		/* <prefix>/bin/python3.X: the stdlib is under <prefix>/lib/ */
+		char *dir = xstrdup(real), *slash = strrchr(dir, '/');
+		if (slash) {
+			*slash = '\0';
+			slash = strrchr(dir, '/');
+			if (slash && !strcmp(slash, "/bin")) {
+				*slash = '\0';
+				add_prefix(p, xasprintf("%s/lib/", dir), true);
+				add_prefix(p, xasprintf("%s/bin/", dir), true);
+				add_prefix(p, xasprintf("%s/pyvenv.cfg", dir), true);
+			}
+		}
+		free(dir);
+		/* the script it runs: python [options] script.py */
+		const struct sd_arg *av = root_exec->nargs > 1 ? &root_exec->args[1] : NULL;
+		if (script[0])
+			p->script = xstrdup(script);
+		for (int i = 1; av && !p->script && i < av->nstrv; i++) {
+			const char *s = av->strv[i];
+			if (!s || s[0] == '-') {
+				if (s && (!strcmp(s, "-c") || !strcmp(s, "-m")))
+					break;
+				continue;
+			}
+			char rs[PATH_MAX];
+			p->script = xstrdup(realpath(s, rs) ? rs : s);
+			break;
+		}
+		snprintf(p->names, sizeof p->names, "dynamic loader, glibc, CPython");
+	} else if (is_rust(real)) {
+		p->rust = true;
+		snprintf(p->names, sizeof p->names, "dynamic loader, glibc, Rust std");
+	}
+	return p;
+}
+
+void sd_profiles_free(struct sd_profiles *p)
+{
+	if (!p)
+		return;
+	for (int i = 0; i < p->n; i++)
+		free(p->owned[i]);
+	free(p->script);
+	free(p);
+}
+
+const char *sd_profiles_names(const struct sd_profiles *p)
+{
+	return p->names;
+}
+
+static const char *prefix_hit(const struct sd_profiles *p, const char *path)
+{
+	if (!path || path[0] != '/')
+		return NULL;
+	for (int i = 0; i < p->n; i++) {
+		size_t n = strlen(p->prefix[i]);
+		if (!strncmp(path, p->prefix[i], n) &&
+		    (p->prefix[i][n - 1] == '/' || path[n] == '\0'))
+			return p->prefix[i];
+	}
+	if (p->python) {
+		size_t n = strlen(path);
+		if (strstr(path, "/__pycache__") || (n > 4 && !strcmp(path + n - 4, ".pyc")) ||
+		    (n >= 11 && !strcmp(path + n - 11, "/pyvenv.cfg")) ||
+		    (n >= 15 && !strcmp(path + n - 15, "/pybuilddir.txt")))
+			return "python";
+		if (p->script && !strcmp(path, p->script))
+			return "python script";
+	}
+	return NULL;
+}
+
+bool sd_profiles_match(const struct sd_profiles *p, const struct sd_event *ev, const char **rule)
+{
+	const char *hit = NULL;
+
+	if (ev->kind != SD_EV_SYSCALL)
+		return false;
+	for (int i = 0; i < ev->nargs && i < SD_MAX_ARGS && !hit; i++) {
+		const struct sd_arg *a = &ev->args[i];
+		if (a->type == SD_ARG_PATH)
+			hit = prefix_hit(p, a->abs ? a->abs : a->str);
+		else if (a->type == SD_ARG_FD)
+			hit = prefix_hit(p, a->ref);
+	}
+	if (!hit && ev->ret_ref)
+		hit = prefix_hit(p, ev->ret_ref);
+	if (hit) {
+		*rule = p->python && (!strcmp(hit, "python") || !strcmp(hit, "python script") ||
+				      strstr(hit, "/lib/python") || strstr(hit, "/bin/"))
+			? "runtime: CPython start-up" : "runtime: loader/glibc files";
+		return true;
+	}
+	/* Rust's std at start-up: poll() on fds 0-2 to check they are open */
+	if ((!strcmp(ev->name, "poll") || !strcmp(ev->name, "ppoll")) && ev->nargs > 0 &&
+	    ev->args[0].text && strstr(ev->args[0].text, "{fd=0, events=0}") &&
+	    strstr(ev->args[0].text, "{fd=2, events=0}")) {
+		*rule = "runtime: Rust std fd check";
+		return true;
+	}
+	/* CPython and Rust check fds 0-2 at start-up */
+	if (!strcmp(ev->name, "fcntl") && ev->nargs > 1 && ev->args[0].raw >= 0 &&
+	    ev->args[0].raw <= 2 && ev->args[1].text && !strcmp(ev->args[1].text, "F_GETFD")) {
+		*rule = "runtime: std fd check";
+		return true;
+	}
+	return false;
+}

@@ -1,0 +1,58 @@
+/* semantic.h - the semantic level and the runtime profiles (docs/validate.md).
+ *
+ * Both are tables, not special cases: a table of syscall classes (which calls are
+ * read-only probes, which are transfers that fold, which variants are one class and
+ * how their arguments are made canonical), and a table of runtime profiles (what
+ * the dynamic loader, glibc, CPython and Rust's std do on their own at start-up and
+ * shutdown).  compare.c asks them about each event. */
+#ifndef SD_SEMANTIC_H
+#define SD_SEMANTIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "compare/normalize.h"
+#include "trace/event.h"
+
+enum sd_sem_action {
+	SD_SEM_KEEP,       /* compared as at the strict level */
+	SD_SEM_PROBE,      /* read-only probe: not compared */
+	SD_SEM_WRITE,      /* output transfer: consecutive ones on one file fold */
+	SD_SEM_READ,       /* input transfer: likewise */
+	SD_SEM_CLASS,      /* a variant of a class: compared by canonical fields */
+};
+
+struct sd_sem {
+	enum sd_sem_action action;
+	const char *cls;   /* class name ("open", "rename"...) for CLASS, WRITE, READ */
+	const char *rule;  /* why (shown by --verbose): "probe: fstat", "fold: write" */
+};
+
+/* How the semantic level treats ev (a syscall event). */
+void sd_sem_classify(const struct sd_event *ev, struct sd_sem *out);
+
+/* Keys of a CLASS event's canonical fields (same layout as sd_norm_event). */
+uint64_t sd_sem_key(struct sd_norm *n, const struct sd_event *ev, const char *cls,
+		    uint64_t f[SD_NF]);
+
+/* The file a transfer moves data to or from, as a key (its fd's target). */
+uint64_t sd_sem_target(struct sd_norm *n, const struct sd_event *ev);
+/* Bytes and data of a transfer: len in all, data and kept the bytes the trace holds
+ * (data may be NULL), complete when they cover all len bytes. */
+void sd_sem_payload(const struct sd_event *ev, uint64_t *len, const unsigned char **data,
+		    uint64_t *kept, bool *complete);
+
+/* ---- runtime profiles ---- */
+
+struct sd_profiles;
+
+/* The profiles that apply to a program, from its first execve (path and argv):
+ * the loader and glibc always; CPython when the program is a python interpreter;
+ * Rust's std when the executable says so.  Never NULL. */
+struct sd_profiles *sd_profiles_for(const struct sd_event *root_exec);
+void sd_profiles_free(struct sd_profiles *p);
+/* Is ev the runtime's own activity?  *rule names the profile entry. */
+bool sd_profiles_match(const struct sd_profiles *p, const struct sd_event *ev, const char **rule);
+/* The runtimes detected, for --verbose ("loader, glibc, CPython 3.11"). */
+const char *sd_profiles_names(const struct sd_profiles *p);
+
+#endif

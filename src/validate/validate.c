@@ -1,0 +1,459 @@
+/* validate.c - one validation: both commands resolved, both runs, all comparisons
+ * (see validate.h). */
+#define _GNU_SOURCE
+#include "validate/validate.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <wordexp.h>
+
+#include "report/udiff.h"
+#include "tracer/launch.h"
+#include "util/util.h"
+
+volatile int sd_validate_interrupted;
+
+/* ---- commands ---- */
+
+static bool is_pyenv_shim(const char *p)
+{
+	return strstr(p, "/shims/") != NULL;
+}
+
+/* The python3 that runs .py files: the first on PATH, unless that is a pyenv shim
+ * (a shell script that would show up in the trace), then /usr/bin/python3. */
+static char *find_python(void)
+{
+	char *p = NULL;
+
+	if (sd_resolve_command("python3", &p) == 0 && !is_pyenv_shim(p))
+		return p;
+	free(p);
+	if (access("/usr/bin/python3", X_OK) == 0)
+		return xstrdup("/usr/bin/python3");
+	return NULL;
+}
+
+static void strv_push(char ***v, size_t *n, const char *s)
+{
+	*v = xrealloc(*v, (*n + 2) * sizeof **v);
+	(*v)[(*n)++] = xstrdup(s);
+	(*v)[*n] = NULL;
+}
+
+void sd_strv_free(char **v)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Build the argv to run PROG (a file) or CMD (a command line).  Returns NULL and
+ * *why when it cannot be run. */
+char **sd_prog_argv(const char *prog, const char *cmd, char **args, char **exec_path, char **why)
+{
+	char **v = NULL;
+	size_t n = 0;
+
+	*exec_path = NULL;
+	*why = NULL;
+	if (cmd) {
+		wordexp_t we;
+		int rc = wordexp(cmd, &we, WRDE_NOCMD | WRDE_SHOWERR);
+		if (rc != 0 || we.we_wordc == 0) {
+			*why = xasprintf("cannot split the command line '%s'", cmd);
+			if (rc == 0)
+				wordfree(&we);
+			return NULL;
+		}
+		for (size_t i = 0; i < we.we_wordc; i++)
+			strv_push(&v, &n, we.we_wordv[i]);
+		wordfree(&we);
+	} else {
+		char real[PATH_MAX];
+		struct stat st;
+		if (stat(prog, &st) < 0) {
+			*why = xasprintf("%s: %s", prog, strerror(errno));
+			return NULL;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			*why = xasprintf("%s: is a directory", prog);
+			return NULL;
+		}
+		if (!realpath(prog, real)) {
+			*why = xasprintf("%s: %s", prog, strerror(errno));
+			return NULL;
+		}
+		char head[256] = "";
+		int fd = open(real, O_RDONLY | O_CLOEXEC);
+		ssize_t hn = fd >= 0 ? read(fd, head, sizeof head - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (hn < 0) {
+			*why = xasprintf("%s: %s", prog, strerror(errno));
+			return NULL;
+		}
+		head[hn] = '\0';
+		bool shebang = hn > 2 && head[0] == '#' && head[1] == '!';
+		size_t len = strlen(real);
+		bool py = len > 3 && !strcmp(real + len - 3, ".py");
+		if (shebang && access(real, X_OK) != 0) {
+			/* a script that is not executable: its interpreter runs it */
+			char *nl = strchr(head, '\n');
+			if (nl)
+				*nl = '\0';
+			char *p = head + 2, *save = NULL;
+			for (char *t = strtok_r(p, " \t", &save); t; t = strtok_r(NULL, " \t", &save))
+				strv_push(&v, &n, t);
+			if (!n) {
+				*why = xasprintf("%s: empty #! line", prog);
+				return NULL;
+			}
+			strv_push(&v, &n, real);
+		} else if (!shebang && py) {
+			char *python = find_python();
+			if (!python) {
+				*why = xasprintf("%s: python3 is not installed", prog);
+				return NULL;
+			}
+			strv_push(&v, &n, python);
+			strv_push(&v, &n, real);
+			free(python);
+		} else {
+			strv_push(&v, &n, real);
+		}
+	}
+	for (size_t i = 0; args && args[i]; i++)
+		strv_push(&v, &n, args[i]);
+	int err = sd_resolve_command(v[0], exec_path);
+	if (err) {
+		*why = xasprintf("%s: %s", v[0], err == ENOENT ? "not found" : strerror(err));
+		sd_strv_free(v);
+		return NULL;
+	}
+	/* an interpreter named by a shebang must exist too */
+	if (!cmd && !strcmp(v[0], *exec_path)) {
+		char head[256] = "";
+		int fd = open(*exec_path, O_RDONLY | O_CLOEXEC);
+		ssize_t hn = fd >= 0 ? read(fd, head, sizeof head - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (hn > 2 && head[0] == '#' && head[1] == '!') {
+			head[hn] = '\0';
+			char *p = head + 2;
+			while (*p == ' ' || *p == '\t')
+				p++;
+			p[strcspn(p, " \t\n")] = '\0';
+			if (*p && access(p, X_OK) != 0) {
+				*why = xasprintf("%s: interpreter %s: %s", prog, p, strerror(errno));
+				free(*exec_path);
+				*exec_path = NULL;
+				sd_strv_free(v);
+				return NULL;
+			}
+		}
+	}
+	return v;
+}
+
+/* ---- environment ---- */
+
+extern char **environ;
+
+static const char *const pinned[][2] = {
+	{ "LANG", "C.UTF-8" }, { "LC_ALL", "C.UTF-8" }, { "TZ", "UTC" },
+	{ "PYTHONHASHSEED", "0" }, { "PYTHONDONTWRITEBYTECODE", "1" },
+	{ "PYTHONUNBUFFERED", NULL }, { "PYTHONSTARTUP", NULL }, { "PYTHONPATH", NULL },
+	{ "PYTHONHOME", NULL }, { "PYTHONWARNINGS", NULL }, { "RUST_BACKTRACE", NULL },
+	{ "LD_PRELOAD", NULL }, { "LD_LIBRARY_PATH", NULL }, { "TERM", "dumb" },
+	{ "COLUMNS", NULL }, { "LINES", NULL },
+};
+
+static void env_set(char ***env, size_t *n, const char *k, const char *v)
+{
+	size_t kl = strlen(k);
+	for (size_t i = 0; i < *n; i++)
+		if (!strncmp((*env)[i], k, kl) && (*env)[i][kl] == '=') {
+			free((*env)[i]);
+			if (v) {
+				(*env)[i] = xasprintf("%s=%s", k, v);
+			} else {
+				(*env)[i] = (*env)[--*n];
+				(*env)[*n] = NULL;
+			}
+			return;
+		}
+	if (v) {
+		char *kv = xasprintf("%s=%s", k, v);
+		strv_push(env, n, kv);
+		free(kv);
+	}
+}
+
+char **sd_validate_env(const char *workdir, char **extra, size_t nextra)
+{
+	char **env = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; environ[i]; i++)
+		strv_push(&env, &n, environ[i]);
+	if (!env)
+		strv_push(&env, &n, "PATH=/usr/local/bin:/usr/bin:/bin");
+	for (size_t i = 0; i < sizeof pinned / sizeof *pinned; i++)
+		env_set(&env, &n, pinned[i][0], pinned[i][1]);
+	env_set(&env, &n, "HOME", workdir);
+	env_set(&env, &n, "PWD", workdir);
+	for (size_t i = 0; i < nextra; i++) {
+		char *k = xstrdup(extra[i]), *eq = strchr(k, '=');
+		*eq = '\0';
+		env_set(&env, &n, k, eq + 1);
+		free(k);
+	}
+	return env;
+}
+
+/* ---- scratch directory ---- */
+
+static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	if (flag == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+void sd_rm_tree(const char *dir)
+{
+	nftw(dir, rm_one, 64, FTW_DEPTH | FTW_PHYS);
+}
+
+static bool inside(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	return !strncmp(path, dir, n) && (path[n] == '/' || path[n] == '\0' || !strcmp(dir, "/"));
+}
+
+/* A scratch directory outside workdir (the runs' writes there must stay visible). */
+char *sd_scratch_dir(const char *workdir, char **why)
+{
+	const char *bases[] = { getenv("TMPDIR"), "/tmp", "/var/tmp", "/dev/shm" };
+
+	for (size_t i = 0; i < sizeof bases / sizeof *bases; i++) {
+		char real[PATH_MAX];
+		if (!bases[i] || !*bases[i] || !realpath(bases[i], real) || inside(real, workdir))
+			continue;
+		char *t = xasprintf("%s/sysdiff-validate-XXXXXX", real);
+		if (mkdtemp(t))
+			return t;
+		free(t);
+	}
+	*why = xasprintf("no temporary directory outside %s (set TMPDIR)", workdir);
+	return NULL;
+}
+
+/* ---- one validation ---- */
+
+static char *read_all(const char *path, size_t max, size_t *len, bool *cut)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct sb sb = SB_INIT;
+	char buf[65536];
+	ssize_t n;
+
+	*cut = false;
+	while (fd >= 0 && (n = read(fd, buf, sizeof buf)) > 0) {
+		size_t room = max - sb.len;
+		if ((size_t)n > room) {
+			sb_add(&sb, buf, room);
+			*cut = true;
+			break;
+		}
+		sb_add(&sb, buf, (size_t)n);
+	}
+	if (fd >= 0)
+		close(fd);
+	*len = sb.len;
+	return sb_detach(&sb);
+}
+
+static int copy_file(const char *from, const char *to)
+{
+	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, rc = -1;
+	char buf[65536];
+	ssize_t n;
+
+	if (in >= 0)
+		out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out >= 0) {
+		rc = 0;
+		while ((n = read(in, buf, sizeof buf)) > 0)
+			if (sd_write_full(out, buf, (size_t)n) < 0)
+				rc = -1;
+		if (n < 0 || close(out) < 0)
+			rc = -1;
+	}
+	if (in >= 0)
+		close(in);
+	return rc;
+}
+
+/* Run both sides and fill v; 0 or -1 (v->error). */
+int sd_validate_one(struct sd_validation *v)
+{
+	const struct sd_validate_cfg *c = v->cfg;
+	char *why = NULL;
+	int rc = -1;
+
+	v->tmp = sd_scratch_dir(v->workdir, &why);
+	if (!v->tmp) {
+		v->error = why;
+		return -1;
+	}
+	char *io = xasprintf("%s/io", v->tmp);
+	char *side[2] = { xasprintf("%s/original", v->tmp), xasprintf("%s/transpiled", v->tmp) };
+	if (mkdir(io, 0755) < 0 || mkdir(side[0], 0755) < 0 || mkdir(side[1], 0755) < 0) {
+		v->error = xasprintf("cannot prepare %s: %s", v->tmp, strerror(errno));
+		goto out;
+	}
+	sd_state_take(v->workdir, &v->before);
+	if (v->before.missing || v->before.error) {
+		v->error = xasprintf("cannot read the starting directory: %s",
+				     v->before.error ? v->before.error : v->workdir);
+		goto out;
+	}
+	for (int i = 0; i < 2 && !sd_validate_interrupted; i++) {
+		struct sd_run_spec s = {
+			.label = i ? "transpiled" : "original", .argv = v->argv[i],
+			.exec_path = v->exec[i], .workdir = v->workdir, .envp = v->env,
+			.stdin_path = v->stdin_path, .io_dir = io, .side_dir = side[i],
+			.tmp = v->tmp, .timeout = c->timeout, .max_procs = c->max_procs,
+			.max_bytes = 65536,
+		};
+		if (sd_run(&s, &v->run[i]) < 0) {
+			v->error = xasprintf("%s", v->run[i].error ? v->run[i].error : "run failed");
+			goto out;
+		}
+	}
+	if (sd_validate_interrupted) {
+		v->error = xasprintf("sd_validate_interrupted by %s", sd_signal_name(sd_validate_interrupted));
+		goto out;
+	}
+
+	/* the traces */
+	char *paths[2];
+	for (int i = 0; i < 2; i++)
+		paths[i] = xasprintf("%s/%s", side[i], SD_RUN_TRACE);
+	if (c->keep_traces) {
+		for (int i = 0; i < 2; i++) {
+			char *to = xasprintf("%s/%s%s.jsonl", c->keep_traces, v->name ? v->name : "",
+					     v->name ? (i ? "-transpiled" : "-original") :
+						       (i ? "transpiled" : "original"));
+			if (copy_file(paths[i], to) < 0)
+				sd_warn("cannot keep the trace in %s: %s", to, strerror(errno));
+			free(to);
+		}
+	}
+	struct sd_cmp_opts co = c->cmp;
+	co.names[0] = v->argv[0][0];
+	co.names[1] = v->argv[1][0];
+	char *err = NULL;
+	if (sd_compare((const char *const *)paths, &co, &v->cmp, &err) < 0) {
+		v->error = xasprintf("comparing the traces: %s", err);
+		free(err);
+		free(paths[0]);
+		free(paths[1]);
+		goto out;
+	}
+	v->have_cmp = true;
+	free(paths[0]);
+	free(paths[1]);
+
+	/* the directories they left */
+	for (int i = 0; i < 2; i++) {
+		char *p = xasprintf("%s/%s", side[i], SD_RUN_STATE);
+		if (sd_state_load(&v->after[i], p) < 0)
+			v->after[i].missing = true;
+		free(p);
+	}
+	v->nstate = sd_state_compare(&v->before, &v->after[0], &v->after[1], &v->state_text);
+
+	/* stdout, stderr, exit status */
+	for (int k = 0; k < 2; k++) {
+		const char *name = k ? SD_RUN_STDERR : SD_RUN_STDOUT;
+		size_t la, lb;
+		bool ca, cb;
+		char *pa = xasprintf("%s/%s", side[0], name), *pb = xasprintf("%s/%s", side[1], name);
+		char *a = read_all(pa, 16u << 20, &la, &ca), *b = read_all(pb, 16u << 20, &lb, &cb);
+		struct sb d = SB_INIT;
+		if (la != lb || memcmp(a, b, la)) {
+			char *lA = xasprintf("original %s", name), *lB = xasprintf("transpiled %s", name);
+			if (!sd_unified_diff(&d, a, la, b, lb, lA, lB))
+				sb_addf(&d, "(%s differs beyond the first 16 MiB)\n", name);
+			free(lA);
+			free(lB);
+			v->out_differs[k] = true;
+		}
+		v->out_diff[k] = sb_detach(&d);
+		free(a);
+		free(b);
+		free(pa);
+		free(pb);
+	}
+	v->status_differs = v->run[0].status != v->run[1].status;
+	v->equivalent = v->cmp.equivalent && !v->nstate && !v->out_differs[0] &&
+			!v->out_differs[1] && !v->status_differs && !v->run[0].timed_out &&
+			!v->run[1].timed_out;
+	rc = 0;
+out:
+	sd_rm_tree(v->tmp);
+	free(io);
+	free(side[0]);
+	free(side[1]);
+	return rc;
+}
+
+void sd_validation_free(struct sd_validation *v)
+{
+	for (int i = 0; i < 2; i++) {
+		sd_strv_free(v->argv[i]);
+		free(v->exec[i]);
+		sd_run_result_free(&v->run[i]);
+		sd_state_free(&v->after[i]);
+		free(v->out_diff[i]);
+	}
+	sd_state_free(&v->before);
+	if (v->have_cmp)
+		sd_cmp_result_free(&v->cmp);
+	sd_strv_free(v->env);
+	free(v->state_text);
+	free(v->error);
+	free(v->tmp);
+	free(v->workdir);
+	free(v->name);
+	free(v->stdin_path);
+}
+
+
+/* ---- levels ---- */
+
+void sd_validate_setup_compare(struct sd_validate_cfg *cfg)
+{
+	struct sd_cmp_opts *o = &cfg->cmp;
+
+	sd_cmp_default_noise(&o->ignore);
+	o->semantic = !strcmp(cfg->level_name, "semantic");
+	o->profiles = true;
+}

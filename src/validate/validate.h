@@ -1,0 +1,87 @@
+/* validate.h - run an original and its rewrite the same way and judge them.
+ *
+ * One validation: resolve both commands, take a snapshot of the starting directory,
+ * run each side isolated and traced (run.h), compare the traces at the chosen level
+ * (compare.h), the directories they left (state.h), their stdout, stderr and exit
+ * status.  Cases (a manifest of inputs) run several validations in parallel. */
+#ifndef SD_VALIDATE_H
+#define SD_VALIDATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "compare/compare.h"
+#include "report/report.h"
+#include "validate/run.h"
+#include "validate/state.h"
+
+struct sd_validate_cfg {
+	const char *orig, *new;          /* --original / --transpiled files */
+	const char *origcmd, *newcmd;    /* --original-cmd / --transpiled-cmd */
+	char **envs;                     /* --env K=V */
+	size_t nenvs;
+	double timeout;
+	int max_procs;
+	const char *level_name;          /* "semantic" or "strict" */
+	const char *format;              /* text, json, junit */
+	const char *out_path;
+	const char *keep_traces;
+	const char *color;
+	bool verbose, fail_on_skip;
+	struct sd_cmp_opts cmp;          /* filled by sd_validate_setup_compare */
+};
+
+struct sd_validation {
+	const struct sd_validate_cfg *cfg;
+	char *name;                      /* case name, or NULL */
+	char **argv[2];
+	char *exec[2];
+	char **env;
+	char *workdir;
+	char *stdin_path;
+	char *tmp;
+	struct sd_run_result run[2];
+	struct sd_state before, after[2];
+	struct sd_cmp_result cmp;
+	bool have_cmp;
+	size_t nstate;
+	char *state_text;
+	bool out_differs[2];             /* stdout, stderr */
+	char *out_diff[2];
+	bool status_differs;
+	bool equivalent;
+	char *error;
+};
+
+/* Compare options for cfg's level (noise set, semantic folding, runtime profiles). */
+void sd_validate_setup_compare(struct sd_validate_cfg *cfg);
+
+/* argv running PROG (a file: executable, script with #!, .py) or CMD (a command
+ * line), then args.  NULL and *why (malloc'd) when it cannot be run. */
+char **sd_prog_argv(const char *prog, const char *cmd, char **args, char **exec_path, char **why);
+void sd_strv_free(char **v);
+
+/* The environment both runs get: ours, the pinned set (docs/validate.md), extra K=V. */
+char **sd_validate_env(const char *workdir, char **extra, size_t nextra);
+
+/* A fresh scratch directory outside workdir, or NULL (*why). */
+char *sd_scratch_dir(const char *workdir, char **why);
+void sd_rm_tree(const char *dir);
+
+/* Run both sides (v->argv, exec, env, workdir, stdin_path set).  0 or -1 (v->error). */
+int sd_validate_one(struct sd_validation *v);
+void sd_validation_free(struct sd_validation *v);
+
+/* Stop runs in progress (from a signal handler: the flag is checked between steps). */
+extern volatile int sd_validate_interrupted;
+
+/* Reports of validations (validate/report.c). */
+void sd_validate_render(struct sb *out, const struct sd_validation *v, const char *format,
+			const struct sd_report_opts *ro);
+void sd_validate_junit(struct sb *out, struct sd_validation *const *v, size_t n,
+		       const struct sd_report_opts *ro);
+
+/* --cases FILE (validate/cases.c): the exit status of the whole run. */
+int sd_validate_cases(const struct sd_validate_cfg *cfg, const char *manifest,
+		      const char *workdir, int jobs);
+
+#endif
