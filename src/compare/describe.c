@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compare/semantic.h"
 #include "util/util.h"
 
 /* One byte as a short quoted token: ',' '\r' '\x01' */
@@ -221,6 +222,36 @@ static void arg_diff(struct sb *sb, const struct sd_cmp_event *ca, const struct 
 	}
 }
 
+/* Folded transfers: which file, how many bytes in all, what content. */
+static void fold_diff(struct sb *sb, const struct sd_cmp_event *a, const struct sd_cmp_event *b,
+		      int field, long *at)
+{
+	const char *verb = a->cls && !strcmp(a->cls, "read") ? "read" : "written";
+
+	if (field == 1) {
+		const char *x = a->ev.nargs > 0 && a->ev.args[0].ref ? a->ev.args[0].ref : "?";
+		const char *y = b->ev.nargs > 0 && b->ev.args[0].ref ? b->ev.args[0].ref : "?";
+		sb_addf(sb, "%s vs %s", x, y);
+	} else if (field == 2) {
+		/* the first transfers show where the data starts to differ */
+		int i = 1;
+		if (a->ev.nargs > i && b->ev.nargs > i && a->ev.args[i].type == SD_ARG_BUF &&
+		    b->ev.args[i].type == SD_ARG_BUF && a->fold_count == 1 && b->fold_count == 1) {
+			bytes_diff(sb, a->ev.args[i].buf.data ? a->ev.args[i].buf.data : (const unsigned char *)"",
+				   a->ev.args[i].buf.len, a->ev.args[i].buf.kept,
+				   b->ev.args[i].buf.data ? b->ev.args[i].buf.data : (const unsigned char *)"",
+				   b->ev.args[i].buf.len, b->ev.args[i].buf.kept, at);
+			return;
+		}
+		sb_addf(sb, "%llu vs %llu bytes %s in all (%u vs %u calls)",
+			(unsigned long long)a->fold_total, (unsigned long long)b->fold_total, verb,
+			a->fold_count, b->fold_count);
+	} else {
+		sb_addf(sb, "same %llu bytes %s, different content", (unsigned long long)a->fold_total,
+			verb);
+	}
+}
+
 void sd_describe(const struct sd_cmp_event *a, const struct sd_cmp_event *b,
 		 struct sd_diffdesc *d)
 {
@@ -229,6 +260,7 @@ void sd_describe(const struct sd_cmp_event *a, const struct sd_cmp_event *b,
 	d->field = -1;
 	d->byte = -1;
 	d->text = NULL;
+	d->arg = -1;
 	for (int i = 0; i < SD_NF; i++)
 		if (a->f[i] != b->f[i]) {
 			d->field = i;
@@ -236,6 +268,38 @@ void sd_describe(const struct sd_cmp_event *a, const struct sd_cmp_event *b,
 		}
 	if (d->field < 0)
 		return;
+	if (a->folded && b->folded && d->field > 0 && d->field < SD_NF_RET) {
+		fold_diff(&sb, a, b, d->field, &d->byte);
+		d->arg = d->field == 1 ? 0 : 1;
+		d->text = sb_detach(&sb);
+		return;
+	}
+	if (a->cls && b->cls && !a->folded && d->field > 0 && d->field < SD_NF_RET) {
+		int ia = sd_sem_field_arg(&a->ev, a->cls, d->field);
+		int ib = sd_sem_field_arg(&b->ev, b->cls, d->field);
+		if (!strcmp(a->cls, "open") && d->field == 2) {
+			char *x = sd_sem_open_flags(ia >= 0 && a->ev.args[ia].text ? a->ev.args[ia].text :
+						    "O_WRONLY|O_CREAT|O_TRUNC");
+			char *y = sd_sem_open_flags(ib >= 0 && b->ev.args[ib].text ? b->ev.args[ib].text :
+						    "O_WRONLY|O_CREAT|O_TRUNC");
+			flags_diff(&sb, x, y);
+			free(x);
+			free(y);
+		} else if (ia >= 0 && ib >= 0 && ia < a->ev.nargs && ib < b->ev.nargs &&
+			   a->ev.args[ia].type == b->ev.args[ib].type) {
+			/* compare the two arguments as if they were at one position */
+			struct sd_cmp_event x = *a, y = *b;
+			x.ev.args[0] = a->ev.args[ia];
+			y.ev.args[0] = b->ev.args[ib];
+			x.pid_label[1] = y.pid_label[1] = NULL;
+			arg_diff(&sb, &x, &y, 0, &d->byte);
+		} else {
+			sb_addf(&sb, "%s differs", a->cls);
+		}
+		d->arg = ia;
+		d->text = sb_detach(&sb);
+		return;
+	}
 	if (d->field == 0) {
 		if (a->ev.kind == SD_EV_SYSCALL && b->ev.kind == SD_EV_SYSCALL)
 			sb_addf(&sb, "%s vs %s", a->ev.name, b->ev.name);
@@ -256,6 +320,7 @@ void sd_describe(const struct sd_cmp_event *a, const struct sd_cmp_event *b,
 		sb_addf(&sb, "%d vs %d arguments", a->ev.nargs, b->ev.nargs);
 	} else {
 		arg_diff(&sb, a, b, d->field - 1, &d->byte);
+		d->arg = d->field - 1;
 	}
 	d->text = sb_detach(&sb);
 }

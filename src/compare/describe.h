@@ -11,6 +11,8 @@ struct sd_diffdesc {
 	long byte;      /* for strings and buffers: offset of the first differing byte in the
 			   original's shown value, else -1 */
 	char *text;     /* malloc'd description */
+	int arg;        /* the argument the caret points at (-1: none; the semantic level's
+			   canonical fields map to arguments) */
 };
 
 void sd_describe(const struct sd_cmp_event *a, const struct sd_cmp_event *b,

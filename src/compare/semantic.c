@@ -298,6 +298,55 @@ uint64_t sd_sem_key(struct sd_norm *n, const struct sd_event *ev, const char *cl
 	return XXH64(f, SD_NF * sizeof *f, 0) | 1;
 }
 
+int sd_sem_field_arg(const struct sd_event *ev, const char *cls, int field)
+{
+	int p = path_arg(ev, 0);
+
+	if (field <= 0 || field >= SD_NF_RET)
+		return -1;
+	if (!strcmp(cls, "open")) {
+		if (field == 1)
+			return p;
+		if (field == 2)
+			return !strcmp(ev->name, "creat") ? -1 : !strcmp(ev->name, "open") ? 1 : 2;
+		return mode_arg(ev);
+	}
+	if (!strcmp(cls, "rename") || !strcmp(cls, "link"))
+		return field == 1 ? p : field == 2 && p >= 0 ? path_arg(ev, p + 1) : -1;
+	if (!strcmp(cls, "symlink"))
+		return field == 1 ? 0 : field == 2 ? path_arg(ev, 1) : -1;
+	if (!strcmp(cls, "mkdir") || !strcmp(cls, "chmod"))
+		return field == 1 ? (p >= 0 ? p : 0) : field == 2 ? mode_arg(ev) : -1;
+	if (!strcmp(cls, "truncate"))
+		return field == 1 ? (p >= 0 ? p : 0) : field == 2 ? 1 : -1;
+	if (!strcmp(cls, "dup2"))
+		return field == 1 ? 0 : field == 2 ? 1 : -1;
+	if (!strcmp(cls, "exit"))
+		return field == 1 ? 0 : -1;
+	if (!strcmp(cls, "exec")) {
+		if (field == 1)
+			return p;
+		for (int i = 0; i < ev->nargs && i < SD_MAX_ARGS; i++)
+			if (ev->args[i].type == SD_ARG_STRV)
+				return i;
+		return -1;
+	}
+	return field == 1 ? (p >= 0 ? p : 0) : -1;
+}
+
+char *sd_sem_open_flags(const char *text)
+{
+	static const char *const sig[] = { "O_RDONLY", "O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC",
+		"O_APPEND", "O_EXCL", "O_TMPFILE", "O_NOFOLLOW", "O_PATH" };
+	struct sb sb = SB_INIT;
+
+	for (size_t i = 0; i < sizeof sig / sizeof *sig; i++)
+		if (has_token(text, sig[i]) || (i == 0 && !has_token(text, "O_WRONLY") &&
+						  !has_token(text, "O_RDWR")))
+			sb_addf(&sb, "%s%s", sb.len ? "|" : "", sig[i]);
+	return sb_detach(&sb);
+}
+
 uint64_t sd_sem_target(struct sd_norm *n, const struct sd_event *ev)
 {
 	return target_of(n, ev, 0);

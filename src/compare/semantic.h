@@ -34,6 +34,12 @@ void sd_sem_classify(const struct sd_event *ev, struct sd_sem *out);
 uint64_t sd_sem_key(struct sd_norm *n, const struct sd_event *ev, const char *cls,
 		    uint64_t f[SD_NF]);
 
+/* Which argument of ev holds canonical field `field` of its class (for the report's
+ * caret and words), or -1. */
+int sd_sem_field_arg(const struct sd_event *ev, const char *cls, int field);
+/* Flag text reduced to what the semantic level compares for an open ("O_WRONLY|O_CREAT"). */
+char *sd_sem_open_flags(const char *text);
+
 /* The file a transfer moves data to or from, as a key (its fd's target). */
 uint64_t sd_sem_target(struct sd_norm *n, const struct sd_event *ev);
 /* Bytes and data of a transfer: len in all, data and kept the bytes the trace holds

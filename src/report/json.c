@@ -129,7 +129,8 @@ static void div_obj(struct sb *out, const struct sd_div *d)
 		struct sd_diffdesc dd;
 		sd_describe(d->ev[0], d->ev[1], &dd);
 		sb_adds(out, "{\"field\":");
-		field_name(out, dd.field < 0 ? 0 : dd.field);
+		field_name(out, dd.field <= 0 || dd.field == SD_NF_RET ? (dd.field < 0 ? 0 : dd.field) :
+				dd.arg >= 0 ? dd.arg + 1 : 0);
 		if (dd.byte >= 0)
 			sb_addf(out, ",\"byte\":%ld", dd.byte);
 		sb_adds(out, ",\"description\":");

@@ -26,6 +26,8 @@ const char *sd_div_kind_name(enum sd_div_kind k);   /* "changed", "missing", ...
 void sd_report_event_line(struct sb *out, const struct sd_cmp_event *ev, int field, long byte,
 			  long *caret);
 void sd_report_summary_line(struct sb *out, const struct sd_cmp_result *r);
+/* The same without the verdict. */
+void sd_report_counts(struct sb *out, const struct sd_cmp_result *r);
 /* s as a JSON string (invalid UTF-8 as U+FFFD), or null for NULL. */
 void sd_report_json_string(struct sb *out, const char *s);
 /* s as XML character data (markup escaped; control bytes and bad UTF-8 as '?'). */

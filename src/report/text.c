@@ -186,7 +186,9 @@ static void block(struct sb *out, const struct sd_div *d, bool procs, bool verbo
 				sb_addf(out, "%*s... %zu more\n", LABEL_W, "", n - shown);
 			sb_addf(out, "%s%s%s", i ? st->green : st->red, side_label[i], st->off);
 			long col = -1;
-			sd_report_event_line(out, c, dd.field, i == 0 ? dd.byte : -1, &col);
+			int cf = dd.field <= 0 || dd.field == SD_NF_RET ? dd.field :
+				 dd.arg >= 0 ? dd.arg + 1 : 0;
+			sd_report_event_line(out, c, cf, i == 0 ? dd.byte : -1, &col);
 			if (i == 0)
 				caret = col;
 			sb_addc(out, '\n');
@@ -215,13 +217,18 @@ static void block(struct sb *out, const struct sd_div *d, bool procs, bool verbo
 		aligned_view(out, d, st);
 }
 
-void sd_report_summary_line(struct sb *out, const struct sd_cmp_result *r)
+void sd_report_counts(struct sb *out, const struct sd_cmp_result *r)
 {
-	sb_addf(out, "%llu and %llu events compared (%llu and %llu filtered), %llu mismatch%s: %s",
+	sb_addf(out, "%llu and %llu events compared (%llu and %llu filtered), %llu mismatch%s",
 		(unsigned long long)r->side[0].compared, (unsigned long long)r->side[1].compared,
 		(unsigned long long)r->side[0].filtered, (unsigned long long)r->side[1].filtered,
-		(unsigned long long)r->ndivs, r->ndivs == 1 ? "" : "es",
-		r->equivalent ? "equivalent" : "not equivalent");
+		(unsigned long long)r->ndivs, r->ndivs == 1 ? "" : "es");
+}
+
+void sd_report_summary_line(struct sb *out, const struct sd_cmp_result *r)
+{
+	sd_report_counts(out, r);
+	sb_addf(out, ": %s", r->equivalent ? "equivalent" : "not equivalent");
 }
 
 static void drops(struct sb *out, const struct sd_cmp_side *s, const char *what)

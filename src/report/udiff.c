@@ -35,6 +35,15 @@ static void put_line(struct sb *out, char tag, const struct line *l)
 		sb_adds(out, "\\ No newline at end of file\n");
 }
 
+/* "start,count" as diff -u writes it: ",1" left out, an empty range names the line before. */
+static void put_range(struct sb *out, size_t start, size_t n)
+{
+	if (n == 1)
+		sb_addf(out, "%zu", start + 1);
+	else
+		sb_addf(out, "%zu,%zu", n ? start + 1 : start, n);
+}
+
 size_t sd_unified_diff(struct sb *out, const char *a, size_t na, const char *b, size_t nb,
 		       const char *la, const char *lb)
 {
@@ -89,8 +98,11 @@ size_t sd_unified_diff(struct sb *out, const char *a, size_t na, const char *b, 
 				bn += e[q].tag != '-';
 			}
 			size_t as = e[start].a, bs = e[start].b;
-			sb_addf(out, "@@ -%zu,%zu +%zu,%zu @@\n", an ? as + 1 : as, an,
-				bn ? bs + 1 : bs, bn);
+			sb_adds(out, "@@ -");
+			put_range(out, as, an);
+			sb_adds(out, " +");
+			put_range(out, bs, bn);
+			sb_adds(out, " @@\n");
 			for (size_t q = start; q < stop; q++)
 				put_line(out, e[q].tag, e[q].tag == '+' ? &y[e[q].b] : &x[e[q].a]);
 			i = stop;

@@ -23,6 +23,24 @@ void sd_arg_clear(struct sd_arg *a)
 	memset(a, 0, sizeof *a);
 }
 
+void sd_srcloc_clear(struct sd_srcloc *s)
+{
+	free(s->file);
+	free(s->func);
+	free(s->dir);
+	free(s->module);
+	free(s->gen_file);
+	free(s->gen_func);
+	free(s->why);
+	for (int i = 0; i < s->nframes; i++) {
+		free(s->frames[i].module);
+		free(s->frames[i].func);
+		free(s->frames[i].file);
+	}
+	free(s->frames);
+	memset(s, 0, sizeof *s);
+}
+
 void sd_event_clear(struct sd_event *ev)
 {
 	for (int i = 0; i < SD_MAX_ARGS; i++)
@@ -30,8 +48,7 @@ void sd_event_clear(struct sd_event *ev)
 	free(ev->ret_ref);
 	free(ev->ret_text);
 	free(ev->siginfo);
-	free(ev->src.file);
-	free(ev->src.func);
+	sd_srcloc_clear(&ev->src);
 	sd_event_init(ev);
 }
 

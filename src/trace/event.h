@@ -67,10 +67,36 @@ enum sd_ev_kind {
 /* How the return value reads. */
 enum sd_ret_fmt { SD_RET_DEC, SD_RET_HEX, SD_RET_FD, SD_RET_OCT };
 
-struct sd_srcloc {       /* reserved: filled by the source-correlation issue */
-	char *file;
-	int line;
-	char *func;
+/* One frame of the calling thread's stack at a syscall's entry (--stack), innermost
+ * first.  A function inlined at a pc is a frame of its own, marked inlined, with the
+ * same pc as the frame it was inlined into (which follows it). */
+struct sd_srcframe {
+	uint64_t pc;         /* frame 0: where the syscall was made; callers: return address */
+	uint64_t off;        /* pc in the module's ELF addresses (pc minus load bias) */
+	char *module;        /* the ELF file mapped at pc ("[vdso]"), NULL: none */
+	char *func;          /* function, demangled and qualified ("ns::f<int>"), or NULL */
+	char *file;          /* source file as in the debug info (see sd_srcloc.file) */
+	int line;            /* 0: unknown */
+	bool inlined;        /* inlined into the next frame (no frame of its own) */
+	bool user;           /* the user's own code (not libc, the loader, std...) */
+};
+
+/* Where the user's code made a syscall (sysdiff trace --source): the innermost frame
+ * of the user's own code on the calling thread's stack. */
+struct sd_srcloc {
+	char *file;          /* source file as the compiler recorded it, relative to dir
+	                        when it lies under it; with a source map: the original file */
+	int line;            /* 1-based; 0: unknown (never a guessed line) */
+	char *func;          /* function, demangled and qualified */
+	char *dir;           /* compilation directory (DW_AT_comp_dir) of the debug-info
+	                        location (file, or gen_file when a source map applied) */
+	char *module;        /* the ELF file the chosen frame's code is in */
+	char *gen_file;      /* a source map applied: the generated location it mapped */
+	int gen_line;
+	char *gen_func;
+	char *why;           /* no file:line: why (no debug info, no user frame...) */
+	int nframes;         /* --stack: the whole stack, innermost first */
+	struct sd_srcframe *frames;
 };
 
 #define SD_MAX_ARGS 6
@@ -130,6 +156,7 @@ struct sd_trace_end {
 void sd_event_init(struct sd_event *ev);
 void sd_event_clear(struct sd_event *ev);   /* frees owned data, re-inits */
 void sd_arg_clear(struct sd_arg *a);
+void sd_srcloc_clear(struct sd_srcloc *s);  /* frees owned data, zeroes */
 void sd_arg_copy(struct sd_arg *dst, const struct sd_arg *src); /* deep copy */
 void sd_trace_info_clear(struct sd_trace_info *ti);
 void sd_trace_end_clear(struct sd_trace_end *te);

@@ -519,6 +519,27 @@ static int parse_other(struct sd_reader *r, json_t *o, struct sd_event *ev)
 	return 0;
 }
 
+#define MAX_FRAMES 4096         /* src.stack entries */
+
+static int parse_frame(struct sd_reader *r, json_t *o, struct sd_srcframe *f, size_t i)
+{
+	int64_t pc = 0, off = 0;
+
+	if (!json_is_object(o))
+		return perr(r, "src.stack[%zu] must be an object", i);
+	if (get_int(r, o, "pc", true, INT64_MIN, INT64_MAX, &pc) < 0 ||
+	    get_int(r, o, "off", false, INT64_MIN, INT64_MAX, &off) < 0 ||
+	    get_cstr(r, o, "module", &f->module) < 0 || get_cstr(r, o, "func", &f->func) < 0 ||
+	    get_cstr(r, o, "file", &f->file) < 0 ||
+	    get_cint(r, o, "line", false, false, &f->line) < 0 ||
+	    get_bool(r, o, "inline", false, &f->inlined) < 0 ||
+	    get_bool(r, o, "user", false, &f->user) < 0)
+		return -1;
+	f->pc = (uint64_t)pc;
+	f->off = (uint64_t)off;
+	return 0;
+}
+
 static int parse_src(struct sd_reader *r, json_t *o, struct sd_srcloc *src)
 {
 	json_t *v = json_object_get(o, "src");
@@ -529,8 +550,28 @@ static int parse_src(struct sd_reader *r, json_t *o, struct sd_srcloc *src)
 		return perr(r, "field 'src' must be an object");
 	if (get_cstr(r, v, "file", &src->file) < 0 ||
 	    get_cint(r, v, "line", false, false, &src->line) < 0 ||
-	    get_cstr(r, v, "func", &src->func) < 0)
+	    get_cstr(r, v, "func", &src->func) < 0 || get_cstr(r, v, "dir", &src->dir) < 0 ||
+	    get_cstr(r, v, "module", &src->module) < 0 ||
+	    get_cstr(r, v, "gen_file", &src->gen_file) < 0 ||
+	    get_cint(r, v, "gen_line", false, false, &src->gen_line) < 0 ||
+	    get_cstr(r, v, "gen_func", &src->gen_func) < 0 ||
+	    get_cstr(r, v, "why", &src->why) < 0)
 		return -1;
+	json_t *st = json_object_get(v, "stack");
+	if (!st)
+		return 0;
+	if (!json_is_array(st))
+		return perr(r, "field 'src.stack' must be an array");
+	size_t n = json_array_size(st);
+	if (n > MAX_FRAMES)
+		return perr(r, "too many frames in 'src.stack' (%zu, at most %d)", n, MAX_FRAMES);
+	if (!n)
+		return 0;
+	src->frames = xcalloc(n, sizeof *src->frames);
+	src->nframes = (int)n;
+	for (size_t i = 0; i < n; i++)
+		if (parse_frame(r, json_array_get(st, i), &src->frames[i], i) < 0)
+			return -1;
 	return 0;
 }
 

@@ -332,12 +332,61 @@ static void put_time(struct sb *sb, const char *key, const char *key_ns, uint64_
 		put_field_int(sb, key_ns, (int64_t)ns);
 }
 
+/* ,"key":N when N is not 0 */
+static void put_field_nz(struct sb *sb, const char *key, int64_t v)
+{
+	if (v)
+		put_field_int(sb, key, v);
+}
+
+static void put_frame(struct sb *sb, const struct sd_srcframe *f)
+{
+	sb_add(sb, "{\"pc\":", 6);
+	put_i64(sb, (int64_t)f->pc);
+	put_field_nz(sb, "off", (int64_t)f->off);
+	put_field_str(sb, "module", f->module);
+	put_field_str(sb, "func", f->func);
+	put_field_str(sb, "file", f->file);
+	put_field_nz(sb, "line", f->line);
+	if (f->inlined)
+		put_field_true(sb, "inline");
+	if (f->user)
+		put_field_true(sb, "user");
+	sb_addc(sb, '}');
+}
+
+static bool src_set(const struct sd_srcloc *s)
+{
+	return s->file || s->line || s->func || s->dir || s->module || s->gen_file ||
+	       s->gen_line || s->gen_func || s->why || s->nframes;
+}
+
+/* The source location: an object whose keys are written when set (the leading
+ * comma of the first key is replaced by the brace). */
 static void put_src(struct sb *sb, const struct sd_srcloc *src)
 {
-	sb_add(sb, ",\"src\":{\"line\":", 15);
-	put_i64(sb, src->line);
+	sb_add(sb, ",\"src\":", 7);
+	size_t open = sb->len;
 	put_field_str(sb, "file", src->file);
+	put_field_nz(sb, "line", src->line);
 	put_field_str(sb, "func", src->func);
+	put_field_str(sb, "dir", src->dir);
+	put_field_str(sb, "module", src->module);
+	put_field_str(sb, "gen_file", src->gen_file);
+	put_field_nz(sb, "gen_line", src->gen_line);
+	put_field_str(sb, "gen_func", src->gen_func);
+	put_field_str(sb, "why", src->why);
+	if (src->nframes > 0) {
+		put_key(sb, "stack");
+		sb_addc(sb, '[');
+		for (int i = 0; i < src->nframes; i++) {
+			if (i)
+				sb_addc(sb, ',');
+			put_frame(sb, &src->frames[i]);
+		}
+		sb_addc(sb, ']');
+	}
+	sb->buf[open] = '{';
 	sb_addc(sb, '}');
 }
 
@@ -359,7 +408,7 @@ static void encode_event(struct sb *sb, const struct sd_event *ev)
 	sb_addc(sb, '"');
 	put_syscall_fields(sb, ev, sys);
 	put_other_fields(sb, ev);
-	if (ev->src.file || ev->src.func || ev->src.line)
+	if (src_set(&ev->src))
 		put_src(sb, &ev->src);
 	sb_addc(sb, '}');
 }

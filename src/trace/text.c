@@ -8,6 +8,7 @@
  * "<... NAME resumed>", exactly like strace -f. */
 #include "trace/sink.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -443,6 +444,54 @@ static void text_enter(struct sd_sink *base, const struct sd_event *ev)
 	maybe_flush(s);
 }
 
+/* " [file:line]" after a call whose source line is known (--source); " [in func]"
+ * when only the function is; -v adds the generated location a source map translated
+ * and why a location is missing. */
+static void add_src(struct sb *sb, const struct sd_srcloc *src, bool verbose)
+{
+	if (src->file) {
+		sb_addf(sb, " [%s", src->file);
+		if (src->line)
+			sb_addf(sb, ":%d", src->line);
+		sb_addc(sb, ']');
+	} else if (src->func) {
+		sb_addf(sb, " [in %s]", src->func);
+	}
+	if (!verbose)
+		return;
+	if (src->gen_file) {
+		sb_addf(sb, " (generated: %s", src->gen_file);
+		if (src->gen_line)
+			sb_addf(sb, ":%d", src->gen_line);
+		if (src->gen_func)
+			sb_addf(sb, " in %s", src->gen_func);
+		sb_addc(sb, ')');
+	}
+	if (src->why)
+		sb_addf(sb, " (no source line: %s)", src->why);
+}
+
+/* --stack: one line per frame, innermost first, below the call. */
+static void add_stack(struct sb *sb, const struct sd_srcloc *src)
+{
+	for (int i = 0; i < src->nframes; i++) {
+		const struct sd_srcframe *f = &src->frames[i];
+		sb_addf(sb, " > %s", f->func ? f->func : "??");
+		if (f->file) {
+			sb_addf(sb, " at %s", f->file);
+			if (f->line)
+				sb_addf(sb, ":%d", f->line);
+		}
+		if (f->inlined)
+			sb_adds(sb, " (inlined)");
+		if (f->module)
+			sb_addf(sb, " (%s+0x%" PRIx64 ")", f->module, f->off);
+		else
+			sb_addf(sb, " (0x%" PRIx64 ")", f->pc);
+		sb_addc(sb, '\n');
+	}
+}
+
 static void print_syscall(struct text_sink *s, const struct sd_event *ev)
 {
 	struct pending *p = pending_find(s, ev->tid);
@@ -463,7 +512,9 @@ static void print_syscall(struct text_sink *s, const struct sd_event *ev)
 		add_head(&s->out, ev, split, &s->opts);
 	}
 	add_tail(&s->out, ev, split, &s->opts);
+	add_src(&s->out, &ev->src, s->opts.verbose);
 	sb_addc(&s->out, '\n');
+	add_stack(&s->out, &ev->src);
 	if (p)
 		pending_drop(s, ev->tid);
 }

@@ -50,11 +50,11 @@ static void text_report(struct sb *out, const struct sd_validation *v, const str
 			sb_addf(out, "%s%s differs:%s\n%s\n", bold, k ? "Stderr" : "Stdout", off,
 				v->out_diff[k]);
 	sb_addf(out, "%s", o.color ? (v->equivalent ? "\033[32m" : "\033[31m") : "");
-	sd_report_summary_line(out, &v->cmp);
-	sb_addf(out, "; end state %s, stdout %s, stderr %s, exit %d vs %d: %s%s\n",
+	sd_report_counts(out, &v->cmp);
+	sb_addf(out, "; end state %s, stdout %s, stderr %s, exit status %d and %d: %s%s\n",
 		v->nstate ? "differs" : "same", v->out_differs[0] ? "differs" : "same",
 		v->out_differs[1] ? "differs" : "same", v->run[0].status, v->run[1].status,
-		v->equivalent ? "EQUIVALENT" : "NOT EQUIVALENT", off);
+		v->equivalent ? "equivalent" : "not equivalent", off);
 }
 
 static void jstr(struct sb *out, const char *s)

@@ -1,0 +1,104 @@
+/* srcloc.h - source correlation: which line of the user's code made a syscall.
+ *
+ * At the entry stop of a reported syscall the tracer asks sd_src_locate() for the
+ * calling thread's location.  The stack is unwound with elfutils libdwfl (CFI, so no
+ * frame pointers are needed), each pc is mapped to module, function, file and line,
+ * and the innermost frame of the user's own code is chosen: libc, the loader,
+ * libstdc++, Rust's std/core/alloc and other runtime code are skipped.  Transpiler
+ * source maps (--source-map) translate a generated (Rust) location to the original
+ * (Python, C) file and line.  Failures never stop the trace: the location is left
+ * out and sd_srcloc.why says why.  See docs/source.md. */
+#ifndef SD_SRCLOC_H
+#define SD_SRCLOC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "trace/event.h"
+
+struct sd_srcloc_opts {
+	bool stack;              /* keep every frame in sd_srcloc.frames (--stack) */
+	char *const *maps;       /* source map files (--source-map), nmaps of them */
+	int nmaps;
+	const char *debug_dirs;  /* extra directories for separate debug files (build-id
+	                            and .gnu_debuglink lookups), ':'-separated, or NULL;
+	                            /usr/lib/debug is always searched */
+};
+
+struct sd_srcctx;                /* one per trace: options, maps, caches */
+struct sd_srcproc;               /* one per traced process (shared by its threads) */
+
+/* Create the context; loads and checks every source map.  NULL and *err (malloc'd,
+ * one line naming the file) when a map cannot be used. */
+struct sd_srcctx *sd_src_new(const struct sd_srcloc_opts *o, char **err);
+void sd_src_free(struct sd_srcctx *c);
+
+/* Per-process state, created at the process's first located syscall. */
+struct sd_srcproc *sd_src_proc_new(struct sd_srcctx *c, pid_t tgid);
+void sd_src_proc_free(struct sd_srcproc *p);     /* NULL is fine */
+/* The process exec'd: its modules are all new. */
+void sd_src_proc_exec(struct sd_srcproc *p);
+/* A syscall of the process completed with ret: after a successful mmap, munmap or
+ * mremap that touches code, the module list is re-read before the next unwind. */
+void sd_src_proc_syscall_done(struct sd_srcproc *p, int nr, const uint64_t args[6], int64_t ret);
+/* Syscalls whose completion must be seen (with a seccomp filter, they must stop). */
+bool sd_src_watches(int nr);
+
+/* Thread tid of process p is stopped at a syscall entry: fill loc (cleared first)
+ * with the location of the innermost frame of user code, and with every frame when
+ * the context keeps stacks. */
+void sd_src_locate(struct sd_srcctx *c, struct sd_srcproc *p, pid_t tid, struct sd_srcloc *loc);
+
+/* Counters, for benchmarks and tests. */
+struct sd_src_stats {
+	uint64_t located;        /* sd_src_locate calls */
+	uint64_t frames;         /* frames unwound */
+	uint64_t sym_lookups;    /* symbolizations asked */
+	uint64_t sym_misses;     /* of which were not cached */
+	uint64_t map_reads;      /* /proc/PID/maps reads */
+};
+void sd_src_get_stats(const struct sd_srcctx *c, struct sd_src_stats *st);
+
+/* ---- transpiler source maps (version 1) ----
+ * {"version":1, "source_language":"python", "source_file":"main.py",
+ *  "generated_file":"src/main.rs",
+ *  "mappings":[{"rust_line":18, "rust_function":"main", "python_line":12,
+ *               "python_function":"main", "python_context":"print(...)"}],
+ *  "function_map":{"rust_fn":"original name"}} */
+struct sd_srcmap;
+
+/* Parse a map from memory; name is used in messages.  NULL and *err on error. */
+struct sd_srcmap *sd_srcmap_parse(const char *text, size_t len, const char *name, char **err);
+/* Read and parse a map file ("FILE: message" errors). */
+struct sd_srcmap *sd_srcmap_load(const char *path, char **err);
+void sd_srcmap_free(struct sd_srcmap *m);
+
+struct sd_srcmap_hit {
+	const char *file;        /* the original file (source_file) */
+	int line;                /* the original line */
+	const char *func;        /* the original function, or NULL */
+	const char *context;     /* python_context, or NULL */
+	const char *language;    /* source_language */
+};
+
+/* Does generated location (path, line, function) fall under the map?  path is the
+ * file as the debug info names it (absolute, or relative to the compilation
+ * directory); the map's generated_file matches it whole or as a trailing run of
+ * path components.  The nearest mapped line at or before line wins. */
+bool sd_srcmap_lookup(const struct sd_srcmap *m, const char *path, int line,
+		      const char *func, struct sd_srcmap_hit *hit);
+
+/* ---- helpers, exposed for tests ---- */
+
+/* Demangle a symbol name (C++ Itanium via the C++ runtime when present, Rust legacy
+ * and v0 by sysdiff itself).  malloc'd result, or NULL when name is not mangled. */
+char *sd_demangle(const char *name);
+/* Is path (an ELF file) system or runtime code rather than the user's? */
+bool sd_src_system_module(const char *path);
+/* Is path (an absolute source file) toolchain or runtime source? */
+bool sd_src_runtime_file(const char *path);
+/* path relative to dir when it lies below it (malloc'd). */
+char *sd_src_relative(const char *path, const char *dir);
+
+#endif

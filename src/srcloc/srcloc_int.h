@@ -1,0 +1,81 @@
+/* srcloc_int.h - internals shared by the files of src/srcloc/ (not for other modules). */
+#ifndef SD_SRCLOC_INT_H
+#define SD_SRCLOC_INT_H
+
+#include <elfutils/libdwfl.h>
+#include <sys/types.h>
+#include <time.h>
+#include "srcloc/srcloc.h"
+
+/* One ELF file as mapped by some process: its identity (the mapped inode and what
+ * stat says of it, so a file replaced on disk is a different image) and the caches
+ * that do not depend on the process: symbolized addresses and per-CU indexes. */
+struct sd_image {
+	struct sd_image *next;      /* hash chain */
+	char *path;                 /* as /proc/PID/maps names it ("[vdso]") */
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+	bool system;                /* libc, loader, runtime: never the user's frame */
+	bool vdso;
+	char *why;                  /* set when the file cannot be used (replaced...) */
+	int dwarf_state;            /* 0 unknown, 1 has usable DWARF, 2 none, 3 corrupt */
+	char *dwarf_err;            /* 3: the error */
+	struct symtab *syms;        /* address -> symbolization cache */
+	struct cuidx **cus;         /* per-CU indexes, built on first use */
+	size_t ncus, capcus;
+};
+
+/* A frame as symbolization sees it: one pc may give several (inlined calls). */
+struct vframe {
+	char *func;                 /* qualified, demangled */
+	char *file;                 /* absolute path of the source file, or NULL */
+	char *dir;                  /* compilation directory, or NULL */
+	int line;
+	bool user;                  /* user code (a candidate for the location) */
+};
+
+struct symres {
+	int n;                      /* vframes, innermost first */
+	struct vframe *v;
+	char *why;                  /* why no line (no debug info, corrupt...) */
+};
+
+/* Per mapped module: what /proc/PID/maps said (the Dwfl_Module's userdata). */
+struct srcmod {
+	struct srcmod *next;        /* all of the process's, for freeing */
+	uint64_t start, end;        /* the module's span */
+	uint64_t first_end;         /* end of its first mapping (for map_files) */
+	dev_t dev;
+	ino_t ino;
+	char *path;
+	bool exec;                  /* some mapping is executable */
+	pid_t pid;
+	struct sd_image *img;
+	void *mem;                  /* [vdso]: its bytes, for elf_memory */
+	bool reported;
+};
+
+struct sd_srcctx {
+	struct sd_srcloc_opts o;
+	struct sd_srcmap **maps;
+	int nmaps;
+	char *debug_path;           /* libdwfl debuginfo_path */
+	Dwfl_Callbacks cb;
+	struct sd_image **images;   /* hash by inode */
+	size_t nimages;
+	struct sd_src_stats st;
+	uint64_t cached_syms;
+};
+
+/* symbolize.c */
+struct sd_image *sd_image_get(struct sd_srcctx *c, const char *path, dev_t dev, ino_t ino,
+			      const struct stat *st);
+void sd_images_free(struct sd_srcctx *c);
+/* Symbolize address adj (already minus one for return addresses) of module mod, whose
+ * image is img.  Cached per (image, ELF address); the result stays owned by img. */
+const struct symres *sd_symbolize(struct sd_srcctx *c, struct sd_image *img, Dwfl_Module *mod,
+				  Dwarf_Addr adj);
+
+#endif
