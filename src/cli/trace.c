@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "srcloc/srcloc.h"
 #include "tracer/launch.h"
 #include "tracer/tracer.h"
 #include "util/util.h"
@@ -35,11 +36,18 @@ static const char trace_usage[] =
 	"  --max-bytes N      buffer bytes kept per argument in the trace (default 4096)\n"
 	"  --no-seccomp       stop at every syscall even when filtering\n"
 	"  --no-pin           do not run tracer and command on one CPU\n"
+	"  --source           record the user's file:line of each reported syscall\n"
+	"                     (the innermost frame of the program's own code)\n"
+	"  --stack            record every frame of the caller's stack too (implies --source)\n"
+	"  --source-map FILE  a transpiler source map: generated lines become original\n"
+	"                     file:line (repeatable; implies --source)\n"
+	"  --debug-dir DIR    also look for separate debug files in DIR (repeatable)\n"
 	"\n"
 	"Exit status: the command's own (128+N if killed by signal N); 125 sysdiff error,\n"
 	"126 command not executable, 127 command not found.\n";
 
-enum { OPT_FORMAT = 256, OPT_MAXBYTES, OPT_NOSECCOMP, OPT_NOPIN, OPT_TRACE };
+enum { OPT_FORMAT = 256, OPT_MAXBYTES, OPT_NOSECCOMP, OPT_NOPIN, OPT_TRACE, OPT_SOURCE,
+       OPT_STACK, OPT_SOURCEMAP, OPT_DEBUGDIR };
 
 struct trace_args {
 	const char *out_path;
@@ -51,6 +59,10 @@ struct trace_args {
 	long pid;
 	long max_bytes;
 	bool no_seccomp, no_pin;
+	bool source, stack;
+	char **maps;
+	int nmaps;
+	char *debug_dirs;
 };
 
 static long parse_num(const char *opt, const char *s, long min, long max)
@@ -87,6 +99,10 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 		{ "max-bytes", required_argument, NULL, OPT_MAXBYTES },
 		{ "no-seccomp", no_argument, NULL, OPT_NOSECCOMP },
 		{ "no-pin", no_argument, NULL, OPT_NOPIN },
+		{ "source", no_argument, NULL, OPT_SOURCE },
+		{ "stack", no_argument, NULL, OPT_STACK },
+		{ "source-map", required_argument, NULL, OPT_SOURCEMAP },
+		{ "debug-dir", required_argument, NULL, OPT_DEBUGDIR },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -108,6 +124,22 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 		case OPT_MAXBYTES: a->max_bytes = parse_num("--max-bytes", optarg, 0, 1 << 30); break;
 		case OPT_NOSECCOMP: a->no_seccomp = true; break;
 		case OPT_NOPIN: a->no_pin = true; break;
+		case OPT_SOURCE: a->source = true; break;
+		case OPT_STACK: a->source = a->stack = true; break;
+		case OPT_SOURCEMAP:
+			a->source = true;
+			a->maps = xrealloc(a->maps, (a->nmaps + 1) * sizeof *a->maps);
+			a->maps[a->nmaps++] = optarg;
+			break;
+		case OPT_DEBUGDIR: {
+			if (optarg[0] != '/' || strchr(optarg, ':'))
+				sd_die("--debug-dir needs an absolute directory without ':' ('%s')", optarg);
+			char *d = a->debug_dirs ? xasprintf("%s:%s", a->debug_dirs, optarg)
+						: xstrdup(optarg);
+			free(a->debug_dirs);
+			a->debug_dirs = d;
+			break;
+		}
 		case 'h': fputs(trace_usage, stdout); exit(0);
 		default:
 			if (optopt && strchr("oesp", optopt))
@@ -172,6 +204,19 @@ int cmd_trace(int argc, char **argv)
 	o.dopts.max_bytes = (uint32_t)a.max_bytes;
 	o.dopts.max_strv = 4096;
 	o.dopts.paths_abs = true;
+	o.source = a.source;
+	o.source_stack = a.stack;
+	o.source_maps = a.maps;
+	o.nsource_maps = a.nmaps;
+	o.debug_dirs = a.debug_dirs;
+	for (int i = 0; i < a.nmaps; i++) {
+		/* Check the maps before the command starts: one line naming the file. */
+		char *err = NULL;
+		struct sd_srcmap *m = sd_srcmap_load(a.maps[i], &err);
+		if (!m)
+			sd_die("%s", err);
+		sd_srcmap_free(m);
+	}
 
 	char *exec_path = NULL;
 	if (have_cmd) {
@@ -214,5 +259,7 @@ int cmd_trace(int argc, char **argv)
 		close(fd);
 	sd_trace_end_clear(&end);
 	free(exec_path);
+	free(a.maps);
+	free(a.debug_dirs);
 	return code;
 }

@@ -530,8 +530,13 @@ static void add_record(struct side *s, int e, struct sd_event *ev, uint32_t ord,
 	}
 }
 
-static bool is_file_ref(const char *ref)
+static bool is_file_ref(const struct side *s, const char *ref)
 {
+	const char *cd = s->o->content_dir;
+	size_t n = cd ? strlen(cd) : 0;
+
+	if (cd && !strncmp(ref ? ref : "", cd, n) && ref[n] == '/')
+		return false;
 	return ref && ref[0] == '/' && strncmp(ref, "/dev/", 5);
 }
 
@@ -549,7 +554,7 @@ static void fold_one(struct side *s, int e, const char *cls, const struct sd_arg
 		if (x->folds[i].cls == cls && x->folds[i].target == target)
 			f = &x->folds[i];
 	if (!f) {
-		struct fold n = { .cls = cls, .target = target, .file = is_file_ref(fd->ref),
+		struct fold n = { .cls = cls, .target = target, .file = is_file_ref(s, fd->ref),
 				  .complete = true, .h = XXH64_createState(), .ord = ord, .off = off };
 		XXH64_reset(n.h, 0);
 		sd_event_init(&n.first);

@@ -31,6 +31,10 @@ struct sd_cmp_opts {
 	bool semantic;                 /* the semantic level (docs/validate.md): fold
 					  transfers and call variants, drop read-only probes */
 	bool profiles;                 /* drop each runtime's own start-up and shutdown */
+	const char *content_dir;       /* semantic level: data written to regular files is
+					  compared by length (their content is the end state's
+					  business), except under this directory (validate's
+					  stdout/stderr captures) */
 };
 
 /* The default noise set of the table (brk, mmap, futex, ...). */

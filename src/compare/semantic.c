@@ -510,6 +510,12 @@ static const char *prefix_hit(const struct sd_profiles *p, const char *path)
 {
 	if (!path || path[0] != '/')
 		return NULL;
+	/* /proc/PID/...: a runtime looking at its own process (maps, cgroup, status) */
+	if (!strncmp(path, "/proc/", 6) && path[6] >= '0' && path[6] <= '9') {
+		size_t d = strspn(path + 6, "0123456789");
+		if (path[6 + d] == '/')
+			return "/proc/self/";
+	}
 	for (int i = 0; i < p->n; i++) {
 		size_t n = strlen(p->prefix[i]);
 		if (!strncmp(path, p->prefix[i], n) &&

@@ -3,6 +3,7 @@
 #define SD_SRCLOC_INT_H
 
 #include <elfutils/libdwfl.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 #include "srcloc/srcloc.h"
@@ -23,6 +24,7 @@ struct sd_image {
 	int dwarf_state;            /* 0 unknown, 1 has usable DWARF, 2 none, 3 corrupt */
 	char *dwarf_err;            /* 3: the error */
 	struct symtab *syms;        /* address -> symbolization cache */
+	struct symres *nofile;      /* the result when the file cannot be opened */
 	struct cuidx **cus;         /* per-CU indexes, built on first use */
 	size_t ncus, capcus;
 };

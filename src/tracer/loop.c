@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "arch/syscalls.h"
+#include "srcloc/srcloc.h"
 #include "tracer/launch.h"
 #include "tracer/proc.h"
 #include "tracer/seccomp.h"
@@ -50,6 +51,7 @@ static struct {
 	uint64_t events;
 	int nsinks;
 	struct sd_sink **sinks;
+	struct sd_srcctx *src;  /* --source: finds the user's line of each reported call */
 } S;
 
 static volatile sig_atomic_t stop_signal;
@@ -294,6 +296,12 @@ static void syscall_entry(struct sd_tracee *t, int nr, const uint64_t args[6])
 	ev->restart_of = restart_of;
 	if (restart_of)
 		sd_event_clear(&t->pend_ev);
+	if (S.src && !t->first_exec) {
+		/* Reported calls only (and not the launcher's exec): unwind the caller. */
+		if (!t->proc->src)
+			t->proc->src = sd_src_proc_new(S.src, t->proc->tgid);
+		sd_src_locate(S.src, t->proc->src, t->tid, &ev->src);
+	}
 	t->recording = true;
 	for (int i = 0; i < S.nsinks; i++)
 		if (S.sinks[i]->enter)
@@ -336,6 +344,8 @@ static void syscall_exit(struct sd_tracee *t, int64_t rval)
 			return;
 		}
 	}
+	if (t->proc->src && sd_src_watches(t->cur_nr))
+		sd_src_proc_syscall_done(t->proc->src, t->cur_nr, t->entry_raw, rval);
 	if (!t->recording)
 		return;
 	t->recording = false;
@@ -438,6 +448,7 @@ static struct sd_tracee *on_exec_event(struct sd_tracee *t)
 		sd_event_clear(&ev);
 	}
 	sd_proc_fd_reset(t->proc); /* close-on-exec fds are gone */
+	sd_src_proc_exec(t->proc->src); /* and every module */
 	clear_pending_restart(t);
 	return t;
 }
@@ -706,6 +717,10 @@ static int start(const struct sd_tracer_opts *o)
 		sd_sysset_add(&stops, __NR_execveat);
 		sd_sysset_add(&stops, __NR_restart_syscall);
 		sd_sysset_add(&stops, __NR_rt_sigreturn);
+		/* Source lines: changes of mapped code must be seen. */
+		for (int nr = 0; S.src && nr < SD_NR_MAX; nr++)
+			if (sd_src_watches(nr))
+				sd_sysset_add(&stops, nr);
 		if (sd_seccomp_build(&stops, &prog) < 0) {
 			sd_error("seccomp filter too large; tracing without it");
 		} else {
@@ -769,10 +784,27 @@ int sd_tracer_run(const struct sd_tracer_opts *o, struct sd_trace_end *end)
 	S.launched = o->argv != NULL;
 	S.t0 = sd_now_mono_ns();
 	memset(end, 0, sizeof *end);
+	if (o->source || o->source_stack || o->nsource_maps) {
+		struct sd_srcloc_opts so = {
+			.stack = o->source_stack, .maps = o->source_maps, .nmaps = o->nsource_maps,
+			.debug_dirs = o->debug_dirs,
+		};
+		char *err = NULL;
+		S.src = sd_src_new(&so, &err);
+		if (!S.src) {
+			sd_error("%s", err);
+			free(err);
+			end->complete = false;
+			end->reason = xstrdup("source lines could not be set up");
+			return SD_EXIT_TOOL;
+		}
+	}
 	install_handlers();
 	if (o->pin_cpu)
 		pin_to_current_cpu();
 	if (start(o) < 0) {
+		sd_src_free(S.src);
+		S.src = NULL;
 		end->complete = false;
 		end->reason = xstrdup("the command could not be traced");
 		return SD_EXIT_TOOL;
@@ -795,6 +827,8 @@ int sd_tracer_run(const struct sd_tracer_opts *o, struct sd_trace_end *end)
 	}
 	if (S.errpipe >= 0)
 		close(S.errpipe);
+	sd_src_free(S.src);   /* what tracees remain only hold their own state */
+	S.src = NULL;
 	int code = final_status();
 	end->events = S.events;
 	end->exit_status = code;

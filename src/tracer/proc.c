@@ -10,6 +10,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "srcloc/srcloc.h"
 #include "util/util.h"
 
 #define NBUCKETS 1024
@@ -97,6 +98,7 @@ static void proc_unref(struct sd_proc *p)
 	sd_proc_fd_reset(p);
 	free(p->fds);
 	free(p->cwd);
+	sd_src_proc_free(p->src);
 	free(p);
 }
 

@@ -17,6 +17,7 @@ struct sd_proc {
 	char *cwd;         /* cached cwd, NULL = unknown */
 	bool no_cache;     /* fd table or fs shared with another process: never cache */
 	uint64_t gen;      /* name generation the cached names belong to */
+	struct sd_srcproc *src;  /* source lines: this process's modules (srcloc.h) */
 };
 
 struct sd_tracee {

@@ -19,6 +19,13 @@ struct sd_tracer_opts {
 	struct sd_decode_opts dopts;
 	struct sd_sink **sinks;
 	int nsinks;
+	/* Source lines (src/srcloc/srcloc.h): the user's file:line of each reported
+	 * syscall in sd_event.src, found by unwinding the caller's stack at its entry. */
+	bool source;               /* --source */
+	bool source_stack;         /* --stack: every frame too (implies source) */
+	char **source_maps;        /* --source-map files (transpiler maps), nsource_maps */
+	int nsource_maps;
+	const char *debug_dirs;    /* extra directories of separate debug files, ':'-separated */
 };
 
 /* Run the trace to completion (or until SIGINT/SIGTERM/SIGHUP).  Fills *end and returns

@@ -1,0 +1,279 @@
+"""sysdiff validate: a Python original against C translations (correct and buggy),
+isolation of the runs, skip and error rules, runaway programs, cases and reports."""
+import json
+import os
+import shutil
+import subprocess
+import time
+import unittest
+import xml.etree.ElementTree as ET
+
+import sdtest
+from sdtest import SysdiffTest, SYSDIFF, ROOT
+
+FIX = os.path.join(ROOT, "tests", "fixtures", "validate")
+PY = "/usr/bin/python3"
+
+
+class ValidateBase(SysdiffTest):
+    def setUp(self):
+        super().setUp()
+        if not os.path.exists(PY):
+            self.skipTest("needs %s" % PY)
+        self.work = os.path.join(self.tmp, "work")
+        os.mkdir(self.work)
+        self.orig = os.path.join(FIX, "greet.py")
+        self.bins = os.path.join(self.tmp, "bin")
+        os.mkdir(self.bins)
+
+    def build(self, src, name, *defs):
+        out = os.path.join(self.bins, name)
+        p = subprocess.run(["cc", "-O1", "-o", out, os.path.join(FIX, src)] + list(defs),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return out
+
+    def greet(self, bug=0):
+        return self.build("greet.c", "greet%d" % bug, "-DBUG=%d" % bug)
+
+    def validate(self, *args, stdin=b"Ada\n", expect_rc=None, cwd=None, timeout=None, env=None):
+        argv = [SYSDIFF, "validate", "--color=never"] + list(args)
+        p = subprocess.run(argv, cwd=cwd or self.work, input=stdin, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=timeout or 120, env=env)
+        out = p.stdout.decode("utf-8", "replace")
+        err = p.stderr.decode("utf-8", "replace")
+        if expect_rc is not None:
+            self.assertEqual(p.returncode, expect_rc, "stdout:\n%s\nstderr:\n%s" % (out, err))
+        return p.returncode, out, err
+
+    def assertUntouched(self, before):
+        self.assertEqual(sorted(os.listdir(self.work)), before, "the user's directory changed")
+
+
+class VerdictTest(ValidateBase):
+    def test_python_vs_correct_c_is_equivalent_at_semantic_level(self):
+        rc, out, err = self.validate("--trace-syscalls", "--original", self.orig,
+                                     "--transpiled", self.greet(0), expect_rc=0)
+        self.assertRegex(out, r"^\d+ and \d+ events compared \(\d+ and \d+ filtered\), 0 mismatches; "
+                              r"end state same, stdout same, stderr same, exit status 0 and 0: equivalent\n$")
+        self.assertEqual(err, "")
+        self.assertUntouched([])
+
+    def test_strict_level_sees_the_runtimes_chunking(self):
+        rc, out, _ = self.validate("--strict", "--original", self.orig, "--transpiled",
+                                   self.greet(0), expect_rc=1)
+        self.assertIn("Mismatch at syscall #", out)
+        self.assertIn("end state same, stdout same, stderr same", out)
+
+    def test_missing_comma(self):
+        rc, out, _ = self.validate("--original", self.orig, "--transpiled", self.greet(1), expect_rc=1)
+        self.assertIn('Mismatch at syscall #7:\n'
+                      'Original:   write(1, "Hello, Ada!\\n", 12) = 12\n'
+                      'Transpiled: write(1, "Hello Ada!\\n", 11) = 11\n'
+                      "                           ^ missing ','\n", out)
+        self.assertIn("Stdout differs:\n--- original stdout\n+++ transpiled stdout\n"
+                      "@@ -1 +1 @@\n-Hello, Ada!\n+Hello Ada!\n", out)
+
+    def test_wrong_mode(self):
+        rc, out, _ = self.validate("--original", self.orig, "--transpiled", self.greet(2), expect_rc=1)
+        self.assertIn("^ 0666 vs 0600\n", out)
+        self.assertIn("End state of the starting directory differs:\nreport.txt: mode 0644 vs 0600\n", out)
+
+    def test_truncate_instead_of_append(self):
+        with open(os.path.join(self.work, "log.txt"), "w") as f:
+            f.write("earlier\n")
+        rc, out, _ = self.validate("--original", self.orig, "--transpiled", self.greet(3), expect_rc=1)
+        self.assertIn("^ missing O_APPEND, extra O_TRUNC\n", out)
+        self.assertIn("log.txt: 12 vs 4 bytes\n", out)
+        with open(os.path.join(self.work, "log.txt")) as f:
+            self.assertEqual(f.read(), "earlier\n", "the user's file was written")
+
+    def test_wrong_exit_status(self):
+        rc, out, _ = self.validate("--original", self.orig, "--transpiled", self.greet(4), expect_rc=1)
+        self.assertIn("Exit status differs: 0 vs 2\n", out)
+        self.assertIn("exit status 0 and 2: not equivalent", out)
+
+    def test_leftover_temp_file(self):
+        rc, out, _ = self.validate("--original", self.orig, "--transpiled", self.greet(5), expect_rc=1)
+        self.assertIn("report.tmp: created by the transpiled program only (file 0644, 0 bytes)\n", out)
+
+    def test_message_on_the_wrong_stream(self):
+        rc, out, _ = self.validate("--original", self.orig, "--transpiled", self.greet(6), expect_rc=1)
+        self.assertIn("Stderr differs:\n--- original stderr\n+++ transpiled stderr\n@@ -1 +0,0 @@\n"
+                      "-processing\n", out)
+
+    def test_same_stdin_and_env_for_both(self):
+        # no stdin: NAME from --env decides the greeting, on both sides
+        rc, out, _ = self.validate("--env", "NAME=Grace", "--original", self.orig,
+                                   "--transpiled", self.greet(1), stdin=b"", expect_rc=1)
+        self.assertIn('write(1, "Hello, Grace!\\n", 14)', out)
+        self.assertIn('write(1, "Hello Grace!\\n", 13)', out)
+
+    def test_json_and_junit(self):
+        rc, out, _ = self.validate("--format", "json", "--original", self.orig, "--transpiled",
+                                   self.greet(2), expect_rc=1)
+        j = json.loads(out)
+        self.assertEqual(j["verdict"], "not equivalent")
+        self.assertEqual(j["level"], "semantic")
+        self.assertFalse(j["end_state"]["same"])
+        self.assertIn("report.txt: mode 0644 vs 0600", j["end_state"]["differences"])
+        self.assertEqual(j["runs"][0]["exit_status"], 0)
+        self.assertIn("overlayfs", j["runs"][0]["isolation"])
+        self.assertEqual(j["trace"]["divergences"][0]["difference"]["description"], "0666 vs 0600")
+        out_xml = os.path.join(self.tmp, "r.xml")
+        rc, out, _ = self.validate("--format", "junit", "-o", out_xml, "--original", self.orig,
+                                   "--transpiled", self.greet(2), expect_rc=1)
+        root = ET.parse(out_xml).getroot()
+        self.assertEqual(root.get("failures"), "1")
+        self.assertIn("0666 vs 0600", root.find(".//failure").text)
+
+    def test_keep_traces_are_comparable(self):
+        keep = os.path.join(self.tmp, "keep")
+        os.mkdir(keep)
+        self.validate("--keep-traces", keep, "--original", self.orig, "--transpiled",
+                      self.greet(1), expect_rc=1)
+        self.assertEqual(sorted(os.listdir(keep)), ["original.jsonl", "transpiled.jsonl"])
+        p = self.run_cmd([SYSDIFF, "compare", os.path.join(keep, "original.jsonl"),
+                          os.path.join(keep, "transpiled.jsonl")])
+        self.assertEqual(p.returncode, 1, p.stderr)
+
+
+class SkipAndErrorTest(ValidateBase):
+    def test_missing_original_is_skipped(self):
+        rc, out, err = self.validate("--original", "/nonexistent/orig.py", "--transpiled",
+                                     self.greet(0), expect_rc=0)
+        self.assertEqual(out, "")
+        self.assertIn("warning: validation skipped: the original cannot be run", err)
+        rc, out, err = self.validate("--fail-on-skip", "--original", "/nonexistent/orig.py",
+                                     "--transpiled", self.greet(0), expect_rc=1)
+
+    def test_original_with_missing_interpreter_is_skipped(self):
+        script = os.path.join(self.tmp, "o.sh")
+        with open(script, "w") as f:
+            f.write("#!/nonexistent/interpreter\necho hi\n")
+        os.chmod(script, 0o755)
+        rc, out, err = self.validate("--original", script, "--transpiled", self.greet(0), expect_rc=0)
+        self.assertIn("interpreter /nonexistent/interpreter", err)
+
+    def test_missing_transpiled_is_an_error(self):
+        rc, out, err = self.validate("--original", self.orig, "--transpiled", "/nonexistent/new",
+                                     expect_rc=2)
+        self.assertIn("the transpiled program cannot be run", err)
+
+    def test_usage_errors(self):
+        for args in ([], ["--original", self.orig], ["--original", self.orig, "--transpiled", "x",
+                     "--level", "exact"], ["--original", self.orig, "--transpiled", "x", "--env", "NOEQ"],
+                     ["--original", self.orig, "--transpiled", "x", "--timeout", "0"],
+                     ["--original", self.orig, "--transpiled", "x", "--workdir", "/nonexistent"]):
+            with self.subTest(args=args):
+                rc, out, err = self.validate(*args, expect_rc=2)
+                self.assertEqual(len(err.strip().split("\n")), 1, err)
+
+    def test_py_file_without_shebang_runs_with_python3(self):
+        script = os.path.join(self.tmp, "plain.py")
+        with open(FIX + "/greet.py") as f:
+            body = f.read().split("\n", 1)[1]
+        with open(script, "w") as f:
+            f.write(body)
+        # python3 is looked up on PATH: make it Debian's, whatever this machine's PATH says
+        env = dict(os.environ, PATH="/usr/bin:/bin")
+        rc, out, err = self.validate("-v", "--original", script, "--transpiled", self.greet(0),
+                                     env=env)
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("Original: /usr/bin/python3 %s" % script, out)
+
+
+def leftover_processes(marker):
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                if marker.encode() in f.read():
+                    found.append(int(pid))
+        except OSError:
+            pass
+    return found
+
+
+class RunawayTest(ValidateBase):
+    def setUp(self):
+        super().setUp()
+        self.hog = self.build("hog.c", "hog")
+
+    def test_timeout_kills_the_tree(self):
+        t0 = time.time()
+        rc, out, err = self.validate("--timeout", "2", "--original-cmd", self.hog + " sleep",
+                                     "--transpiled-cmd", self.hog + " sleep", expect_rc=1)
+        self.assertLess(time.time() - t0, 30)
+        self.assertIn("The original timed out after 2 s", out)
+        self.assertIn("The transpiled program timed out after 2 s", out)
+        self.assertEqual(leftover_processes(self.hog), [])
+
+    def test_fork_bomb_hits_the_process_limit(self):
+        rc, out, err = self.validate("--timeout", "5", "--max-procs", "32", "--original-cmd",
+                                     self.hog + " forkbomb", "--transpiled-cmd", self.hog + " forkbomb",
+                                     expect_rc=1)
+        self.assertIn("timed out", out)
+        self.assertEqual(leftover_processes(self.hog), [])
+
+    def test_flood_of_output(self):
+        rc, out, err = self.validate("--timeout", "2", "--original-cmd", self.hog + " flood",
+                                     "--transpiled-cmd", self.hog + " sleep", expect_rc=1)
+        self.assertIn("timed out", out)
+        self.assertEqual(leftover_processes(self.hog), [])
+
+    def test_deleting_files_of_the_starting_directory(self):
+        with open(os.path.join(self.work, "data.txt"), "w") as f:
+            f.write("precious\n")
+        rc, out, err = self.validate("--original-cmd", self.hog + " rmcwd", "--transpiled-cmd",
+                                     self.hog + " none", expect_rc=1)
+        self.assertIn("data.txt: kept by the transpiled program only", out)
+        with open(os.path.join(self.work, "data.txt")) as f:
+            self.assertEqual(f.read(), "precious\n")
+
+    def test_cannot_read_the_terminal(self):
+        rc, out, err = self.validate("--original-cmd", self.hog + " tty", "--transpiled-cmd",
+                                     self.hog + " tty", expect_rc=0)
+
+
+class CasesTest(ValidateBase):
+    def test_manifest_in_parallel(self):
+        d = os.path.join(self.tmp, "cases")
+        os.mkdir(d)
+        with open(os.path.join(d, "ada.txt"), "w") as f:
+            f.write("Ada\n")
+        manifest = {"cases": [
+            {"name": "from-stdin", "stdin": "ada.txt"},
+            {"name": "from-env", "env": {"NAME": "Grace"}},
+            {"name": "default"},
+        ]}
+        with open(os.path.join(d, "cases.json"), "w") as f:
+            json.dump(manifest, f)
+        rc, out, err = self.validate("--cases", os.path.join(d, "cases.json"), "-j", "2",
+                                     "--original", self.orig, "--transpiled", self.greet(0),
+                                     stdin=b"", expect_rc=0)
+        self.assertIn("3 cases: 3 equivalent, 0 not equivalent, 0 skipped, 0 errors\n", out)
+        rc, out, err = self.validate("--cases", os.path.join(d, "cases.json"), "--format", "json",
+                                     "--original", self.orig, "--transpiled", self.greet(1),
+                                     stdin=b"", expect_rc=1)
+        j = json.loads(out)
+        self.assertEqual(j["not_equivalent"], 3)
+        self.assertEqual([c["case"] for c in j["cases"]], ["from-stdin", "from-env", "default"])
+        self.assertIn("Hello Grace", json.dumps(j["cases"][1]))
+
+    def test_bad_manifest(self):
+        bad = os.path.join(self.tmp, "bad.json")
+        for text, msg in (("{", "invalid JSON"), ('{"cases": []}', "at least one case"),
+                          ('{"cases": [{"name": "a", "args": "x"}]}', "\"args\" must be")):
+            with self.subTest(text=text):
+                with open(bad, "w") as f:
+                    f.write(text)
+                rc, out, err = self.validate("--cases", bad, "--original", self.orig,
+                                             "--transpiled", self.greet(0), expect_rc=2)
+                self.assertIn(msg, err)
+
+
+if __name__ == "__main__":
+    unittest.main()
