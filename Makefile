@@ -1,6 +1,6 @@
 # sysdiff - build, test and demo.  GNU make + pkg-config.
 #   make            build ./sysdiff (in build/)
-#   make demo       install missing packages, build, trace the bundled example
+#   make demo       install missing packages, build, trace and validate the bundled example
 #   make check      install missing packages, build, run unit + integration tests
 #   make check-san  the same test suite under AddressSanitizer + UBSan
 #   make fuzz       build the libFuzzer targets (clang)
@@ -53,6 +53,55 @@ $(BUILD)/fixtures/%: tests/fixtures/%.c
 	@mkdir -p $(dir $@)
 	cc -O1 -g -Wall -Wextra -o $@ $< -lpthread
 
+# Source-line fixtures (tests/integration/test_source.py): one C program at several
+# optimization levels and link modes, threads, fork and exec, libraries of the user's own
+# (linked and dlopen'ed), C++, and Rust when rustc is there (tests skip Rust without it).
+SRCFIX    := $(BUILD)/fixtures/source
+SRCFIX_IN := tests/fixtures/source
+SRCFIX_C  := $(addprefix $(SRCFIX)/,c_lines_O0 c_lines_O2 c_lines_nofp c_lines_nopie \
+	c_lines_static c_lines_nodebug src_thread src_fork src_replace libsrcuser.so \
+	libsrcplug.so src_uselib cxx_lines)
+RUSTC     ?= $(firstword $(shell command -v rustc 2>/dev/null) $(wildcard $(HOME)/.cargo/bin/rustc))
+SRCFIX_RS := $(if $(RUSTC),$(addprefix $(SRCFIX)/,rust_lines rust_lines_opt rust_mapped))
+
+integration: $(SRCFIX_C) $(SRCFIX_RS)
+
+$(SRCFIX)/c_lines_O0: $(SRCFIX_IN)/c_lines.c
+	@mkdir -p $(dir $@)
+	cc -g -O0 -o $@ $<
+$(SRCFIX)/c_lines_O2: $(SRCFIX_IN)/c_lines.c
+	@mkdir -p $(dir $@)
+	cc -g -O2 -o $@ $<
+$(SRCFIX)/c_lines_nofp: $(SRCFIX_IN)/c_lines.c
+	@mkdir -p $(dir $@)
+	cc -g -O1 -fomit-frame-pointer -o $@ $<
+$(SRCFIX)/c_lines_nopie: $(SRCFIX_IN)/c_lines.c
+	@mkdir -p $(dir $@)
+	cc -g -O0 -fno-pie -no-pie -o $@ $<
+$(SRCFIX)/c_lines_static: $(SRCFIX_IN)/c_lines.c
+	@mkdir -p $(dir $@)
+	cc -g -O0 -static -o $@ $<
+$(SRCFIX)/c_lines_nodebug: $(SRCFIX_IN)/c_lines.c
+	@mkdir -p $(dir $@)
+	cc -O0 -o $@ $<
+$(SRCFIX)/lib%.so: $(SRCFIX_IN)/lib%.c
+	@mkdir -p $(dir $@)
+	cc -g -O1 -shared -fPIC -o $@ $<
+$(SRCFIX)/src_uselib: $(SRCFIX_IN)/src_uselib.c $(SRCFIX)/libsrcuser.so $(SRCFIX)/libsrcplug.so
+	cc -g -O1 -o $@ $< -L$(SRCFIX) -lsrcuser -ldl -Wl,-rpath,'$$ORIGIN'
+$(SRCFIX)/cxx_lines: $(SRCFIX_IN)/cxx_lines.cpp
+	@mkdir -p $(dir $@)
+	g++ -g -O1 -o $@ $<
+$(SRCFIX)/%: $(SRCFIX_IN)/%.c
+	@mkdir -p $(dir $@)
+	cc -g -O1 -o $@ $< -lpthread
+$(SRCFIX)/rust_lines_opt: $(SRCFIX_IN)/rust_lines.rs
+	@mkdir -p $(dir $@)
+	$(RUSTC) -g -C opt-level=2 -o $@ $<
+$(SRCFIX)/rust_%: $(SRCFIX_IN)/rust_%.rs
+	@mkdir -p $(dir $@)
+	$(RUSTC) -g -o $@ $<
+
 deps:
 	@scripts/install-deps.sh
 
@@ -68,12 +117,13 @@ demo: deps
 	$(MAKE) all $(BUILD)/examples/hello $(BUILD)/examples/hello-rewrite
 	@echo "--- sysdiff trace -- $(BUILD)/examples/hello   (trace on stderr, program output on stdout)"
 	@cd $(BUILD) && ./sysdiff trace -- ./examples/hello
-	@echo "--- the same run as a JSON Lines trace: $(BUILD)/hello.jsonl (its write event:)"
-	@cd $(BUILD) && ./sysdiff trace -o hello.jsonl -- ./examples/hello >/dev/null
-	@grep '"name":"write"' $(BUILD)/hello.jsonl | head -n 1
-	@echo "--- a rewrite that lost a comma: sysdiff compare hello.jsonl hello-rewrite.jsonl"
-	@cd $(BUILD) && ./sysdiff trace -o hello-rewrite.jsonl -- ./examples/hello-rewrite >/dev/null
-	@cd $(BUILD) && ./sysdiff compare hello.jsonl hello-rewrite.jsonl; \
+	@echo
+	@echo "--- sysdiff validate --original examples/hello.py --transpiled $(BUILD)/examples/hello"
+	@./$(BUILD)/sysdiff validate --original examples/hello.py --transpiled $(BUILD)/examples/hello </dev/null; \
+	  echo "(exit status $$?: 0 equivalent, 1 not equivalent)"
+	@echo
+	@echo "--- the same with a rewrite that lost a comma ($(BUILD)/examples/hello-rewrite)"
+	@./$(BUILD)/sysdiff validate --original examples/hello.py --transpiled $(BUILD)/examples/hello-rewrite </dev/null; \
 	  echo "(exit status $$?: 0 equivalent, 1 not equivalent)"
 
 check: deps

@@ -12,7 +12,7 @@ int main(void)
 #else
 	const char msg[] = "Hello, World!\n";
 #endif
-	int fd = open("hello-demo.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	int fd = open("hello-demo.txt", O_WRONLY | O_CREAT | O_TRUNC, 0666);
 	if (fd < 0)
 		return 1;
 	if (write(fd, msg, strlen(msg)) != (ssize_t)strlen(msg))
