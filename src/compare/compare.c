@@ -123,6 +123,8 @@ struct ent {
 struct fold {
 	const char *cls;       /* "write" or "read" */
 	uint64_t target;       /* key of the file */
+	char *ref;             /* what the fd refers to (NULL: unknown, fdnum instead) */
+	int64_t fdnum;
 	bool file;             /* a regular file: content is checked through the end state */
 	uint64_t total;
 	uint32_t count;
@@ -378,6 +380,24 @@ static bool is_exec(const struct sd_event *ev)
 }
 
 /* Is this event compared?  Counts what is not. */
+static bool is_file_ref(const struct side *s, const char *ref);
+
+/* Does ev's file (first path argument, or first fd's target) lie in the state root? */
+static bool under_root(const struct side *s, const struct sd_event *ev)
+{
+	const char *root = s->o->state_root, *p = NULL;
+	size_t n = strlen(root);
+
+	for (int i = 0; i < ev->nargs && i < SD_MAX_ARGS && !p; i++) {
+		const struct sd_arg *a = &ev->args[i];
+		if (a->type == SD_ARG_PATH)
+			p = a->abs;
+		else if (a->type == SD_ARG_FD && a->ref)
+			p = a->ref;
+	}
+	return p && !strncmp(p, root, n) && (p[n] == '/' || p[n] == '\0');
+}
+
 static bool keep_event(struct side *s, const struct sd_event *ev, int e)
 {
 	int nr = -1;
@@ -416,6 +436,19 @@ static bool keep_event(struct side *s, const struct sd_event *ev, int e)
 		if (s->o->semantic) {
 			struct sd_sem sem;
 			sd_sem_classify(ev, &sem);
+			/* a seek is seen outside only on a file others share (stdin); elsewhere
+			 * it shows in where later writes land, that is, in the end state */
+			if (sem.action == SD_SEM_CLASS && !strcmp(sem.cls, "seek") && ev->nargs > 0 &&
+			    is_file_ref(s, ev->args[0].ref)) {
+				sem.action = SD_SEM_PROBE;
+				sem.cls = "lseek";
+			}
+			if (sem.action == SD_SEM_CLASS && s->o->state_root &&
+			    (!strcmp(sem.cls, "chmod") || !strcmp(sem.cls, "chown") ||
+			     !strcmp(sem.cls, "utime")) && under_root(s, ev)) {
+				sem.action = SD_SEM_PROBE;
+				sem.cls = "end state: metadata";
+			}
 			if (sem.action == SD_SEM_PROBE) {
 				char r[48];
 				snprintf(r, sizeof r, "probe: %s", sem.cls ? sem.cls : ev->name);
@@ -532,12 +565,15 @@ static void add_record(struct side *s, int e, struct sd_event *ev, uint32_t ord,
 
 static bool is_file_ref(const struct side *s, const char *ref)
 {
-	const char *cd = s->o->content_dir;
-	size_t n = cd ? strlen(cd) : 0;
-
-	if (cd && !strncmp(ref ? ref : "", cd, n) && ref[n] == '/')
+	if (!ref || ref[0] != '/' || !strncmp(ref, "/dev/", 5))
 		return false;
-	return ref && ref[0] == '/' && strncmp(ref, "/dev/", 5);
+	for (size_t i = 0; s->o->content_paths && s->o->content_paths[i]; i++) {
+		const char *cd = s->o->content_paths[i];
+		size_t n = strlen(cd);
+		if (!strncmp(ref, cd, n) && (ref[n] == '/' || ref[n] == '\0'))
+			return false;
+	}
+	return true;
 }
 
 /* Add a transfer (cls "write"/"read") of len bytes to entity e's folds. */
@@ -546,16 +582,20 @@ static void fold_one(struct side *s, int e, const char *cls, const struct sd_arg
 		     bool complete, uint32_t ord, uint64_t off)
 {
 	struct ent *x = &s->ents[e];
-	uint64_t target = fd->ref ? sd_norm_ref_key(s->norm, fd->ref) :
-				    sd_norm_hash(&fd->raw, sizeof fd->raw, 47);
 	struct fold *f = NULL;
 
 	for (size_t i = 0; i < x->nfolds; i++)
-		if (x->folds[i].cls == cls && x->folds[i].target == target)
+		if (x->folds[i].cls == cls && (fd->ref ? x->folds[i].ref && !strcmp(x->folds[i].ref, fd->ref)
+						       : !x->folds[i].ref && x->folds[i].fdnum == fd->raw))
 			f = &x->folds[i];
+	if (!f && !len)
+		return;   /* nothing moved (an end of file): not a transfer of its own */
 	if (!f) {
+		uint64_t target = fd->ref ? sd_norm_ref_key(s->norm, fd->ref) :
+					    sd_norm_hash(&fd->raw, sizeof fd->raw, 47);
 		struct fold n = { .cls = cls, .target = target, .file = is_file_ref(s, fd->ref),
-				  .complete = true, .h = XXH64_createState(), .ord = ord, .off = off };
+				  .complete = true, .h = XXH64_createState(), .ord = ord, .off = off,
+				  .ref = fd->ref ? xstrdup(fd->ref) : NULL, .fdnum = fd->raw };
 		XXH64_reset(n.h, 0);
 		sd_event_init(&n.first);
 		if (s->pass == 2)
@@ -596,16 +636,42 @@ static void fold_add(struct side *s, int e, const struct sd_event *ev, const str
 		fold_one(s, e, cls, &ev->args[0], ev, len, data, complete, ord, off);
 }
 
-/* The folds of entity e become records, in the order their files first appeared. */
+/* Class, then streams (pipes, sockets, the std captures) before files, then the name:
+ * an order that does not depend on when, nor on random scratch directory names. */
+static int cmp_fold(const void *a, const void *b)
+{
+	const struct fold *x = a, *y = b;
+	int c = strcmp(x->cls, y->cls);
+
+	if (c)
+		return c;
+	if (x->file != y->file)
+		return x->file ? 1 : -1;
+	bool xp = x->ref && x->ref[0] == '/', yp = y->ref && y->ref[0] == '/';
+	if (xp && yp)
+		return strcmp(x->ref, y->ref);
+	if (xp != yp)
+		return xp ? 1 : -1;
+	/* pipes and sockets: by their normalized name (pipe:#1), not the inode number */
+	return x->target < y->target ? -1 : x->target > y->target;
+}
+
+/* The folds of entity e become records, in an order of their own (class, then file):
+ * which file a thread wrote first is no more visible outside than when. */
 static void flush_folds(struct side *s, int e)
 {
 	struct ent *x = &s->ents[e];
 
+	if (x->nfolds > 1)
+		qsort(x->folds, x->nfolds, sizeof *x->folds, cmp_fold);
 	for (size_t i = 0; i < x->nfolds; i++) {
 		struct fold *f = &x->folds[i];
+		/* regular files: what was written is the end state's business (and a copy
+		 * offload carries no data); how much of one was read is nobody else's */
 		uint64_t chash = f->complete && !f->file ? XXH64_digest(f->h) | 1 : 0;
+		bool rd_file = f->file && !strcmp(f->cls, "read");
 		uint64_t fk[SD_NF] = { sd_norm_hash(f->cls, strlen(f->cls), 3), f->target,
-				       f->total + 1, chash };
+				       rd_file ? 0 : f->total + 1, chash };
 		uint64_t key = XXH64(fk, sizeof fk, 0) | 1;
 		uint32_t shape = (uint32_t)sd_norm_hash(f->cls, strlen(f->cls), 5) | 1;
 		if (s->pass == 1) {
@@ -633,6 +699,7 @@ static void flush_folds(struct side *s, int e)
 		}
 		sd_event_clear(&f->first);
 		XXH64_freeState(f->h);
+		free(f->ref);
 	}
 	x->nfolds = 0;
 }
@@ -674,7 +741,12 @@ static void emit(struct side *s, struct sd_event *ev, uint64_t off)
 		if (sem.action == SD_SEM_WRITE || sem.action == SD_SEM_READ) {
 			fold_add(s, e, ev, &sem, ord, off);
 		} else {
-			flush_folds(s, e);
+			/* a thread's transfers fold per file over its whole life: where in the
+			 * sequence the bytes went is not visible outside, how many and which are */
+			if (ev->kind == SD_EV_EXIT || ev->kind == SD_EV_KILLED ||
+			    (ev->kind == SD_EV_SYSCALL && (is_exec(ev) || !strcmp(ev->name, "exit") ||
+							   !strcmp(ev->name, "exit_group"))))
+				flush_folds(s, e);
 			add_record(s, e, ev, ord, off, &sem);
 		}
 	}
@@ -1042,6 +1114,74 @@ static bool row_shown(const struct divref *d, size_t r)
 	       r >= d->row + d->count - 1;
 }
 
+static uint32_t rec_at(const struct side *s, int ent, int32_t pos)
+{
+	return s->ents[ent].recs[pos];
+}
+
+/* At the semantic level a call made in another place of the same stream is not a
+ * difference (a directory walked in another order, files written in another order):
+ * pair each missing call with an extra one of equal key.  The end state still judges
+ * the outcome. */
+struct keyrow { uint64_t key; size_t row; };
+
+static int cmp_keyrow(const void *a, const void *b)
+{
+	const struct keyrow *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->row < y->row ? -1 : x->row > y->row;
+}
+
+static void accept_reordered(struct side sd[2], struct pair *p, uint64_t *count)
+{
+	size_t nx = 0;
+	struct keyrow *ex = xmalloc((p->nrows + 1) * sizeof *ex);
+
+	for (size_t r = 0; r < p->nrows; r++)
+		if (p->rows[r].kind == SD_ROW_EXTRA)
+			ex[nx++] = (struct keyrow){ sd[1].recs[rec_at(&sd[1], p->ent[1], p->rows[r].b)].key, r };
+	if (nx)
+		qsort(ex, nx, sizeof *ex, cmp_keyrow);
+	for (size_t r = 0; r < p->nrows && nx; r++) {
+		struct prow *w = &p->rows[r];
+		if (w->kind != SD_ROW_MISSING)
+			continue;
+		uint64_t k = sd[0].recs[rec_at(&sd[0], p->ent[0], w->a)].key;
+		size_t lo = 0, hi = nx;
+		while (lo < hi) {   /* the first extra row of this key still unused */
+			size_t mid = (lo + hi) / 2;
+			if (ex[mid].key < k)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		while (lo < nx && ex[lo].key == k && p->rows[ex[lo].row].kind != SD_ROW_EXTRA)
+			lo++;
+		if (lo >= nx || ex[lo].key != k)
+			continue;
+		struct prow *x = &p->rows[ex[lo].row];
+		w->kind = SD_ROW_SAME;   /* the original's call, */
+		x->kind = SD_ROW_SAME;   /* and the rewrite's, made elsewhere */
+		x->a = -1;
+		w->b = -1;
+		(*count)++;
+	}
+	free(ex);
+}
+
+/* Two folded transfers that differ only because one side's content is unknown (a copy
+ * offload, a buffer longer than the trace keeps) agree: same file, same length. */
+static bool folds_agree(struct side sd[2], const struct pair *p, const struct prow *w)
+{
+	const struct foldinfo *x = foldinfo_of(&sd[0], rec_at(&sd[0], p->ent[0], w->a));
+	const struct foldinfo *y = foldinfo_of(&sd[1], rec_at(&sd[1], p->ent[1], w->b));
+
+	return x && y && x->cls == y->cls && x->target == y->target && x->total == y->total &&
+	       (!x->chash || !y->chash);
+}
+
 static int cmp_divref(const void *a, const void *b)
 {
 	const struct divref *x = a, *y = b;
@@ -1053,10 +1193,6 @@ static int cmp_divref(const void *a, const void *b)
 	return x->row < y->row ? -1 : x->row > y->row;
 }
 
-static uint32_t rec_at(const struct side *s, int ent, int32_t pos)
-{
-	return s->ents[ent].recs[pos];
-}
 
 /* A call missing on one side that the other side makes elsewhere in the same stream
  * (a swapped order): the number it has there, or 0. */
@@ -1129,12 +1265,10 @@ static int fetch_by_offset(struct side *s, char **err)
 	for (size_t k = 0; k < s->nwant; k++) {
 		uint32_t i = ix[k].i, r = s->want[i];
 		struct sd_cmp_event *c = &s->got[i];
-		if (k && ix[k].off == ix[k - 1].off) {   /* cannot happen: one event per line */
-			*err = xasprintf("%s: internal error: two events at one offset", s->out->name);
-			rc = -1;
-			break;
-		}
-		if (sd_input_next_at(s->in, ix[k].off, &c->ev, err) < 0) {
+		if (k && ix[k].off == ix[k - 1].off) {
+			/* one line, two records: a copy offload is a read and a write */
+			c->ev = ev_dup(&s->got[ix[k - 1].i].ev);
+		} else if (sd_input_next_at(s->in, ix[k].off, &c->ev, err) < 0) {
 			rc = -1;
 			break;
 		}
@@ -1397,10 +1531,14 @@ int sd_compare(const char *const path[2], const struct sd_cmp_opts *o,
 			continue;
 		}
 		align_pair(&sd[0], &sd[1], p, &res->exact);
+		if (o->semantic)
+			accept_reordered(sd, p, &res->reordered);
 		uint64_t last_a = 0;
 		for (size_t r = 0; r < p->nrows; r++) {
-			const struct prow *w = &p->rows[r];
+			struct prow *w = &p->rows[r];
 			uint64_t na = w->a >= 0 ? (uint64_t)sd[0].ents[p->ent[0]].recs[w->a] + 1 : 0;
+			if (w->kind == SD_ROW_CHANGED && folds_agree(sd, p, w))
+				w->kind = SD_ROW_SAME;
 			if (w->kind == SD_ROW_SAME) {
 				res->matched++;
 				last_a = na;

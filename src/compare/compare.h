@@ -31,10 +31,14 @@ struct sd_cmp_opts {
 	bool semantic;                 /* the semantic level (docs/validate.md): fold
 					  transfers and call variants, drop read-only probes */
 	bool profiles;                 /* drop each runtime's own start-up and shutdown */
-	const char *content_dir;       /* semantic level: data written to regular files is
-					  compared by length (their content is the end state's
-					  business), except under this directory (validate's
-					  stdout/stderr captures) */
+	const char *const *content_paths; /* semantic level: data written to regular files
+					  is compared by length (their content is the end
+					  state's business) and reads of them not at all, except
+					  for these files and directories (validate's stdin and
+					  stdout/stderr captures); NULL-terminated */
+	const char *state_root;        /* semantic level: the directory whose end state is
+					  compared (validate's starting directory): chmod, chown
+					  and utime of files in it are judged there, not here */
 };
 
 /* The default noise set of the table (brk, mmap, futex, ...). */
@@ -117,6 +121,7 @@ struct sd_cmp_result {
 	uint64_t matched;              /* aligned equal pairs */
 	uint32_t content_limit;        /* in force for buffers (0 = full hashes) */
 	bool exact;                    /* false: a diff hit its cost limit somewhere */
+	uint64_t reordered;            /* semantic level: calls matched in another place */
 	struct sd_cmp_event *priv_events[2];   /* owns what divs point to */
 	size_t priv_nevents[2];
 };

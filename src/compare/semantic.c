@@ -32,9 +32,16 @@ static const struct semrow rows[] = {
 	{ "faccessat", SD_SEM_PROBE, "access" }, { "faccessat2", SD_SEM_PROBE, "access" },
 	{ "readlink", SD_SEM_PROBE, "readlink" }, { "readlinkat", SD_SEM_PROBE, "readlink" },
 	{ "getcwd", SD_SEM_PROBE, "getcwd" }, { "getdents64", SD_SEM_PROBE, "getdents" },
-	{ "getdents", SD_SEM_PROBE, "getdents" }, { "lseek", SD_SEM_PROBE, "lseek" },
+	{ "getdents", SD_SEM_PROBE, "getdents" }, { "lseek", SD_SEM_CLASS, "seek" },
 	{ "close", SD_SEM_PROBE, "close" }, { "close_range", SD_SEM_PROBE, "close" },
-	{ "dup", SD_SEM_PROBE, "dup" }, { "getpid", SD_SEM_PROBE, "getpid" },
+	{ "getpid", SD_SEM_PROBE, "getpid" },
+	/* plumbing inside the process: its effects show in the transfers it enables */
+	{ "dup", SD_SEM_PROBE, "plumbing" }, { "dup2", SD_SEM_PROBE, "plumbing" },
+	{ "dup3", SD_SEM_PROBE, "plumbing" }, { "pipe", SD_SEM_PROBE, "plumbing" },
+	{ "pipe2", SD_SEM_PROBE, "plumbing" }, { "socketpair", SD_SEM_PROBE, "plumbing" },
+	{ "chdir", SD_SEM_PROBE, "plumbing" }, { "fchdir", SD_SEM_PROBE, "plumbing" },
+	{ "epoll_create", SD_SEM_PROBE, "plumbing" }, { "epoll_create1", SD_SEM_PROBE, "plumbing" },
+	{ "epoll_ctl", SD_SEM_PROBE, "plumbing" }, { "eventfd2", SD_SEM_PROBE, "plumbing" },
 	{ "getppid", SD_SEM_PROBE, "getpid" }, { "gettid", SD_SEM_PROBE, "getpid" },
 	{ "getuid", SD_SEM_PROBE, "getuid" }, { "geteuid", SD_SEM_PROBE, "getuid" },
 	{ "getgid", SD_SEM_PROBE, "getuid" }, { "getegid", SD_SEM_PROBE, "getuid" },
@@ -75,7 +82,6 @@ static const struct semrow rows[] = {
 	{ "rmdir", SD_SEM_CLASS, "rmdir" }, { "rename", SD_SEM_CLASS, "rename" },
 	{ "renameat", SD_SEM_CLASS, "rename" }, { "renameat2", SD_SEM_CLASS, "rename" },
 	{ "mkdir", SD_SEM_CLASS, "mkdir" }, { "mkdirat", SD_SEM_CLASS, "mkdir" },
-	{ "dup2", SD_SEM_CLASS, "dup2" }, { "dup3", SD_SEM_CLASS, "dup2" },
 	{ "wait4", SD_SEM_CLASS, "wait" }, { "waitid", SD_SEM_CLASS, "wait" },
 	{ "exit", SD_SEM_CLASS, "exit" }, { "exit_group", SD_SEM_CLASS, "exit" },
 	{ "fork", SD_SEM_CLASS, "fork" }, { "vfork", SD_SEM_CLASS, "fork" },
@@ -88,7 +94,6 @@ static const struct semrow rows[] = {
 	{ "symlink", SD_SEM_CLASS, "symlink" }, { "symlinkat", SD_SEM_CLASS, "symlink" },
 	{ "truncate", SD_SEM_CLASS, "truncate" }, { "ftruncate", SD_SEM_CLASS, "truncate" },
 	{ "execve", SD_SEM_CLASS, "exec" }, { "execveat", SD_SEM_CLASS, "exec" },
-	{ "pipe", SD_SEM_CLASS, "pipe" }, { "pipe2", SD_SEM_CLASS, "pipe" },
 	{ "utimensat", SD_SEM_CLASS, "utime" }, { "futimesat", SD_SEM_CLASS, "utime" },
 	{ "utimes", SD_SEM_CLASS, "utime" }, { "utime", SD_SEM_CLASS, "utime" },
 };
@@ -130,6 +135,14 @@ static const char *open_flags(const struct sd_event *ev)
 	return "O_WRONLY|O_CREAT|O_TRUNC";   /* creat */
 }
 
+static int path_arg(const struct sd_event *ev, int from)
+{
+	for (int i = from; i < ev->nargs && i < SD_MAX_ARGS; i++)
+		if (ev->args[i].type == SD_ARG_PATH)
+			return i;
+	return -1;
+}
+
 void sd_sem_classify(const struct sd_event *ev, struct sd_sem *out)
 {
 	const struct semrow *r = row_of(ev->name);
@@ -138,7 +151,11 @@ void sd_sem_classify(const struct sd_event *ev, struct sd_sem *out)
 	out->cls = NULL;
 	out->rule = NULL;
 	if (!r) {
-		if (!strcmp(ev->name, "ioctl")) {
+		if (!strcmp(ev->name, "ioctl") && sd_ret_is_error(ev->ret)) {
+			out->action = SD_SEM_PROBE;   /* refused: it did nothing */
+			out->rule = "probe: ioctl";
+			out->cls = "failed ioctl";
+		} else if (!strcmp(ev->name, "ioctl")) {
 			static const char *const probes[] = { "TCGETS", "TCGETS2", "TIOCGWINSZ",
 				"FIONREAD", "TIOCGPGRP", "TIOCGSID", "FIOCLEX", "FIONCLEX" };
 			for (size_t i = 0; i < sizeof probes / sizeof *probes; i++)
@@ -167,13 +184,24 @@ void sd_sem_classify(const struct sd_event *ev, struct sd_sem *out)
 	default: out->rule = "class"; break;
 	}
 	/* refinements */
-	if (!strcmp(r->cls, "open") && has_token(open_flags(ev), "O_DIRECTORY")) {
-		out->action = SD_SEM_PROBE;   /* a directory opened to be listed */
+	int pa = path_arg(ev, 0);
+	const char *ps = pa >= 0 && ev->args[pa].str ? ev->args[pa].str : "x";
+	size_t pl = strlen(ps);
+	bool dirname = !strcmp(ps, ".") || !strcmp(ps, "..") || (pl > 1 && ps[pl - 1] == '/') ||
+		       (pl >= 2 && !strcmp(ps + pl - 2, "/.")) || (pl >= 3 && !strcmp(ps + pl - 3, "/.."));
+	if (!strcmp(r->cls, "open") && (has_token(open_flags(ev), "O_DIRECTORY") ||
+					has_token(open_flags(ev), "O_PATH") ||
+					(dirname && !has_token(open_flags(ev), "O_CREAT")))) {
+		out->action = SD_SEM_PROBE;   /* a directory opened to be listed or to return to */
 		out->cls = "opendir";
 	} else if (!strcmp(r->cls, "exec") && sd_ret_is_error(ev->ret) &&
 		   (-ev->ret == ENOENT || -ev->ret == EACCES || -ev->ret == ENOTDIR)) {
 		out->action = SD_SEM_PROBE;   /* one step of a PATH search */
 		out->cls = "exec-search";
+	} else if (!strcmp(r->cls, "seek") && ev->nargs > 2 && ev->args[1].raw == 0 &&
+		   (!strcmp(arg_text(ev, 2), "SEEK_CUR") || !strcmp(arg_text(ev, 2), "SEEK_END"))) {
+		out->action = SD_SEM_PROBE;   /* asks where it is, or how big the file is */
+		out->cls = "lseek";
 	} else if (!strcmp(r->cls, "unlink") && !strcmp(ev->name, "unlinkat") &&
 		   has_token(arg_text(ev, 2), "AT_REMOVEDIR")) {
 		out->cls = "rmdir";
@@ -216,8 +244,9 @@ static uint64_t outcome(const struct sd_event *ev)
 /* The open flags that change what happens: access mode and creation flags. */
 static uint64_t open_canon(const char *fl)
 {
-	static const char *const sig[] = { "O_CREAT", "O_TRUNC", "O_APPEND", "O_EXCL",
-					   "O_TMPFILE", "O_NOFOLLOW", "O_PATH" };
+	/* O_TRUNC, O_EXCL and O_NOFOLLOW are left out: what they did shows in the outcome
+	 * (EEXIST, ELOOP) and in the file's content at the end */
+	static const char *const sig[] = { "O_CREAT", "O_APPEND", "O_TMPFILE" };
 	uint64_t k = has_token(fl, "O_RDWR") ? 2 : has_token(fl, "O_WRONLY") ? 1 : 0;
 	for (size_t i = 0; i < sizeof sig / sizeof *sig; i++)
 		if (has_token(fl, sig[i]))
@@ -225,13 +254,6 @@ static uint64_t open_canon(const char *fl)
 	return k + 1;
 }
 
-static int path_arg(const struct sd_event *ev, int from)
-{
-	for (int i = from; i < ev->nargs && i < SD_MAX_ARGS; i++)
-		if (ev->args[i].type == SD_ARG_PATH)
-			return i;
-	return -1;
-}
 
 static int mode_arg(const struct sd_event *ev)
 {
@@ -279,9 +301,10 @@ uint64_t sd_sem_key(struct sd_norm *n, const struct sd_event *ev, const char *cl
 		f[1] = p >= 0 ? target_of(n, ev, p) : target_of(n, ev, 0);
 		if (u + 1 < ev->nargs)
 			f[2] = mix(mix(37, (uint64_t)ev->args[u].raw), (uint64_t)ev->args[u + 1].raw);
-	} else if (!strcmp(cls, "dup2")) {
+	} else if (!strcmp(cls, "seek")) {
 		f[1] = target_of(n, ev, 0);
 		f[2] = mix(41, (uint64_t)(ev->nargs > 1 ? ev->args[1].raw : 0));
+		f[3] = sd_norm_str_key(arg_text(ev, 2), 43);
 	} else if (!strcmp(cls, "exit")) {
 		f[1] = mix(43, (uint64_t)(ev->nargs > 0 ? (int)ev->args[0].raw : 0));
 		f[SD_NF_RET] = 0;   /* never returns */
@@ -319,8 +342,8 @@ int sd_sem_field_arg(const struct sd_event *ev, const char *cls, int field)
 		return field == 1 ? (p >= 0 ? p : 0) : field == 2 ? mode_arg(ev) : -1;
 	if (!strcmp(cls, "truncate"))
 		return field == 1 ? (p >= 0 ? p : 0) : field == 2 ? 1 : -1;
-	if (!strcmp(cls, "dup2"))
-		return field == 1 ? 0 : field == 2 ? 1 : -1;
+	if (!strcmp(cls, "seek"))
+		return field == 1 ? 0 : field == 2 ? 1 : field == 3 ? 2 : -1;
 	if (!strcmp(cls, "exit"))
 		return field == 1 ? 0 : -1;
 	if (!strcmp(cls, "exec")) {
@@ -336,8 +359,8 @@ int sd_sem_field_arg(const struct sd_event *ev, const char *cls, int field)
 
 char *sd_sem_open_flags(const char *text)
 {
-	static const char *const sig[] = { "O_RDONLY", "O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC",
-		"O_APPEND", "O_EXCL", "O_TMPFILE", "O_NOFOLLOW", "O_PATH" };
+	static const char *const sig[] = { "O_RDONLY", "O_WRONLY", "O_RDWR", "O_CREAT",
+		"O_APPEND", "O_TMPFILE" };
 	struct sb sb = SB_INIT;
 
 	for (size_t i = 0; i < sizeof sig / sizeof *sig; i++)
@@ -381,6 +404,7 @@ struct sd_profiles {
 	int n;
 	bool python, rust;
 	char *script;                     /* the python script run, its own file */
+	char *pybin;                      /* "<prefix>/bin/python": its executable lookup */
 	char names[160];
 };
 
@@ -463,7 +487,7 @@ struct sd_profiles *sd_profiles_for(const struct sd_event *root_exec)
 			if (slash && !strcmp(slash, "/bin")) {
 				*slash = '\0';
 				add_prefix(p, xasprintf("%s/lib/", dir), true);
-				add_prefix(p, xasprintf("%s/bin/", dir), true);
+				p->pybin = xasprintf("%s/bin/python", dir);
 				add_prefix(p, xasprintf("%s/pyvenv.cfg", dir), true);
 			}
 		}
@@ -498,6 +522,7 @@ void sd_profiles_free(struct sd_profiles *p)
 	for (int i = 0; i < p->n; i++)
 		free(p->owned[i]);
 	free(p->script);
+	free(p->pybin);
 	free(p);
 }
 
@@ -530,6 +555,8 @@ static const char *prefix_hit(const struct sd_profiles *p, const char *path)
 			return "python";
 		if (p->script && !strcmp(path, p->script))
 			return "python script";
+		if (p->pybin && !strncmp(path, p->pybin, strlen(p->pybin)))
+			return "python";
 	}
 	return NULL;
 }

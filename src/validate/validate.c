@@ -367,7 +367,9 @@ int sd_validate_one(struct sd_validation *v)
 		}
 	}
 	struct sd_cmp_opts co = c->cmp;
-	co.content_dir = io;
+	const char *content[] = { io, v->stdin_path, NULL };
+	co.content_paths = content;
+	co.state_root = v->workdir;
 	co.names[0] = v->argv[0][0];
 	co.names[1] = v->argv[1][0];
 	char *err = NULL;

@@ -67,7 +67,7 @@ class VerdictTest(ValidateBase):
 
     def test_missing_comma(self):
         rc, out, _ = self.validate("--original", self.orig, "--transpiled", self.greet(1), expect_rc=1)
-        self.assertIn('Mismatch at syscall #7:\n'
+        self.assertIn('Mismatch at syscall #5:\n'
                       'Original:   write(1, "Hello, Ada!\\n", 12) = 12\n'
                       'Transpiled: write(1, "Hello Ada!\\n", 11) = 11\n'
                       "                           ^ missing ','\n", out)
@@ -83,7 +83,7 @@ class VerdictTest(ValidateBase):
         with open(os.path.join(self.work, "log.txt"), "w") as f:
             f.write("earlier\n")
         rc, out, _ = self.validate("--original", self.orig, "--transpiled", self.greet(3), expect_rc=1)
-        self.assertIn("^ missing O_APPEND, extra O_TRUNC\n", out)
+        self.assertIn("^ missing O_APPEND\n", out)
         self.assertIn("log.txt: 12 vs 4 bytes\n", out)
         with open(os.path.join(self.work, "log.txt")) as f:
             self.assertEqual(f.read(), "earlier\n", "the user's file was written")

@@ -357,14 +357,16 @@ def validate_available():
 
 
 def first_mismatch_block(text):
-    """The lines of the first block of a text report that starts with "Mismatch", up to
-    the next blank line or the next block."""
+    """The lines of the first block of a text report that reports a difference: a trace
+    "Mismatch", or when the traces agree, the end state or exit status block, up to the
+    next blank line or the next block."""
     lines = text.split("\n")
+    heads = ("Mismatch", "End state of the starting directory differs", "Exit status differs")
     for i, line in enumerate(lines):
-        if line.startswith("Mismatch"):
+        if line.startswith(heads):
             block = [line]
             for nxt in lines[i + 1:]:
-                if not nxt.strip() or nxt.startswith("Mismatch"):
+                if not nxt.strip() or nxt.startswith(heads):
                     break
                 block.append(nxt)
             return "\n".join(block)
