@@ -326,7 +326,7 @@ static bool cgroup_end(char *dir)
 
 /* ---- the parent ---- */
 
-static int wait_timeout(pid_t pid, double seconds)
+static int wait_timeout(pid_t pid, double seconds, volatile int *stop)
 {
 	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (pfd < 0)
@@ -340,7 +340,13 @@ static int wait_timeout(pid_t pid, double seconds)
 			rc = 0;
 			break;
 		}
-		int ms = seconds > 0 ? (int)((end - now) / 1000000 + 1) : -1;
+		if (stop && *stop) {
+			rc = 2;
+			break;
+		}
+		int ms = seconds > 0 ? (int)((end - now) / 1000000 + 1) : 200;
+		if (ms > 200)
+			ms = 200;   /* look at *stop now and then */
 		int n = poll(&p, 1, ms);
 		if (n > 0)
 			break;
@@ -350,7 +356,7 @@ static int wait_timeout(pid_t pid, double seconds)
 		}
 	}
 	close(pfd);
-	return rc;   /* 1 exited, 0 timed out */
+	return rc;   /* 1 exited, 0 timed out, 2 stopped */
 }
 
 static void read_log(const char *path, struct sd_run_result *r)
@@ -418,11 +424,12 @@ int sd_run(const struct sd_run_spec *s, struct sd_run_result *r)
 		kill(pid, SIGKILL);
 	close(sync[1]);
 
-	int w = wait_timeout(pid, s->timeout);
-	if (w == 0) {
-		r->timed_out = true;
+	int w = wait_timeout(pid, s->timeout, s->stop);
+	if (w == 0 || w == 2) {
+		r->timed_out = w == 0;
+		r->stopped = w == 2;
 		kill(pid, SIGTERM);    /* the tracer kills the command and closes the trace */
-		if (wait_timeout(pid, 10) != 1)
+		if (wait_timeout(pid, 10, NULL) != 1)
 			kill(-pid, SIGKILL);
 	}
 	int st;

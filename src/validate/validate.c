@@ -340,7 +340,7 @@ int sd_validate_one(struct sd_validation *v)
 			.exec_path = v->exec[i], .workdir = v->workdir, .envp = v->env,
 			.stdin_path = v->stdin_path, .io_dir = io, .side_dir = side[i],
 			.tmp = v->tmp, .timeout = c->timeout, .max_procs = c->max_procs,
-			.max_bytes = 65536,
+			.max_bytes = 65536, .stop = &sd_validate_interrupted,
 		};
 		if (sd_run(&s, &v->run[i]) < 0) {
 			v->error = xasprintf("%s", v->run[i].error ? v->run[i].error : "run failed");

@@ -201,6 +201,7 @@ class RunawayTest(ValidateBase):
     def setUp(self):
         super().setUp()
         self.hog = self.build("hog.c", "hog")
+        self.scratch_before = scratch_dirs()
 
     def test_timeout_kills_the_tree(self):
         t0 = time.time()
@@ -210,6 +211,7 @@ class RunawayTest(ValidateBase):
         self.assertIn("The original timed out after 2 s", out)
         self.assertIn("The transpiled program timed out after 2 s", out)
         self.assertEqual(leftover_processes(self.hog), [])
+        self.assertEqual([d for d in scratch_dirs() if d not in self.scratch_before], [])
 
     def test_fork_bomb_hits_the_process_limit(self):
         rc, out, err = self.validate("--timeout", "5", "--max-procs", "32", "--original-cmd",
@@ -236,6 +238,33 @@ class RunawayTest(ValidateBase):
     def test_cannot_read_the_terminal(self):
         rc, out, err = self.validate("--original-cmd", self.hog + " tty", "--transpiled-cmd",
                                      self.hog + " tty", expect_rc=0)
+
+
+def scratch_dirs():
+    base = os.environ.get("TMPDIR", "/tmp")
+    return sorted(n for n in os.listdir(base) if n.startswith("sysdiff-validate-"))
+
+
+class InterruptTest(ValidateBase):
+    def test_sigint_ends_the_run_and_cleans_up(self):
+        hog = self.build("hog.c", "hog")
+        before = scratch_dirs()
+        p = subprocess.Popen([SYSDIFF, "validate", "--original-cmd", hog + " sleep",
+                              "--transpiled-cmd", hog + " sleep"], cwd=self.work,
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(1.5)
+        p.send_signal(2)
+        try:
+            out, err = p.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.communicate()
+            self.fail("validate did not stop on SIGINT")
+        self.assertEqual(p.returncode, 130, err)
+        self.assertIn(b"interrupted by SIGINT", err)
+        self.assertEqual(leftover_processes(hog), [])
+        self.assertEqual(scratch_dirs(), before, "scratch directories left behind")
+        self.assertUntouched([])
 
 
 class CasesTest(ValidateBase):
