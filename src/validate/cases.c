@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,6 +33,7 @@ struct vcase {
 	char *workdir;
 	/* results, from the worker */
 	pid_t pid;
+	int slot;                /* which of the -j places (and CPU) it runs in */
 	char *out;               /* worker's output file prefix */
 	int verdict;             /* 0 equivalent, 1 not, 2 error, -1 not run */
 	double seconds;
@@ -283,9 +285,28 @@ int sd_validate_cases(const struct sd_validate_cfg *cfg, const char *manifest,
 		while (!sd_validate_interrupted && running < (size_t)jobs && next < n) {
 			struct vcase *k = &v[next++];
 			fflush(NULL);
+			int slot = 0;
+			for (bool taken = true; taken; slot++) {
+				taken = false;
+				for (size_t j = 0; j < n; j++)
+					if (v[j].pid > 0 && !v[j].done && v[j].slot == slot)
+						taken = true;
+				if (!taken)
+					break;
+			}
+			k->slot = slot;
 			k->pid = fork();
-			if (k->pid == 0)
+			if (k->pid == 0) {
+				/* the tracer runs on the CPU it starts on: spread the workers */
+				cpu_set_t cpus;
+				long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+				CPU_ZERO(&cpus);
+				if (ncpu > 1) {
+					CPU_SET(slot % ncpu, &cpus);
+					sched_setaffinity(0, sizeof cpus, &cpus);
+				}
 				worker(cfg, k, wd);
+			}
 			if (k->pid < 0) {
 				k->verdict = 2;
 				k->done = true;
