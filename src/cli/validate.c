@@ -44,6 +44,7 @@ static const char validate_usage[] =
 	"  --workdir DIR          starting directory (default: the current one)\n"
 	"  --fail-on-skip         exit 1 instead of 0 when the original cannot run\n"
 	"  --max-procs N          processes per run at once (default 256)\n"
+	"  --max-output MIB       output and trace per run before it is stopped (default 512)\n"
 	"  --max-mismatches N     divergences shown (default 10)\n"
 	"  --color WHEN           auto, always or never\n"
 	"  --cases FILE           run every case of a JSON manifest;  -j N  in parallel\n"
@@ -52,7 +53,7 @@ static const char validate_usage[] =
 
 enum { OPT_ORIG = 256, OPT_NEW, OPT_ORIGCMD, OPT_NEWCMD, OPT_STRICT, OPT_LEVEL, OPT_FORMAT,
        OPT_KEEP, OPT_TIMEOUT, OPT_ENV, OPT_WORKDIR, OPT_FAILSKIP, OPT_MAXPROCS, OPT_MAXMIS,
-       OPT_COLOR, OPT_CASES, OPT_TRACE };
+       OPT_COLOR, OPT_CASES, OPT_TRACE, OPT_MAXOUT };
 
 #define die2(...) sd_die_code(EXIT_ERROR, __VA_ARGS__)
 
@@ -139,6 +140,7 @@ int cmd_validate(int argc, char **argv)
 		{ "workdir", required_argument, NULL, OPT_WORKDIR },
 		{ "fail-on-skip", no_argument, NULL, OPT_FAILSKIP },
 		{ "max-procs", required_argument, NULL, OPT_MAXPROCS },
+		{ "max-output", required_argument, NULL, OPT_MAXOUT },
 		{ "max-mismatches", required_argument, NULL, OPT_MAXMIS },
 		{ "color", required_argument, NULL, OPT_COLOR },
 		{ "cases", required_argument, NULL, OPT_CASES },
@@ -146,7 +148,8 @@ int cmd_validate(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct sd_validate_cfg cfg = { .timeout = 60, .max_procs = 256, .level_name = "semantic",
+	struct sd_validate_cfg cfg = { .timeout = 60, .max_procs = 256, .max_output = 512ull << 20,
+				       .level_name = "semantic",
 				       .format = "text", .color = "auto" };
 	const char *orig = NULL, *new = NULL, *origcmd = NULL, *newcmd = NULL, *workdir = NULL;
 	const char *cases = NULL;
@@ -186,6 +189,9 @@ int cmd_validate(int argc, char **argv)
 		case OPT_WORKDIR: workdir = optarg; break;
 		case OPT_FAILSKIP: fail_on_skip = true; break;
 		case OPT_MAXPROCS: cfg.max_procs = (int)num_arg("--max-procs", optarg, 1, 100000); break;
+		case OPT_MAXOUT:
+			cfg.max_output = (uint64_t)num_arg("--max-output", optarg, 1, 1 << 20) << 20;
+			break;
 		case OPT_MAXMIS:
 			cfg.cmp.max_report = (size_t)num_arg("--max-mismatches", optarg, 0, 100000);
 			break;

@@ -30,6 +30,11 @@ static void text_report(struct sb *out, const struct sd_validation *v, const str
 			sb_addf(out, "%sThe %s timed out after %g s%s (the whole process tree was killed)\n\n",
 				bold, i ? "transpiled program" : "original", v->cfg->timeout, off);
 	for (int i = 0; i < 2; i++)
+		if (v->run[i].output_limit)
+			sb_addf(out, "%sThe %s was stopped after writing more than %llu MiB%s (output and "
+				"trace; --max-output)\n\n", bold, i ? "transpiled program" : "original",
+				(unsigned long long)(v->cfg->max_output >> 20), off);
+	for (int i = 0; i < 2; i++)
 		if (v->run[i].proc_limit)
 			sb_addf(out, "%sThe %s reached the process limit (%d)%s\n\n", bold,
 				i ? "transpiled program" : "original", v->cfg->max_procs, off);
@@ -87,8 +92,9 @@ static void json_report(struct sb *out, const struct sd_validation *v, const str
 			jstr(out, v->argv[i][k]);
 		}
 		sb_addf(out, "],\"exit_status\":%d,\"timed_out\":%s,\"process_limit\":%s,"
-			"\"seconds\":%.3f,\"isolation\":", r->status, r->timed_out ? "true" : "false",
-			r->proc_limit ? "true" : "false", r->seconds);
+			"\"output_limit\":%s,\"seconds\":%.3f,\"isolation\":", r->status,
+			r->timed_out ? "true" : "false", r->proc_limit ? "true" : "false",
+			r->output_limit ? "true" : "false", r->seconds);
 		jstr(out, r->isolation);
 		sb_addc(out, '}');
 	}

@@ -326,8 +326,31 @@ static bool cgroup_end(char *dir)
 
 /* ---- the parent ---- */
 
-static int wait_timeout(pid_t pid, double seconds, volatile int *stop)
+/* Bytes the run has written to its side directory's output files so far. */
+static uint64_t output_size(const char *dir)
 {
+	static const char *const names[] = { SD_RUN_STDOUT, SD_RUN_STDERR, SD_RUN_TRACE };
+	uint64_t total = 0;
+
+	for (size_t i = 0; i < 3; i++) {
+		char *p = xasprintf("%s/%s", dir, names[i]);
+		struct stat st;
+		if (stat(p, &st) == 0)
+			total += (uint64_t)st.st_size;
+		free(p);
+	}
+	return total;
+}
+
+struct watch {
+	volatile int *stop;
+	const char *dir;        /* output files to watch, or NULL */
+	uint64_t max;
+};
+
+static int wait_timeout(pid_t pid, double seconds, const struct watch *wt)
+{
+	volatile int *stop = wt ? wt->stop : NULL;
 	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (pfd < 0)
 		return -1;
@@ -344,6 +367,10 @@ static int wait_timeout(pid_t pid, double seconds, volatile int *stop)
 			rc = 2;
 			break;
 		}
+		if (wt && wt->dir && wt->max && output_size(wt->dir) > wt->max) {
+			rc = 3;
+			break;
+		}
 		int ms = seconds > 0 ? (int)((end - now) / 1000000 + 1) : 200;
 		if (ms > 200)
 			ms = 200;   /* look at *stop now and then */
@@ -356,7 +383,7 @@ static int wait_timeout(pid_t pid, double seconds, volatile int *stop)
 		}
 	}
 	close(pfd);
-	return rc;   /* 1 exited, 0 timed out, 2 stopped */
+	return rc;   /* 1 exited, 0 timed out, 2 stopped, 3 output limit */
 }
 
 static void read_log(const char *path, struct sd_run_result *r)
@@ -424,10 +451,12 @@ int sd_run(const struct sd_run_spec *s, struct sd_run_result *r)
 		kill(pid, SIGKILL);
 	close(sync[1]);
 
-	int w = wait_timeout(pid, s->timeout, s->stop);
-	if (w == 0 || w == 2) {
+	struct watch wt = { s->stop, s->side_dir, s->max_output };
+	int w = wait_timeout(pid, s->timeout, &wt);
+	if (w == 0 || w == 2 || w == 3) {
 		r->timed_out = w == 0;
 		r->stopped = w == 2;
+		r->output_limit = w == 3;
 		kill(pid, SIGTERM);    /* the tracer kills the command and closes the trace */
 		if (wait_timeout(pid, 10, NULL) != 1)
 			kill(-pid, SIGKILL);

@@ -27,12 +27,15 @@ struct sd_run_spec {
 	int max_procs;          /* processes at once (pids cgroup, else RLIMIT_NPROC) */
 	uint32_t max_bytes;     /* --max-bytes of the trace */
 	volatile int *stop;     /* set (by a signal handler) to end the run early */
+	uint64_t max_output;    /* bytes of stdout + stderr + trace before the run is
+				   stopped as a flood (0: no limit) */
 };
 
 struct sd_run_result {
 	int status;             /* the command's exit status (128+N if killed by signal N) */
 	bool timed_out;
 	bool stopped;           /* ended early through spec->stop */
+	bool output_limit;      /* stopped: its output passed spec->max_output */
 	bool proc_limit;        /* the process limit was reached at some point */
 	bool tool_failed;       /* the tracer could not run the command (error says why) */
 	char *error;

@@ -341,6 +341,7 @@ int sd_validate_one(struct sd_validation *v)
 			.stdin_path = v->stdin_path, .io_dir = io, .side_dir = side[i],
 			.tmp = v->tmp, .timeout = c->timeout, .max_procs = c->max_procs,
 			.max_bytes = 65536, .stop = &sd_validate_interrupted,
+			.max_output = c->max_output,
 		};
 		if (sd_run(&s, &v->run[i]) < 0) {
 			v->error = xasprintf("%s", v->run[i].error ? v->run[i].error : "run failed");
@@ -418,7 +419,7 @@ int sd_validate_one(struct sd_validation *v)
 	v->status_differs = v->run[0].status != v->run[1].status;
 	v->equivalent = v->cmp.equivalent && !v->nstate && !v->out_differs[0] &&
 			!v->out_differs[1] && !v->status_differs && !v->run[0].timed_out &&
-			!v->run[1].timed_out;
+			!v->run[1].timed_out && !v->run[0].output_limit && !v->run[1].output_limit;
 	rc = 0;
 out:
 	sd_rm_tree(v->tmp);

@@ -21,6 +21,7 @@ struct sd_validate_cfg {
 	size_t nenvs;
 	double timeout;
 	int max_procs;
+	uint64_t max_output;             /* --max-output: bytes of output per run */
 	const char *level_name;          /* "semantic" or "strict" */
 	const char *format;              /* text, json, junit */
 	const char *out_path;

@@ -221,9 +221,10 @@ class RunawayTest(ValidateBase):
         self.assertEqual(leftover_processes(self.hog), [])
 
     def test_flood_of_output(self):
-        rc, out, err = self.validate("--timeout", "2", "--original-cmd", self.hog + " flood",
-                                     "--transpiled-cmd", self.hog + " sleep", expect_rc=1)
-        self.assertIn("timed out", out)
+        rc, out, err = self.validate("--timeout", "20", "--max-output", "8", "--original-cmd",
+                                     self.hog + " flood", "--transpiled-cmd", self.hog + " none",
+                                     expect_rc=1)
+        self.assertIn("The original was stopped after writing more than 8 MiB", out)
         self.assertEqual(leftover_processes(self.hog), [])
 
     def test_deleting_files_of_the_starting_directory(self):
