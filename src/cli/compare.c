@@ -69,35 +69,8 @@ static void sysset_arg(struct sd_sysset *s, const char *opt, const char *spec)
 /* Write the report whole: to a temporary file renamed over FILE once complete. */
 static void write_out(const char *path, const struct sb *sb)
 {
-	if (!path) {
-		if (sd_write_full(STDOUT_FILENO, sb_str(sb), sb->len) < 0)
-			die2("cannot write the report: %s", strerror(errno));
-		return;
-	}
-	struct stat st;
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		/* a device, fifo or /dev/stdout: write to it as it is, never replace it */
-		int fd = open(path, O_WRONLY | O_CLOEXEC);
-		if (fd < 0 || sd_write_full(fd, sb_str(sb), sb->len) < 0)
-			die2("cannot write the report to '%s': %s", path, strerror(errno));
-		close(fd);
-		return;
-	}
-	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0)
-		die2("cannot write the report to '%s': %s", path, strerror(errno));
-	if (sd_write_full(fd, sb_str(sb), sb->len) < 0 || fsync(fd) < 0 || close(fd) < 0) {
-		int e = errno;
-		unlink(tmp);
-		die2("cannot write the report to '%s': %s", path, strerror(e));
-	}
-	if (rename(tmp, path) < 0) {
-		int e = errno;
-		unlink(tmp);
-		die2("cannot write the report to '%s': %s", path, strerror(e));
-	}
-	free(tmp);
+	if (sd_write_whole(path, sb_str(sb), sb->len) < 0)
+		die2("cannot write the report to '%s': %s", path ? path : "stdout", strerror(errno));
 }
 
 int cmd_compare(int argc, char **argv)

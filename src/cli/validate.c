@@ -76,28 +76,8 @@ static long num_arg(const char *opt, const char *s, long min, long max)
 
 static void write_out(const char *path, const struct sb *sb)
 {
-	if (!path) {
-		if (sd_write_full(STDOUT_FILENO, sb_str(sb), sb->len) < 0)
-			die2("cannot write the report: %s", strerror(errno));
-		return;
-	}
-	struct stat st;
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		int fd = open(path, O_WRONLY | O_CLOEXEC);
-		if (fd < 0 || sd_write_full(fd, sb_str(sb), sb->len) < 0)
-			die2("cannot write the report to '%s': %s", path, strerror(errno));
-		close(fd);
-		return;
-	}
-	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0 || sd_write_full(fd, sb_str(sb), sb->len) < 0 || close(fd) < 0 ||
-	    rename(tmp, path) < 0) {
-		int e = errno;
-		unlink(tmp);
-		die2("cannot write the report to '%s': %s", path, strerror(e));
-	}
-	free(tmp);
+	if (sd_write_whole(path, sb_str(sb), sb->len) < 0)
+		die2("cannot write the report to '%s': %s", path ? path : "stdout", strerror(errno));
 }
 
 /* stdin for both runs: a copy of ours, read once; /dev/null for a terminal or none. */

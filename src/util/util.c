@@ -3,6 +3,8 @@
 #include "util/util.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -335,5 +337,37 @@ int sd_write_full(int fd, const void *buf, size_t len)
 		p += n;
 		len -= n;
 	}
+	return 0;
+}
+
+int sd_write_whole(const char *path, const void *buf, size_t len)
+{
+	struct stat st;
+
+	if (!path)
+		return sd_write_full(STDOUT_FILENO, buf, len);
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		int fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -1;
+		int rc = sd_write_full(fd, buf, len);
+		close(fd);
+		return rc;
+	}
+	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		free(tmp);
+		return -1;
+	}
+	if (sd_write_full(fd, buf, len) < 0 || fsync(fd) < 0 || close(fd) < 0 ||
+	    rename(tmp, path) < 0) {
+		int e = errno;
+		unlink(tmp);
+		free(tmp);
+		errno = e;
+		return -1;
+	}
+	free(tmp);
 	return 0;
 }

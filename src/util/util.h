@@ -50,6 +50,10 @@ static inline const char *sb_str(const struct sb *sb) { return sb->buf ? sb->buf
 
 /* Write all of buf to fd, retrying on EINTR, EAGAIN (poll) and short writes.  0 or -1. */
 int sd_write_full(int fd, const void *buf, size_t len);
+/* Write a whole report: to stdout when path is NULL; to a device, fifo or /dev/stdout as
+ * it is; else through a temporary file renamed over path once complete, so a reader
+ * never sees half a file.  0, or -1 with errno set. */
+int sd_write_whole(const char *path, const void *buf, size_t len);
 
 /* Monotonic and wall clock in nanoseconds. */
 uint64_t sd_now_mono_ns(void);
