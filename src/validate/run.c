@@ -229,6 +229,7 @@ static void runner(const struct sd_run_spec *s, int sync_rd, int logfd)
 	o.dopts.max_bytes = s->max_bytes;
 	o.dopts.max_strv = 4096;
 	o.dopts.paths_abs = true;
+	o.source = true;   /* source lines where debug info exists (docs/source.md) */
 	o.argv = s->argv;
 	o.exec_path = s->exec_path;
 	struct sd_sink *sink = sd_sink_jsonl_new(tfd);
