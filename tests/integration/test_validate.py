@@ -235,6 +235,8 @@ class RunawayTest(ValidateBase):
         self.assertIn("data.txt: kept by the transpiled program only", out)
         with open(os.path.join(self.work, "data.txt")) as f:
             self.assertEqual(f.read(), "precious\n")
+        with open("/proc/self/mountinfo") as f:
+            self.assertNotIn("sysdiff-validate", f.read(), "a mount was left behind")
 
     def test_cannot_read_the_terminal(self):
         rc, out, err = self.validate("--original-cmd", self.hog + " tty", "--transpiled-cmd",
