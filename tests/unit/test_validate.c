@@ -1,0 +1,218 @@
+/* test_validate.c - validate's pieces that need no tracing: directory snapshots and
+ * their comparison (state.c), the unified diff of outputs (udiff.c), and how commands
+ * are turned into argv (validate.c). */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "report/udiff.h"
+#include "validate/state.h"
+#include "validate/validate.h"
+
+static char *tmpdir(void)
+{
+	char *t = strdup("/tmp/sd-unit-XXXXXX");
+	assert_non_null(mkdtemp(t));
+	return t;
+}
+
+static void put(const char *dir, const char *name, const char *text, mode_t mode)
+{
+	char *p;
+	assert_true(asprintf(&p, "%s/%s", dir, name) > 0);
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	chmod(p, mode);
+	free(p);
+}
+
+static void test_state_changes_and_compare(void **state)
+{
+	(void)state;
+	char *d = tmpdir(), *p;
+	struct sd_state before, a, b, loaded;
+
+	put(d, "keep.txt", "same\n", 0644);
+	put(d, "gone.txt", "x\n", 0644);
+	sd_state_take(d, &before);
+	assert_int_equal(before.n, 3);   /* "", gone.txt, keep.txt */
+	assert_false(before.missing);
+	assert_null(before.error);
+
+	/* run A: deletes gone.txt, creates new.txt 0644 */
+	char gone[256];
+	snprintf(gone, sizeof gone, "%s/gone.txt", d);
+	unlink(gone);
+	put(d, "new.txt", "hello\n", 0644);
+	sd_state_take(d, &a);
+	/* run B: same, but new.txt is 0600 and one byte longer, plus extra.tmp */
+	put(d, "new.txt", "hello!\n", 0600);
+	put(d, "extra.tmp", "", 0644);
+	sd_state_take(d, &b);
+
+	struct sd_change *ch;
+	size_t n = sd_state_changes(&before, &a, &ch);
+	assert_int_equal(n, 2);
+	assert_int_equal(ch[0].kind, SD_CH_DELETED);
+	assert_string_equal(ch[0].before->path, "gone.txt");
+	assert_int_equal(ch[1].kind, SD_CH_CREATED);
+	assert_string_equal(ch[1].after->path, "new.txt");
+	free(ch);
+
+	char *text;
+	n = sd_state_compare(&before, &a, &b, &text);
+	assert_int_equal(n, 2);
+	assert_string_equal(text, "extra.tmp: created by the transpiled program only (file 0644, 0 bytes)\n"
+				  "new.txt: mode 0644 vs 0600\n");
+	free(text);
+	n = sd_state_compare(&before, &a, &a, &text);
+	assert_int_equal(n, 0);
+	assert_string_equal(text, "");
+	free(text);
+
+	/* the file form round-trips, names with tabs and newlines included */
+	put(d, "we\tird\nname", "z", 0640);
+	struct sd_state c;
+	sd_state_take(d, &c);
+	assert_true(asprintf(&p, "%s.state", d) > 0);
+	assert_int_equal(sd_state_save(&c, p), 0);
+	assert_int_equal(sd_state_load(&loaded, p), 0);
+	assert_int_equal(loaded.n, c.n);
+	for (size_t i = 0; i < c.n; i++) {
+		assert_string_equal(loaded.e[i].path, c.e[i].path);
+		assert_int_equal(loaded.e[i].mode, c.e[i].mode);
+		assert_true(loaded.e[i].hash == c.e[i].hash);
+	}
+	unlink(p);
+	free(p);
+	sd_state_free(&before);
+	sd_state_free(&a);
+	sd_state_free(&b);
+	sd_state_free(&c);
+	sd_state_free(&loaded);
+
+	/* a missing root */
+	struct sd_state m;
+	sd_state_take("/nonexistent/sd-unit", &m);
+	assert_true(m.missing);
+	sd_state_free(&m);
+	sd_rm_tree(d);
+	free(d);
+}
+
+/* The same texts through GNU diff -u must give the same hunks. */
+static void check_udiff(const char *a, const char *b)
+{
+	char *d = tmpdir(), *cmd, *pa, *pb;
+	struct sb ours = SB_INIT;
+	char buf[65536];
+
+	assert_true(asprintf(&pa, "%s/a", d) > 0 && asprintf(&pb, "%s/b", d) > 0);
+	put(d, "a", a, 0644);
+	put(d, "b", b, 0644);
+	sd_unified_diff(&ours, a, strlen(a), b, strlen(b), "A", "B");
+	assert_true(asprintf(&cmd, "diff -u --label A --label B %s %s", pa, pb) > 0);
+	FILE *f = popen(cmd, "r");
+	assert_non_null(f);
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	buf[n] = '\0';
+	pclose(f);
+	assert_string_equal(sb_str(&ours), buf);
+	sb_free(&ours);
+	free(cmd);
+	free(pa);
+	free(pb);
+	sd_rm_tree(d);
+	free(d);
+}
+
+static void test_udiff_like_gnu_diff(void **state)
+{
+	(void)state;
+	if (access("/usr/bin/diff", X_OK) != 0)
+		skip();
+	check_udiff("a\nb\nc\n", "a\nB\nc\n");
+	check_udiff("Hello, World!\n", "Hello World!\n");
+	check_udiff("a\nb\nc\n", "a\nb\nc");                 /* no newline at the end */
+	check_udiff("", "one\n");
+	check_udiff("one\n", "");
+	check_udiff("1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n13\n14\n15\n16\n",
+		    "1\n2\nX\n4\n5\n6\n7\n8\n9\n10\n11\n12\n13\nY\n15\n16\n");   /* two hunks */
+	check_udiff("1\n2\n3\n4\n5\n6\n7\n8\n", "1\n2\nX\n4\n5\n6\nY\n8\n");     /* one hunk */
+	struct sb sb = SB_INIT;
+	assert_int_equal(sd_unified_diff(&sb, "same\n", 5, "same\n", 5, "A", "B"), 0);
+	assert_int_equal(sb.len, 0);
+	sb_free(&sb);
+}
+
+static void test_prog_argv(void **state)
+{
+	(void)state;
+	char *d = tmpdir(), *exe, *why, *p;
+	char *args[] = { "x", NULL };
+
+	/* a missing program: why names it */
+	char **v = sd_prog_argv("/nonexistent/prog", NULL, args, &exe, &why);
+	assert_null(v);
+	assert_non_null(strstr(why, "/nonexistent/prog"));
+	free(why);
+	/* a script with a #! line that is not executable: run by its interpreter */
+	put(d, "s.sh", "#!/bin/sh -e\necho hi\n", 0644);
+	assert_true(asprintf(&p, "%s/s.sh", d) > 0);
+	v = sd_prog_argv(p, NULL, args, &exe, &why);
+	assert_non_null(v);
+	assert_string_equal(v[0], "/bin/sh");
+	assert_string_equal(v[1], "-e");
+	assert_string_equal(v[2], p);
+	assert_string_equal(v[3], "x");
+	assert_null(v[4]);
+	sd_strv_free(v);
+	free(exe);
+	free(p);
+	/* a script whose interpreter is missing */
+	put(d, "t.sh", "#!/nonexistent/sh\n", 0755);
+	assert_true(asprintf(&p, "%s/t.sh", d) > 0);
+	v = sd_prog_argv(p, NULL, NULL, &exe, &why);
+	assert_null(v);
+	assert_non_null(strstr(why, "interpreter /nonexistent/sh"));
+	free(why);
+	free(p);
+	/* a command line */
+	v = sd_prog_argv(NULL, "busybox wc -l", args, &exe, &why);
+	if (v) {   /* busybox may be absent */
+		assert_string_equal(v[0], "busybox");
+		assert_string_equal(v[2], "-l");
+		assert_string_equal(v[3], "x");
+		sd_strv_free(v);
+		free(exe);
+	} else {
+		free(why);
+	}
+	v = sd_prog_argv(NULL, "echo $(id)", NULL, &exe, &why);   /* no command substitution */
+	assert_null(v);
+	free(why);
+	sd_rm_tree(d);
+	free(d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_state_changes_and_compare),
+		cmocka_unit_test(test_udiff_like_gnu_diff),
+		cmocka_unit_test(test_prog_argv),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
