@@ -343,9 +343,18 @@ static void v0_const(struct v0 *d)
 	d->depth--;
 }
 
+static void truncate_out(struct v0 *d, size_t mark)
+{
+	if (d->out.len > mark) {
+		d->out.len = mark;
+		d->out.buf[mark] = 0;
+	}
+}
+
 static void generic_args(struct v0 *d)
 {
 	bool first = true;
+	size_t mark = d->out.len;
 	emit(d, "<");
 	while (!d->err && !eat(d, 'E')) {
 		if (peek(d) == 'L') {   /* lifetimes are not shown */
@@ -362,7 +371,10 @@ static void generic_args(struct v0 *d)
 		if (d->pos >= d->n)
 			d->err = true;
 	}
-	emit(d, ">");
+	if (first)
+		truncate_out(d, mark);  /* only lifetimes: nothing to show */
+	else
+		emit(d, ">");
 }
 
 static void fn_sig(struct v0 *d)
@@ -418,7 +430,13 @@ static void dyn_bounds(struct v0 *d)
 			bool puny;
 			if (!ident(d, &p, &n, &puny))
 				break;
-			emit(d, "<");
+			/* Trait<Args, Name = T>: into the trait's own brackets if it has any */
+			if (d->out.len && d->out.buf[d->out.len - 1] == '>') {
+				truncate_out(d, d->out.len - 1);
+				emit(d, ", ");
+			} else {
+				emit(d, "<");
+			}
 			emitn(d, p, n);
 			emit(d, " = ");
 			v0_type(d);
@@ -554,8 +572,8 @@ static void v0_path(struct v0 *d, bool emit_it)
 		d->err = true;
 		break;
 	}
-	if (!emit_it && d->out.len > mark)
-		d->out.len = mark, d->out.buf[mark] = 0;
+	if (!emit_it)
+		truncate_out(d, mark);
 	d->depth--;
 }
 
@@ -567,11 +585,7 @@ static char *demangle_rust_v0(const char *name)
 	v0_path(&d, true);
 	/* an instantiating crate may follow; a vendor suffix (".llvm.N") is dropped */
 	if (!d.err && d.pos < d.n && d.s[d.pos] >= 'A' && d.s[d.pos] <= 'Z') {
-		size_t mark = d.out.len;
 		v0_path(&d, false);
-		d.out.len = mark;
-		if (d.out.buf)
-			d.out.buf[mark] = 0;
 	}
 	if (d.err || !d.out.len || (d.pos < d.n && d.s[d.pos] != '.' && d.s[d.pos] != '$')) {
 		sb_free(&d.out);

@@ -65,6 +65,15 @@ void sd_srcmap_free(struct sd_srcmap *m)
 	free(m);
 }
 
+/* Messages are one line: control characters (from the file's own text) become '?'. */
+static char *one_line(char *msg)
+{
+	for (unsigned char *p = (unsigned char *)msg; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return msg;
+}
+
 __attribute__((format(printf, 3, 4)))
 static void fail(char **err, const char *name, const char *fmt, ...)
 {
@@ -73,7 +82,7 @@ static void fail(char **err, const char *name, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	*err = xasprintf("source map '%s': %s", name, msg);
+	*err = one_line(xasprintf("source map '%s': %s", name, msg));
 }
 
 /* An optional string member: 0 absent, 1 copied, -1 wrong type. */
@@ -200,7 +209,7 @@ struct sd_srcmap *sd_srcmap_parse(const char *text, size_t len, const char *name
 	if (!top) {
 		char where[64];
 		snprintf(where, sizeof where, "line %d, column %d", je.line, je.column);
-		*err = xasprintf("source map '%s': not valid JSON (%s: %s)", name, where, je.text);
+		*err = one_line(xasprintf("source map '%s': not valid JSON (%s: %s)", name, where, je.text));
 		return NULL;
 	}
 	struct sd_srcmap *m = xcalloc(1, sizeof *m);
@@ -245,18 +254,18 @@ struct sd_srcmap *sd_srcmap_load(const char *path, char **err)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		*err = xasprintf("source map '%s': %s", path, strerror(errno));
+		*err = one_line(xasprintf("source map '%s': %s", path, strerror(errno)));
 		return NULL;
 	}
 	struct stat st;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		*err = xasprintf("source map '%s': not a regular file", path);
+		*err = one_line(xasprintf("source map '%s': not a regular file", path));
 		close(fd);
 		return NULL;
 	}
 	if ((unsigned long long)st.st_size > MAP_MAX_BYTES) {
-		*err = xasprintf("source map '%s': too large (%lld bytes, at most %u)", path,
-				 (long long)st.st_size, MAP_MAX_BYTES);
+		*err = one_line(xasprintf("source map '%s': too large (%lld bytes, at most %u)", path,
+					  (long long)st.st_size, MAP_MAX_BYTES));
 		close(fd);
 		return NULL;
 	}

@@ -50,16 +50,6 @@ bool sd_src_watches(int nr);
  * the context keeps stacks. */
 void sd_src_locate(struct sd_srcctx *c, struct sd_srcproc *p, pid_t tid, struct sd_srcloc *loc);
 
-/* Counters, for benchmarks and tests. */
-struct sd_src_stats {
-	uint64_t located;        /* sd_src_locate calls */
-	uint64_t frames;         /* frames unwound */
-	uint64_t sym_lookups;    /* symbolizations asked */
-	uint64_t sym_misses;     /* of which were not cached */
-	uint64_t map_reads;      /* /proc/PID/maps reads */
-};
-void sd_src_get_stats(const struct sd_srcctx *c, struct sd_src_stats *st);
-
 /* ---- transpiler source maps (version 1) ----
  * {"version":1, "source_language":"python", "source_file":"main.py",
  *  "generated_file":"src/main.rs",
@@ -100,5 +90,9 @@ bool sd_src_system_module(const char *path);
 bool sd_src_runtime_file(const char *path);
 /* path relative to dir when it lies below it (malloc'd). */
 char *sd_src_relative(const char *path, const char *dir);
+/* The same, also trying up to two directories above dir (a build directory inside the
+ * project) while they have two path components; *root gets the directory used (or a
+ * copy of dir when none was), so that root + "/" + result is path. */
+char *sd_src_shorten(const char *path, const char *dir, char **root);
 
 #endif

@@ -67,8 +67,6 @@ struct sd_srcctx {
 	Dwfl_Callbacks cb;
 	struct sd_image **images;   /* hash by inode */
 	size_t nimages;
-	struct sd_src_stats st;
-	uint64_t cached_syms;
 };
 
 /* symbolize.c */
@@ -77,7 +75,6 @@ struct sd_image *sd_image_get(struct sd_srcctx *c, const char *path, dev_t dev, 
 void sd_images_free(struct sd_srcctx *c);
 /* Symbolize address adj (already minus one for return addresses) of module mod, whose
  * image is img.  Cached per (image, ELF address); the result stays owned by img. */
-const struct symres *sd_symbolize(struct sd_srcctx *c, struct sd_image *img, Dwfl_Module *mod,
-				  Dwarf_Addr adj);
+const struct symres *sd_symbolize(struct sd_image *img, Dwfl_Module *mod, Dwarf_Addr adj);
 
 #endif

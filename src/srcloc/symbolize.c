@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "decode/decode.h"
 #include "util/util.h"
 
 #define IMG_BUCKETS 256
@@ -100,6 +101,72 @@ char *sd_src_relative(const char *path, const char *dir)
 	return xstrdup(path);
 }
 
+static int components(const char *dir, size_t n)
+{
+	int k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (dir[i] == '/' && i + 1 < n && dir[i + 1] != '/')
+			k++;
+	return k;
+}
+
+char *sd_src_shorten(const char *path, const char *dir, char **root)
+{
+	*root = NULL;
+	if (!path)
+		return NULL;
+	if (dir && dir[0] == '/' && path[0] == '/') {
+		size_t n = strlen(dir);
+		while (n > 1 && dir[n - 1] == '/')
+			n--;
+		/* the compilation directory, or up to two directories above it (a build
+		 * directory inside the project) that still name something (two components) */
+		for (int up = 0; up < 3; up++) {
+			if (up && components(dir, n) < 2)
+				break;
+			if (n > 1 && !strncmp(path, dir, n) && path[n] == '/' && path[n + 1]) {
+				*root = xstrndup(dir, n);
+				return xstrdup(path + n + 1);
+			}
+			while (n > 1 && dir[n - 1] != '/')
+				n--;
+			while (n > 1 && dir[n - 1] == '/')
+				n--;
+		}
+	}
+	*root = dir ? xstrdup(dir) : NULL;
+	return xstrdup(path);
+}
+
+/* Names and paths from debug info are shown and stored: damaged DWARF can give any
+ * bytes, so only printable UTF-8 of a sensible length is believed. */
+static bool sane(const char *s)
+{
+	size_t n = s ? strnlen(s, 4097) : 0;
+	if (!n || n > 4096 || !sd_utf8_valid(s, n))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return false;
+	return true;
+}
+
+static char *sane_dup(const char *s)
+{
+	return sane(s) ? xstrdup(s) : NULL;
+}
+
+/* A source path, absolute and normalized: the line table's "../src/a.c" or
+ * "/p/build/../src/a.c" (names relative to the compilation directory dir) becomes
+ * "/p/src/a.c". */
+static char *path_dup(const char *s, const char *dir)
+{
+	if (!sane(s))
+		return NULL;
+	char *n = sd_path_absolute(dir && dir[0] == '/' ? dir : NULL, s);
+	return n ? n : xstrdup(s);
+}
+
 /* ---- images ---- */
 
 struct symslot {
@@ -135,6 +202,7 @@ struct cuidx {
 	size_t nnames, capnames;
 	char **prefixes;
 	size_t nprefixes, capprefixes;
+	char *line_err;         /* the line table cannot be read: why (first error) */
 };
 
 static void symres_free(struct symres *r)
@@ -167,6 +235,7 @@ static void cuidx_free(struct cuidx *x)
 	if (!x)
 		return;
 	free(x->dir);
+	free(x->line_err);
 	free(x->fn);
 	free(x->names);
 	for (size_t i = 0; i < x->nprefixes; i++)
@@ -542,7 +611,7 @@ static int inline_chain(Dwarf_Die *fn, Dwarf_Addr pc, Dwarf_Die *out, int max)
 	return n;
 }
 
-static char *call_file(Dwarf_Die *cu, Dwarf_Die *inl, int *line)
+static char *call_file(Dwarf_Die *cu, Dwarf_Die *inl, const char *dir, int *line)
 {
 	Dwarf_Attribute a;
 	Dwarf_Word idx, ln;
@@ -556,10 +625,10 @@ static char *call_file(Dwarf_Die *cu, Dwarf_Die *inl, int *line)
 		*line = 0;
 		return NULL;
 	}
-	const char *f = dwarf_filesrc(files, idx, NULL, NULL);
+	char *f = path_dup(dwarf_filesrc(files, idx, NULL, NULL), dir);
 	if (!f)
 		*line = 0;
-	return f ? xstrdup(f) : NULL;
+	return f;
 }
 
 static char *symtab_name(Dwfl_Module *mod, Dwarf_Addr adj)
@@ -567,7 +636,7 @@ static char *symtab_name(Dwfl_Module *mod, Dwarf_Addr adj)
 	GElf_Off off;
 	GElf_Sym sym;
 	const char *n = dwfl_module_addrinfo(mod, adj, &off, &sym, NULL, NULL, NULL);
-	if (!n || !*n)
+	if (!sane(n))
 		return NULL;
 	char *d = sd_demangle(n);
 	return d ? d : xstrdup(n);
@@ -596,27 +665,38 @@ static struct symres *symbolize_cu(struct sd_image *img, Dwfl_Module *mod, Dwarf
 	/* v[0] is the innermost: the line table's location at pc. */
 	Dwarf_Lines *lines;
 	size_t nlines;
-	bool table_ok = dwarf_getsrclines(cu, &lines, &nlines) == 0;
-	const char *table_err = table_ok ? NULL : dwarf_errmsg(-1);
+	bool table_ok = !x->line_err && dwarf_getsrclines(cu, &lines, &nlines) == 0;
+	if (!table_ok && !x->line_err)
+		x->line_err = xstrdup(dwarf_errmsg(-1));
+	const char *table_err = x->line_err;
 	Dwarf_Line *l = table_ok ? dwarf_getsrc_die(cu, pc) : NULL;
 	int lineno = 0;
 	const char *file = NULL;
 	if (l && dwarf_lineno(l, &lineno) == 0 && lineno > 0)
 		file = dwarf_linesrc(l, NULL, NULL);
+	if (file && !sane(file)) {
+		table_ok = false;
+		table_err = "a file name that is not text";
+		file = NULL;
+	}
 	if (!file)
 		lineno = 0;
-	r->v[0].file = file ? xstrdup(file) : NULL;
+	r->v[0].file = file ? path_dup(file, x->dir) : NULL;
 	r->v[0].line = lineno;
 	for (int i = 0; i <= ninl; i++) {
 		struct vframe *v = &r->v[i];
 		/* v[i] runs the function chain[ninl - 1 - i] (or fn for the last one). */
 		Dwarf_Die *f = i < ninl ? &chain[ninl - 1 - i] : have_fn ? &fn : NULL;
 		v->func = f ? function_name(img, f) : NULL;
+		if (v->func && !sane(v->func)) {
+			free(v->func);
+			v->func = NULL;
+		}
 		if (!v->func)
 			v->func = symtab_name(mod, adj);
 		if (i > 0)  /* called from: the call site of the next inner inlined call */
-			v->file = call_file(cu, &chain[ninl - i], &v->line);
-		v->dir = x->dir ? xstrdup(x->dir) : NULL;
+			v->file = call_file(cu, &chain[ninl - i], x->dir, &v->line);
+		v->dir = sane_dup(x->dir);
 		v->user = !img->system && !x->runtime && !sd_src_runtime_file(v->file);
 		/* Code without a line in a readable line table is the compiler's (Rust's
 		 * generated C main, thunks): not the user's. */
@@ -631,8 +711,9 @@ static struct symres *symbolize_cu(struct sd_image *img, Dwfl_Module *mod, Dwarf
 }
 
 /* Look for the CU of pc by walking the unit list: 1 found, 0 none, -1 the debug info
- * cannot be read. */
-static int find_cu_slow(Dwfl_Module *mod, Dwarf_Addr adj, Dwarf_Die *out, Dwarf_Addr *bias)
+ * cannot be read (*err). */
+static int find_cu_slow(Dwfl_Module *mod, Dwarf_Addr adj, Dwarf_Die *out, Dwarf_Addr *bias,
+			const char **err)
 {
 	Dwarf_Die *cu = NULL;
 	Dwarf_Addr b = 0;
@@ -645,7 +726,30 @@ static int find_cu_slow(Dwfl_Module *mod, Dwarf_Addr adj, Dwarf_Die *out, Dwarf_
 			return 1;
 		}
 	}
-	return dwfl_errno() ? -1 : 0;
+	int e = dwfl_errno();
+	if (e) {
+		*err = dwfl_errmsg(e);
+		return -1;
+	}
+	return 0;
+}
+
+/* Is the module's debug info readable at all?  Not when no unit's DIE can be read. */
+static bool dwarf_readable(Dwfl_Module *mod, const char **err)
+{
+	Dwarf_Die *cu = NULL;
+	Dwarf_Addr b = 0;
+	int ok = 0, guard = 0;
+	(void)dwfl_errno();
+	while ((cu = dwfl_module_nextcu(mod, cu, &b)) && guard++ < 1000000) {
+		int tag = dwarf_tag(cu);
+		if (tag == DW_TAG_compile_unit || tag == DW_TAG_partial_unit ||
+		    tag == DW_TAG_skeleton_unit || tag == DW_TAG_type_unit)
+			ok++;
+	}
+	int e = dwfl_errno();
+	*err = e ? dwfl_errmsg(e) : "no compilation unit can be read";
+	return ok > 0 && !e;
 }
 
 static bool runtime_symbol(const char *name)
@@ -658,20 +762,29 @@ static struct symres *symbolize_uncached(struct sd_image *img, Dwfl_Module *mod,
 {
 	Dwarf_Addr bias = 0;
 	Dwarf_Die *cu = dwfl_module_addrdie(mod, adj, &bias), slow;
+	/* libdwfl's lookup lets a CU cover the gap up to the next one (a _start between
+	 * main and the other functions): only a CU that really holds pc counts. */
+	if (cu && dwarf_haspc(cu, adj - bias) <= 0)
+		cu = NULL;
 	if (cu) {
 		img->dwarf_state = 1;
 		return symbolize_cu(img, mod, cu, adj - bias, adj);
 	}
+	const char *err = NULL;
 	if (!img->dwarf_state) {
 		Dwarf_Addr b;
 		img->dwarf_state = dwfl_module_getdwarf(mod, &b) ? 1 : 2;
+		if (img->dwarf_state == 1 && !dwarf_readable(mod, &err)) {
+			img->dwarf_state = 3;
+			img->dwarf_err = xstrdup(err);
+		}
 	}
-	int found = img->dwarf_state == 1 ? find_cu_slow(mod, adj, &slow, &bias) : 0;
+	int found = img->dwarf_state == 1 ? find_cu_slow(mod, adj, &slow, &bias, &err) : 0;
 	if (found > 0)
 		return symbolize_cu(img, mod, &slow, adj - bias, adj);
 	if (found < 0 && !img->dwarf_err) {
 		img->dwarf_state = 3;
-		img->dwarf_err = xstrdup(dwfl_errmsg(-1));
+		img->dwarf_err = xstrdup(err);
 	}
 	struct symres *r = new_res(1);
 	r->v[0].func = symtab_name(mod, adj);
@@ -691,11 +804,9 @@ static struct symres *symbolize_uncached(struct sd_image *img, Dwfl_Module *mod,
 	return r;
 }
 
-const struct symres *sd_symbolize(struct sd_srcctx *c, struct sd_image *img, Dwfl_Module *mod,
-				  Dwarf_Addr adj)
+const struct symres *sd_symbolize(struct sd_image *img, Dwfl_Module *mod, Dwarf_Addr adj)
 {
 	Dwarf_Addr mbias = 0;
-	c->st.sym_lookups++;
 	if (!dwfl_module_getelf(mod, &mbias)) {
 		/* No ELF file for it (replaced on disk, unreadable): nothing but the fact. */
 		if (!img->nofile) {
@@ -711,7 +822,6 @@ const struct symres *sd_symbolize(struct sd_srcctx *c, struct sd_image *img, Dwf
 	struct symres *r = symtab_get(img->syms, key);
 	if (r)
 		return r;
-	c->st.sym_misses++;
 	r = symbolize_uncached(img, mod, adj);
 	symtab_put(img->syms, key, r);
 	return r;

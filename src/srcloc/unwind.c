@@ -211,6 +211,10 @@ static struct sd_image *identify(struct sd_srcctx *c, pid_t pid, const struct mo
 {
 	if (!strcmp(e->path, "[vdso]"))
 		return sd_image_get(c, e->path, 0, 0, NULL);
+	/* System files are only symbolized for --stack, and opened only when still the
+	 * mapped inode (open_mapped): the inode from the maps is identity enough. */
+	if (sd_src_system_module(e->path))
+		return sd_image_get(c, e->path, e->dev, e->ino, NULL);
 	char mf[96];
 	struct stat st;
 	snprintf(mf, sizeof mf, "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, (int)pid, e->start,
@@ -594,7 +598,6 @@ static bool ensure(struct sd_srcproc *p, bool *changed)
 		return true;
 	struct modent *m;
 	size_t n;
-	p->c->st.map_reads++;
 	if (read_maps(p->tgid, &m, &n) < 0) {
 		free(p->err);
 		p->err = xasprintf("cannot read /proc/%d/maps: %s", (int)p->tgid, strerror(errno));
@@ -687,14 +690,11 @@ struct walk {
 	struct sd_srcproc *p;
 	bool stack;
 	int n;                      /* frames seen */
-	bool chosen;
-	const struct symres *res;   /* the chosen frame's symbolization */
-	int vi;                     /* and which of its inlined calls */
-	struct sd_image *img;
+	bool chosen;                /* loc holds the chosen frame's location */
+	struct sd_srcloc *loc;
 	bool miss;                  /* a pc no module holds */
 	uint64_t miss_pc;
 	const char *stop_mod;       /* the last frame's module, for messages */
-	uint64_t last_pc;
 	struct sd_srcframe *frames;
 	int nframes, capframes;
 };
@@ -714,22 +714,43 @@ static void record_frames(struct walk *w, Dwfl_Module *mod, struct sd_image *img
 			  const struct symres *r, uint64_t pc)
 {
 	Dwarf_Addr bias = 0;
-	if (mod)
-		dwfl_module_getelf(mod, &bias);
+	bool have_elf = mod && dwfl_module_getelf(mod, &bias);
 	int n = r ? r->n : 1;
 	for (int i = 0; i < n; i++) {
 		struct sd_srcframe *f = add_frame(w);
 		f->pc = pc;
-		f->off = mod ? pc - bias : 0;
+		f->off = have_elf ? pc - bias : 0;
 		f->module = img ? xstrdup(img->path) : NULL;
 		if (r) {
 			const struct vframe *v = &r->v[i];
 			f->func = v->func ? xstrdup(v->func) : NULL;
-			f->file = v->file ? sd_src_relative(v->file, v->dir) : NULL;
+			char *root = NULL;
+			f->file = v->file ? sd_src_shorten(v->file, v->dir, &root) : NULL;
+			free(root);
 			f->line = v->file ? v->line : 0;
 			f->user = v->user;
 			f->inlined = i < n - 1;
 		}
+	}
+}
+
+static void apply_maps(struct sd_srcctx *c, const struct vframe *v, struct sd_srcloc *loc);
+
+/* The innermost frame of user code: its location, copied (the cache may be dropped
+ * while the walk goes on). */
+static void choose(struct walk *w, const struct symres *r, int i, const struct sd_image *img)
+{
+	const struct vframe *v = &r->v[i];
+	struct sd_srcloc *loc = w->loc;
+	w->chosen = true;
+	loc->module = xstrdup(img->path);
+	loc->func = v->func ? xstrdup(v->func) : NULL;
+	if (v->file && v->line > 0) {
+		loc->file = sd_src_shorten(v->file, v->dir, &loc->dir);
+		loc->line = v->line;
+		apply_maps(w->c, v, loc);
+	} else {
+		loc->why = xstrdup(r->why ? r->why : "no line information");
 	}
 }
 
@@ -741,10 +762,6 @@ static int frame_cb(Dwfl_Frame *state, void *arg)
 	if (!dwfl_frame_pc(state, &pc, &activation) || w->n >= MAX_FRAMES)
 		return DWARF_CB_ABORT;
 	w->n++;
-	w->c->st.frames++;
-	if (w->n > 1 && pc == w->last_pc && !activation)
-		return DWARF_CB_ABORT;  /* no progress */
-	w->last_pc = pc;
 	if (!pc)
 		return DWARF_CB_ABORT;
 	Dwarf_Addr adj = activation ? pc : pc - 1;
@@ -764,14 +781,11 @@ static int frame_cb(Dwfl_Frame *state, void *arg)
 	w->stop_mod = sm->img->path;
 	const struct symres *r = NULL;
 	if (!sm->img->system || w->stack)
-		r = sd_symbolize(w->c, sm->img, mod, adj);
+		r = sd_symbolize(sm->img, mod, adj);
 	if (r && !w->chosen && !sm->img->system) {
 		for (int i = 0; i < r->n; i++)
 			if (r->v[i].user) {
-				w->chosen = true;
-				w->res = r;
-				w->vi = i;
-				w->img = sm->img;
+				choose(w, r, i, sm->img);
 				break;
 			}
 	}
@@ -790,11 +804,9 @@ static void walk_reset(struct walk *w)
 	w->nframes = 0;
 	w->n = 0;
 	w->chosen = false;
-	w->res = NULL;
-	w->img = NULL;
+	sd_srcloc_clear(w->loc);
 	w->miss = false;
 	w->stop_mod = NULL;
-	w->last_pc = 0;
 }
 
 static int unwind(struct sd_srcproc *p, pid_t tid, struct walk *w)
@@ -835,7 +847,6 @@ static void apply_maps(struct sd_srcctx *c, const struct vframe *v, struct sd_sr
 void sd_src_locate(struct sd_srcctx *c, struct sd_srcproc *p, pid_t tid, struct sd_srcloc *loc)
 {
 	sd_srcloc_clear(loc);
-	c->st.located++;
 	bool changed;
 	if (!ensure(p, &changed)) {
 		loc->why = xstrdup(p->err ? p->err : "cannot unwind");
@@ -845,7 +856,7 @@ void sd_src_locate(struct sd_srcctx *c, struct sd_srcproc *p, pid_t tid, struct 
 		loc->why = xstrdup("no user code in the process (only system files are mapped)");
 		return;
 	}
-	struct walk w = { .c = c, .p = p, .stack = c->o.stack };
+	struct walk w = { .c = c, .p = p, .stack = c->o.stack, .loc = loc };
 	int rc = unwind(p, tid, &w);
 	if (!w.chosen && w.miss && !missed_before(p, w.miss_pc)) {
 		/* Code no module holds: the mappings may have changed unseen. */
@@ -856,17 +867,7 @@ void sd_src_locate(struct sd_srcctx *c, struct sd_srcproc *p, pid_t tid, struct 
 		}
 	}
 	if (w.chosen) {
-		const struct vframe *v = &w.res->v[w.vi];
-		loc->module = xstrdup(w.img->path);
-		loc->func = v->func ? xstrdup(v->func) : NULL;
-		if (v->file && v->line > 0) {
-			loc->file = sd_src_relative(v->file, v->dir);
-			loc->line = v->line;
-			loc->dir = v->dir ? xstrdup(v->dir) : NULL;
-			apply_maps(c, v, loc);
-		} else {
-			loc->why = xstrdup(w.res->why ? w.res->why : "no line information");
-		}
+		/* filled by choose() */
 	} else if (rc < 0 && w.n <= 1) {
 		loc->why = xasprintf("cannot unwind the stack: %s", dwfl_errmsg(-1));
 	} else if (w.n >= MAX_FRAMES) {
@@ -920,9 +921,4 @@ void sd_src_free(struct sd_srcctx *c)
 	free(c->debug_path);
 	sd_images_free(c);
 	free(c);
-}
-
-void sd_src_get_stats(const struct sd_srcctx *c, struct sd_src_stats *st)
-{
-	*st = c->st;
 }

@@ -88,8 +88,9 @@ struct sd_srcloc {
 	                        when it lies under it; with a source map: the original file */
 	int line;            /* 1-based; 0: unknown (never a guessed line) */
 	char *func;          /* function, demangled and qualified */
-	char *dir;           /* compilation directory (DW_AT_comp_dir) of the debug-info
-	                        location (file, or gen_file when a source map applied) */
+	char *dir;           /* source root of the debug-info location (file, or gen_file
+	                        when a source map applied): the compilation directory or up
+	                        to two levels above it; dir/file is the absolute path */
 	char *module;        /* the ELF file the chosen frame's code is in */
 	char *gen_file;      /* a source map applied: the generated location it mapped */
 	int gen_line;
