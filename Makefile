@@ -139,7 +139,7 @@ check-san: deps
 	$(MAKE) BUILD=build-san SAN=1 unit integration
 
 fuzz:
-	$(MAKE) -f fuzz/Makefile
+	$(MAKE) -j2 -f fuzz/Makefile
 
 regen-syscalls:
 	scripts/gen-syscalls.sh > src/arch/syscall_names.h.tmp
