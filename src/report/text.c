@@ -39,6 +39,26 @@ static struct style style_of(bool color)
 	return (struct style){ "\033[1m", "\033[31m", "\033[32m", "\033[2m", "\033[0m" };
 }
 
+/* " [file:line]"; with verbose also what a source map translated, or why there is none. */
+static void add_src(struct sb *out, const struct sd_event *ev, bool verbose)
+{
+	const struct sd_srcloc *s = &ev->src;
+
+	if (s->file && s->line > 0)
+		sb_addf(out, " [%s:%d]", s->file, s->line);
+	else if (verbose && s->func)
+		sb_addf(out, " [in %s]", s->func);
+	if (!verbose)
+		return;
+	if (s->gen_file)
+		sb_addf(out, " (generated: %s:%d%s%s)", s->gen_file, s->gen_line,
+			s->gen_func ? " in " : "", s->gen_func ? s->gen_func : "");
+	else if (s->why && !(s->file && s->line > 0))
+		sb_addf(out, " (no source line: %s)", s->why);
+}
+
+static bool line_verbose;   /* the next event lines come with --verbose's extras */
+
 void sd_report_event_line(struct sb *out, const struct sd_cmp_event *c, int field, long byte,
 			  long *caret)
 {
@@ -50,8 +70,7 @@ void sd_report_event_line(struct sb *out, const struct sd_cmp_event *c, int fiel
 	if (byte > 16)   /* show the string far enough to see the difference */
 		to.strsize = (int)(byte + 16 > 4096 ? 4096 : byte + 16);
 	sd_text_format_event_cols(out, ev, &to, cols);
-	if (ev->src.file)
-		sb_addf(out, " [%s:%d]", ev->src.file, ev->src.line);
+	add_src(out, ev, line_verbose);
 	if (!caret)
 		return;
 	*caret = -1;
@@ -150,6 +169,7 @@ static void aligned_view(struct sb *out, const struct sd_div *d, const struct st
 static void block(struct sb *out, const struct sd_div *d, bool procs, bool verbose,
 		  const struct style *st)
 {
+	line_verbose = verbose;
 	headline(out, d, procs, st);
 	if (d->kind == SD_DIV_PROC_MISSING || d->kind == SD_DIV_PROC_EXTRA) {
 		int side = d->kind == SD_DIV_PROC_EXTRA;
@@ -163,6 +183,7 @@ static void block(struct sb *out, const struct sd_div *d, bool procs, bool verbo
 			}
 			sb_addc(out, '\n');
 		}
+		line_verbose = false;
 		return;
 	}
 	if (d->kind != SD_DIV_CHANGED && d->focus > 0)
@@ -213,6 +234,7 @@ static void block(struct sb *out, const struct sd_div *d, bool procs, bool verbo
 		sb_addf(out, "%s\n", st->off);
 	}
 	sd_diffdesc_clear(&dd);
+	line_verbose = false;
 	if (verbose)
 		aligned_view(out, d, st);
 }
