@@ -52,6 +52,17 @@ static void check_event(const struct sd_event *a, const struct sd_event *b)
 	CHECK(a->core == b->core && a->old_tid == b->old_tid);
 	CHECK(str_eq(a->src.file, b->src.file) && a->src.line == b->src.line);
 	CHECK(str_eq(a->src.func, b->src.func));
+	CHECK(str_eq(a->src.dir, b->src.dir) && str_eq(a->src.module, b->src.module));
+	CHECK(str_eq(a->src.gen_file, b->src.gen_file) && a->src.gen_line == b->src.gen_line);
+	CHECK(str_eq(a->src.gen_func, b->src.gen_func) && str_eq(a->src.why, b->src.why));
+	CHECK(a->src.nframes == b->src.nframes);
+	for (int i = 0; i < a->src.nframes && i < b->src.nframes; i++) {
+		const struct sd_srcframe *x = &a->src.frames[i], *y = &b->src.frames[i];
+		CHECK(x->pc == y->pc && x->off == y->off && x->line == y->line);
+		CHECK(x->inlined == y->inlined && x->user == y->user);
+		CHECK(str_eq(x->module, y->module) && str_eq(x->func, y->func) &&
+		      str_eq(x->file, y->file));
+	}
 }
 
 static void check_info(const struct sd_trace_info *a, const struct sd_trace_info *b)
