@@ -4,7 +4,8 @@
  * strace log (whatever the readers accept).  sd_compare() must give a verdict or a
  * clean error, and every report format must render, without a crash, a leak or
  * undefined behaviour, whatever events the readers let through: odd process trees,
- * a child before its clone, restarts without their call, pid fields naming nobody. */
+ * a child before its clone, restarts without their call, pid fields naming nobody.
+ * Bits of the input's size switch on validate's semantic level and runtime profiles. */
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <stdio.h>
@@ -47,6 +48,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char *err = NULL;
 		sd_cmp_default_noise(&o.ignore);
 		o.ignore_cloexec = size & 1;
+		o.semantic = size & 4;   /* validate's level and profiles too */
+		o.profiles = size & 8;
+		static const char *const content[] = { "/tmp/io", NULL };
+		o.content_paths = content;
+		o.state_root = (size & 16) ? "/tmp" : NULL;
 		if (sd_compare(paths, &o, &r, &err) == 0) {
 			struct sd_report_opts ro = { .verbose = true, .color = size & 2 };
 			struct sb sb = SB_INIT;

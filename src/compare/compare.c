@@ -704,6 +704,19 @@ static void flush_folds(struct side *s, int e)
 	x->nfolds = 0;
 }
 
+/* Folds never flushed (the input ended in an error): free them. */
+static void drop_folds(struct ent *x)
+{
+	for (size_t i = 0; i < x->nfolds; i++) {
+		sd_event_clear(&x->folds[i].first);
+		XXH64_freeState(x->folds[i].h);
+		free(x->folds[i].ref);
+	}
+	free(x->folds);
+	x->folds = NULL;
+	x->nfolds = x->capfolds = 0;
+}
+
 static void flush_all_folds(struct side *s)
 {
 	for (size_t e = 0; e < s->nents; e++)
@@ -858,7 +871,7 @@ static void reset_side(struct side *s)
 	for (size_t i = 0; i < s->nents; i++) {
 		free(s->ents[i].label);
 		free(s->ents[i].recs);
-		free(s->ents[i].folds);
+		drop_folds(&s->ents[i]);
 	}
 	free(s->ents);
 	s->ents = NULL;
@@ -1634,7 +1647,7 @@ int sd_compare(const char *const path[2], const struct sd_cmp_opts *o,
 		for (size_t e = 0; e < s->nents; e++) {
 			free(s->ents[e].label);
 			free(s->ents[e].recs);
-			free(s->ents[e].folds);
+			drop_folds(&s->ents[e]);
 		}
 		free(s->ents);
 		free(s->recs);
