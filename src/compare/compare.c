@@ -508,20 +508,6 @@ static void fetched_keys(struct side *s, struct sd_cmp_event *c)
 		free(s->flabel[k]);
 }
 
-static struct sd_event ev_dup(const struct sd_event *ev)
-{
-	struct sd_event d = *ev;
-
-	for (int i = 0; i < SD_MAX_ARGS; i++)
-		sd_arg_copy(&d.args[i], &ev->args[i]);
-	d.ret_ref = ev->ret_ref ? xstrdup(ev->ret_ref) : NULL;
-	d.ret_text = ev->ret_text ? xstrdup(ev->ret_text) : NULL;
-	d.siginfo = ev->siginfo ? xstrdup(ev->siginfo) : NULL;
-	d.src.file = ev->src.file ? xstrdup(ev->src.file) : NULL;
-	d.src.func = ev->src.func ? xstrdup(ev->src.func) : NULL;
-	return d;
-}
-
 /* Pass 2: is the next record wanted?  Returns its slot or NULL; counts records. */
 static struct sd_cmp_event *next_slot(struct side *s, uint32_t *ri)
 {
@@ -599,7 +585,7 @@ static void fold_one(struct side *s, int e, const char *cls, const struct sd_arg
 		XXH64_reset(n.h, 0);
 		sd_event_init(&n.first);
 		if (s->pass == 2)
-			n.first = ev_dup(ev);
+			sd_event_copy(&n.first, ev);
 		PUSH(x->folds, x->nfolds, x->capfolds, n);
 		f = &x->folds[x->nfolds - 1];
 	} else if (s->pass == 1) {
@@ -1280,7 +1266,7 @@ static int fetch_by_offset(struct side *s, char **err)
 		struct sd_cmp_event *c = &s->got[i];
 		if (k && ix[k].off == ix[k - 1].off) {
 			/* one line, two records: a copy offload is a read and a write */
-			c->ev = ev_dup(&s->got[ix[k - 1].i].ev);
+			sd_event_copy(&c->ev, &s->got[ix[k - 1].i].ev);
 		} else if (sd_input_next_at(s->in, ix[k].off, &c->ev, err) < 0) {
 			rc = -1;
 			break;

@@ -141,6 +141,43 @@ void sd_arg_copy(struct sd_arg *dst, const struct sd_arg *src)
 	}
 }
 
+static void srcloc_copy(struct sd_srcloc *d, const struct sd_srcloc *s)
+{
+	*d = *s;
+	d->file = dupnull(s->file);
+	d->func = dupnull(s->func);
+	d->dir = dupnull(s->dir);
+	d->module = dupnull(s->module);
+	d->gen_file = dupnull(s->gen_file);
+	d->gen_func = dupnull(s->gen_func);
+	d->why = dupnull(s->why);
+	d->frames = NULL;
+	d->nframes = 0;
+	if (s->nframes > 0 && s->frames) {
+		d->frames = calloc((size_t)s->nframes, sizeof *d->frames);
+		if (!d->frames)
+			return;
+		for (int i = 0; i < s->nframes; i++) {
+			d->frames[i] = s->frames[i];
+			d->frames[i].module = dupnull(s->frames[i].module);
+			d->frames[i].func = dupnull(s->frames[i].func);
+			d->frames[i].file = dupnull(s->frames[i].file);
+		}
+		d->nframes = s->nframes;
+	}
+}
+
+void sd_event_copy(struct sd_event *dst, const struct sd_event *src)
+{
+	*dst = *src;
+	for (int i = 0; i < SD_MAX_ARGS; i++)
+		sd_arg_copy(&dst->args[i], &src->args[i]);
+	dst->ret_ref = dupnull(src->ret_ref);
+	dst->ret_text = dupnull(src->ret_text);
+	dst->siginfo = dupnull(src->siginfo);
+	srcloc_copy(&dst->src, &src->src);
+}
+
 /* Index of the next event of tid after i, or n. */
 static size_t next_of_tid(const struct sd_event *evs, size_t n, size_t i, pid_t tid)
 {

@@ -159,6 +159,7 @@ void sd_event_clear(struct sd_event *ev);   /* frees owned data, re-inits */
 void sd_arg_clear(struct sd_arg *a);
 void sd_srcloc_clear(struct sd_srcloc *s);  /* frees owned data, zeroes */
 void sd_arg_copy(struct sd_arg *dst, const struct sd_arg *src); /* deep copy */
+void sd_event_copy(struct sd_event *dst, const struct sd_event *src); /* deep copy */
 void sd_trace_info_clear(struct sd_trace_info *ti);
 void sd_trace_end_clear(struct sd_trace_end *te);
 

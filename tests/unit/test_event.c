@@ -130,6 +130,40 @@ static void test_arg_copy(void **state)
 	sd_arg_clear(&b);
 }
 
+/* The copy owns every string: clearing the original leaves it whole (source location
+ * and its frames included), and clearing both frees each once (ASan checks). */
+static void test_event_copy(void **state)
+{
+	(void)state;
+	struct sd_event a = sc(1, 100, "write", 3), b;
+	a.ret_ref = strdup("/dev/null");
+	a.src.file = strdup("main.c");
+	a.src.line = 12;
+	a.src.func = strdup("main");
+	a.src.dir = strdup("/src");
+	a.src.module = strdup("/bin/app");
+	a.src.gen_file = strdup("main.rs");
+	a.src.gen_line = 18;
+	a.src.why = strdup("why");
+	a.src.nframes = 2;
+	a.src.frames = calloc(2, sizeof *a.src.frames);
+	a.src.frames[0].func = strdup("write");
+	a.src.frames[1].file = strdup("main.c");
+	a.src.frames[1].line = 12;
+	sd_event_copy(&b, &a);
+	sd_event_clear(&a);
+	assert_string_equal(b.args[0].str, "in.txt");
+	assert_string_equal(b.ret_ref, "/dev/null");
+	assert_string_equal(b.src.file, "main.c");
+	assert_string_equal(b.src.module, "/bin/app");
+	assert_string_equal(b.src.gen_file, "main.rs");
+	assert_int_equal(b.src.nframes, 2);
+	assert_string_equal(b.src.frames[0].func, "write");
+	assert_string_equal(b.src.frames[1].file, "main.c");
+	assert_int_equal(b.src.frames[1].line, 12);
+	sd_event_clear(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -137,6 +171,7 @@ int main(void)
 		cmocka_unit_test(test_fold_eintr_and_death),
 		cmocka_unit_test(test_fold_chain),
 		cmocka_unit_test(test_arg_copy),
+		cmocka_unit_test(test_event_copy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
