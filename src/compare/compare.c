@@ -337,28 +337,7 @@ static uint64_t pid_key(void *priv, int64_t v)
 	return k;
 }
 
-static void count_drop(struct side *s, const struct sd_event *ev, int nr)
-{
-	if (s->pass != 1)
-		return;
-	s->out->filtered++;
-	if (ev->kind == SD_EV_SYSCALL && nr >= 0 && nr < SD_NR_MAX) {
-		s->drop_nr[nr]++;
-		return;
-	}
-	const char *name = ev->kind == SD_EV_SYSCALL ? ev->name :
-			   ev->kind == SD_EV_SIGNAL ? sd_signal_name(ev->sig) : sd_ev_kind_name(ev->kind);
-	for (size_t i = 0; i < s->ndrop_other; i++)
-		if (!strcmp(s->drop_other[i].name, name)) {
-			s->drop_other[i].n++;
-			return;
-		}
-	struct sd_cmp_drop d = { .n = 1 };
-	snprintf(d.name, sizeof d.name, "%s", name);
-	PUSH(s->drop_other, s->ndrop_other, s->capdrop_other, d);
-}
-
-/* A drop by a named rule (profiles, semantic probes). */
+/* A drop by a named rule (a syscall, signal or event kind, a profile, a probe). */
 static void count_rule(struct side *s, const char *rule)
 {
 	if (s->pass != 1)
@@ -372,6 +351,19 @@ static void count_rule(struct side *s, const char *rule)
 	struct sd_cmp_drop d = { .n = 1 };
 	snprintf(d.name, sizeof d.name, "%s", rule);
 	PUSH(s->drop_other, s->ndrop_other, s->capdrop_other, d);
+}
+
+static void count_drop(struct side *s, const struct sd_event *ev, int nr)
+{
+	if (s->pass != 1)
+		return;
+	if (ev->kind == SD_EV_SYSCALL && nr >= 0 && nr < SD_NR_MAX) {
+		s->out->filtered++;
+		s->drop_nr[nr]++;   /* by number: no name lookup on the hot path */
+		return;
+	}
+	count_rule(s, ev->kind == SD_EV_SYSCALL ? ev->name :
+		      ev->kind == SD_EV_SIGNAL ? sd_signal_name(ev->sig) : sd_ev_kind_name(ev->kind));
 }
 
 static bool is_exec(const struct sd_event *ev)
@@ -764,8 +756,6 @@ static struct pend *pend_of(struct side *s, pid_t tid)
 	return NULL;
 }
 
-/* Settle pending p: drop the interrupted call into cont (if given), or give it what the
- * program saw; then let the queued events out. */
 /* What the program saw of an interrupted call never restarted. */
 static void settle(struct sd_event *ev, uint64_t how)
 {
@@ -776,6 +766,8 @@ static void settle(struct sd_event *ev, uint64_t how)
 		ev->ret = -EINTR;
 }
 
+/* Settle pending p: drop the interrupted call into cont (if given), or give it what the
+ * program saw; then let the queued events out. */
 static void pend_release(struct side *s, struct pend *p, struct sd_event *cont, uint64_t coff,
 			 bool died)
 {
