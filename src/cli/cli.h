@@ -2,8 +2,16 @@
 #ifndef SD_CLI_H
 #define SD_CLI_H
 
+#include <stdbool.h>
+#include "util/util.h"
+
 int cmd_trace(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
+
+/* Shared by the subcommands (common.c).  code: the exit status of a usage error. */
+long cli_num(const char *opt, const char *s, long min, long max, int code);
+bool cli_color(const char *when, const char *out_path);   /* --color=auto|always|never */
+void cli_write_report(const char *path, const struct sb *sb, int code);  /* NULL: stdout */
 
 #endif

@@ -48,29 +48,17 @@ enum { OPT_FORMAT = 256, OPT_COLOR, OPT_MAXMIS, OPT_IGNORE, OPT_KEEP, OPT_MAP, O
 
 #define die2(...) sd_die_code(EXIT_ERROR, __VA_ARGS__)
 
-static long num_arg(const char *opt, const char *s, long min, long max)
+/* Add the syscalls of SPEC to *into (the option may be given more than once). */
+static void sysset_arg(struct sd_sysset *into, const char *opt, const char *spec)
 {
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		die2("invalid %s '%s' (expected a number from %ld to %ld)", opt, s, min, max);
-	return v;
-}
-
-static void sysset_arg(struct sd_sysset *s, const char *opt, const char *spec)
-{
+	struct sd_sysset s;
 	char err[256];
 
-	if (sd_sysset_parse(s, spec, err, sizeof err) < 0)
+	if (sd_sysset_parse(&s, spec, err, sizeof err) < 0)
 		die2("invalid %s '%s': %s", opt, spec, err);
-}
-
-/* Write the report whole: to a temporary file renamed over FILE once complete. */
-static void write_out(const char *path, const struct sb *sb)
-{
-	if (sd_write_whole(path, sb_str(sb), sb->len) < 0)
-		die2("cannot write the report to '%s': %s", path ? path : "stdout", strerror(errno));
+	for (int nr = 0; nr < SD_NR_MAX; nr++)
+		if (sd_sysset_has(&s, nr))
+			sd_sysset_add(into, nr);
 }
 
 int cmd_compare(int argc, char **argv)
@@ -111,23 +99,9 @@ int cmd_compare(int argc, char **argv)
 		case 'o': out_path = optarg; break;
 		case OPT_COLOR: color = optarg ? optarg : "always"; break;
 		case 'v': verbose = true; break;
-		case OPT_MAXMIS: o.max_report = (size_t)num_arg("--max-mismatches", optarg, 0, 1000000); break;
-		case OPT_IGNORE: {
-			struct sd_sysset s;
-			sysset_arg(&s, "--ignore", optarg);
-			for (int nr = 0; nr < SD_NR_MAX; nr++)
-				if (sd_sysset_has(&s, nr))
-					sd_sysset_add(&ign, nr);
-			break;
-		}
-		case OPT_KEEP: {
-			struct sd_sysset s;
-			sysset_arg(&s, "--keep", optarg);
-			for (int nr = 0; nr < SD_NR_MAX; nr++)
-				if (sd_sysset_has(&s, nr))
-					sd_sysset_add(&keep, nr);
-			break;
-		}
+		case OPT_MAXMIS: o.max_report = (size_t)cli_num("--max-mismatches", optarg, 0, 1000000, EXIT_ERROR); break;
+		case OPT_IGNORE: sysset_arg(&ign, "--ignore", optarg); break;
+		case OPT_KEEP: sysset_arg(&keep, "--keep", optarg); break;
 		case OPT_NONOISE: noise = false; break;
 		case OPT_MAP: {
 			const char *eq = strchr(optarg, '=');
@@ -147,7 +121,7 @@ int cmd_compare(int argc, char **argv)
 				die2("invalid --strace-cwd '%s' (expected an absolute directory)", optarg);
 			o.strace_cwd = optarg;
 			break;
-		case OPT_CONTEXT: o.context = (int)num_arg("--context", optarg, 1, 1000); break;
+		case OPT_CONTEXT: o.context = (int)cli_num("--context", optarg, 1, 1000, EXIT_ERROR); break;
 		case 'h': fputs(compare_usage, stdout); exit(0);
 		default:
 			if (optopt == 'o')
@@ -202,13 +176,7 @@ int cmd_compare(int argc, char **argv)
 		.verbose = verbose,
 		.seconds = (double)(sd_now_mono_ns() - t0) / 1e9,
 	};
-	if (!strcmp(color, "always"))
-		ro.color = true;
-	else if (!strcmp(color, "auto")) {
-		const char *term = getenv("TERM");
-		ro.color = !out_path && isatty(STDOUT_FILENO) && !getenv("NO_COLOR") &&
-			   term && strcmp(term, "dumb");
-	}
+	ro.color = cli_color(color, out_path);
 	struct sb sb = SB_INIT;
 	if (!strcmp(format, "json"))
 		sd_report_json(&sb, &res, &ro);
@@ -216,7 +184,7 @@ int cmd_compare(int argc, char **argv)
 		sd_report_junit(&sb, &res, &ro);
 	else
 		sd_report_text(&sb, &res, &ro);
-	write_out(out_path, &sb);
+	cli_write_report(out_path, &sb, EXIT_ERROR);
 	sb_free(&sb);
 	int rc = res.equivalent ? EXIT_SAME : EXIT_DIFFERENT;
 	sd_cmp_result_free(&res);

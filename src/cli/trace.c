@@ -65,16 +65,6 @@ struct trace_args {
 	char *debug_dirs;
 };
 
-static long parse_num(const char *opt, const char *s, long min, long max)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		sd_die("invalid %s '%s' (expected a number from %ld to %ld)", opt, s, min, max);
-	return v;
-}
-
 /* -e trace=SPEC or -e SPEC; other strace qualifiers are not supported. */
 static const char *parse_e(const char *arg)
 {
@@ -114,14 +104,14 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 		case OPT_FORMAT: a->format = optarg; break;
 		case 'e': a->spec = parse_e(optarg); break;
 		case OPT_TRACE: a->spec = optarg; break;
-		case 's': a->strsize = parse_num("-s", optarg, 0, INT_MAX); break;
+		case 's': a->strsize = cli_num("-s", optarg, 0, INT_MAX, SD_EXIT_TOOL); break;
 		case 'c': a->summary = true; break;
 		case 'T': a->durations = true; break;
 		case 't': a->tcount++; break;
 		case 'y': a->show_fds = true; break;
 		case 'v': a->verbose = true; break;
-		case 'p': a->pid = parse_num("-p", optarg, 1, INT_MAX); break;
-		case OPT_MAXBYTES: a->max_bytes = parse_num("--max-bytes", optarg, 0, 1 << 30); break;
+		case 'p': a->pid = cli_num("-p", optarg, 1, INT_MAX, SD_EXIT_TOOL); break;
+		case OPT_MAXBYTES: a->max_bytes = cli_num("--max-bytes", optarg, 0, 1 << 30, SD_EXIT_TOOL); break;
 		case OPT_NOSECCOMP: a->no_seccomp = true; break;
 		case OPT_NOPIN: a->no_pin = true; break;
 		case OPT_SOURCE: a->source = true; break;

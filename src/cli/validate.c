@@ -64,22 +64,6 @@ static void on_signal(int sig)
 
 /* ---- the command ---- */
 
-static long num_arg(const char *opt, const char *s, long min, long max)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		die2("invalid %s '%s' (expected a number from %ld to %ld)", opt, s, min, max);
-	return v;
-}
-
-static void write_out(const char *path, const struct sb *sb)
-{
-	if (sd_write_whole(path, sb_str(sb), sb->len) < 0)
-		die2("cannot write the report to '%s': %s", path ? path : "stdout", strerror(errno));
-}
-
 /* stdin for both runs: a copy of ours, read once; /dev/null for a terminal or none. */
 static char *stdin_copy(const char *dir)
 {
@@ -159,7 +143,7 @@ int cmd_validate(int argc, char **argv)
 		case 'o': cfg.out_path = optarg; break;
 		case 'v': verbose = true; break;
 		case OPT_KEEP: cfg.keep_traces = optarg; break;
-		case OPT_TIMEOUT: cfg.timeout = (double)num_arg("--timeout", optarg, 1, 86400); break;
+		case OPT_TIMEOUT: cfg.timeout = (double)cli_num("--timeout", optarg, 1, 86400, EXIT_ERROR); break;
 		case OPT_ENV:
 			if (!strchr(optarg, '=') || optarg[0] == '=')
 				die2("invalid --env '%s' (expected NAME=VALUE)", optarg);
@@ -168,12 +152,12 @@ int cmd_validate(int argc, char **argv)
 			break;
 		case OPT_WORKDIR: workdir = optarg; break;
 		case OPT_FAILSKIP: fail_on_skip = true; break;
-		case OPT_MAXPROCS: cfg.max_procs = (int)num_arg("--max-procs", optarg, 1, 100000); break;
+		case OPT_MAXPROCS: cfg.max_procs = (int)cli_num("--max-procs", optarg, 1, 100000, EXIT_ERROR); break;
 		case OPT_MAXOUT:
-			cfg.max_output = (uint64_t)num_arg("--max-output", optarg, 1, 1 << 20) << 20;
+			cfg.max_output = (uint64_t)cli_num("--max-output", optarg, 1, 1 << 20, EXIT_ERROR) << 20;
 			break;
 		case OPT_MAXMIS:
-			cfg.cmp.max_report = (size_t)num_arg("--max-mismatches", optarg, 0, 100000);
+			cfg.cmp.max_report = (size_t)cli_num("--max-mismatches", optarg, 0, 100000, EXIT_ERROR);
 			break;
 		case OPT_COLOR:
 			if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never"))
@@ -181,7 +165,7 @@ int cmd_validate(int argc, char **argv)
 			cfg.color = optarg;
 			break;
 		case OPT_CASES: cases = optarg; break;
-		case 'j': jobs = num_arg("-j", optarg, 1, 256); break;
+		case 'j': jobs = cli_num("-j", optarg, 1, 256, EXIT_ERROR); break;
 		case 'h': fputs(validate_usage, stdout); exit(0);
 		default:
 			if (optopt == 'o' || optopt == 'j')
@@ -270,13 +254,7 @@ int cmd_validate(int argc, char **argv)
 		return sd_validate_interrupted ? 128 + sd_validate_interrupted : EXIT_ERROR;
 	}
 	struct sd_report_opts ro = { .verbose = verbose, .seconds = v.run[0].seconds + v.run[1].seconds };
-	if (!strcmp(cfg.color, "always"))
-		ro.color = true;
-	else if (!strcmp(cfg.color, "auto")) {
-		const char *term = getenv("TERM");
-		ro.color = !cfg.out_path && isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && term &&
-			   strcmp(term, "dumb");
-	}
+	ro.color = cli_color(cfg.color, cfg.out_path);
 	struct sb sb = SB_INIT;
 	if (!strcmp(cfg.format, "junit")) {
 		struct sd_validation *one = &v;
@@ -284,7 +262,7 @@ int cmd_validate(int argc, char **argv)
 	} else {
 		sd_validate_render(&sb, &v, cfg.format, &ro);
 	}
-	write_out(cfg.out_path, &sb);
+	cli_write_report(cfg.out_path, &sb, EXIT_ERROR);
 	sb_free(&sb);
 	rc = v.equivalent ? EXIT_SAME : EXIT_DIFFERENT;
 	sd_validation_free(&v);

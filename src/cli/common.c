@@ -1,0 +1,37 @@
+/* common.c - what the subcommands' option handling shares (see cli.h). */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/util.h"
+
+long cli_num(const char *opt, const char *s, long min, long max, int code)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		sd_die_code(code, "invalid %s '%s' (expected a number from %ld to %ld)", opt, s, min, max);
+	return v;
+}
+
+bool cli_color(const char *when, const char *out_path)
+{
+	if (!strcmp(when, "always"))
+		return true;
+	if (strcmp(when, "auto"))
+		return false;
+	const char *term = getenv("TERM");
+	return !out_path && isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && term &&
+	       strcmp(term, "dumb");
+}
+
+void cli_write_report(const char *path, const struct sb *sb, int code)
+{
+	if (sd_write_whole(path, sb_str(sb), sb->len) < 0)
+		sd_die_code(code, "cannot write the report to '%s': %s", path ? path : "stdout",
+			    strerror(errno));
+}
