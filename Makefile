@@ -28,7 +28,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FIX_SRC  := $(wildcard tests/fixtures/*.c)
 FIX_BIN  := $(FIX_SRC:tests/fixtures/%.c=$(BUILD)/fixtures/%)
 
-.PHONY: all deps demo check check-san unit integration fuzz clean regen-syscalls
+.PHONY: all deps demo check check-san unit integration fuzz clean regen-syscalls regen-pylayout
 all: $(BUILD)/sysdiff
 
 $(BUILD)/sysdiff: $(MAIN_OBJ) $(BUILD)/libsysdiff.a
@@ -140,6 +140,13 @@ check-san: deps
 
 fuzz:
 	$(MAKE) -j2 -f fuzz/Makefile
+
+# CPython 3.11/3.12 layouts (src/srcloc/pylayout_gen.h) from internal headers: Debian's
+# python3.11-dev and a 3.12 tree (PY312_INCLUDE).
+PY312_INCLUDE ?= $(HOME)/.pyenv/versions/3.12.1/include/python3.12
+regen-pylayout:
+	scripts/gen-pylayout.sh /usr/include/python3.11 $(PY312_INCLUDE) > src/srcloc/pylayout_gen.h.tmp
+	mv src/srcloc/pylayout_gen.h.tmp src/srcloc/pylayout_gen.h
 
 regen-syscalls:
 	scripts/gen-syscalls.sh > src/arch/syscall_names.h.tmp

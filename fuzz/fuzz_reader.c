@@ -55,11 +55,12 @@ static void check_event(const struct sd_event *a, const struct sd_event *b)
 	CHECK(str_eq(a->src.dir, b->src.dir) && str_eq(a->src.module, b->src.module));
 	CHECK(str_eq(a->src.gen_file, b->src.gen_file) && a->src.gen_line == b->src.gen_line);
 	CHECK(str_eq(a->src.gen_func, b->src.gen_func) && str_eq(a->src.why, b->src.why));
+	CHECK(str_eq(a->src.lang, b->src.lang) && str_eq(a->src.phase, b->src.phase));
 	CHECK(a->src.nframes == b->src.nframes);
 	for (int i = 0; i < a->src.nframes && i < b->src.nframes; i++) {
 		const struct sd_srcframe *x = &a->src.frames[i], *y = &b->src.frames[i];
 		CHECK(x->pc == y->pc && x->off == y->off && x->line == y->line);
-		CHECK(x->inlined == y->inlined && x->user == y->user);
+		CHECK(x->inlined == y->inlined && x->user == y->user && x->py == y->py);
 		CHECK(str_eq(x->module, y->module) && str_eq(x->func, y->func) &&
 		      str_eq(x->file, y->file));
 	}

@@ -46,6 +46,8 @@ static void add_src(struct sb *out, const struct sd_event *ev, bool verbose)
 
 	if (s->file && s->line > 0)
 		sb_addf(out, " [%s:%d]", s->file, s->line);
+	else if (s->file && s->phase && !strcmp(s->phase, "exit"))
+		sb_addf(out, " [%s:<exit>]", s->file);  /* flushed by the interpreter's exit */
 	else if (verbose && s->func)
 		sb_addf(out, " [in %s]", s->func);
 	if (!verbose)
@@ -53,7 +55,7 @@ static void add_src(struct sb *out, const struct sd_event *ev, bool verbose)
 	if (s->gen_file)
 		sb_addf(out, " (generated: %s:%d%s%s)", s->gen_file, s->gen_line,
 			s->gen_func ? " in " : "", s->gen_func ? s->gen_func : "");
-	else if (s->why && !(s->file && s->line > 0))
+	else if (s->why && !(s->file && (s->line > 0 || s->phase)))
 		sb_addf(out, " (no source line: %s)", s->why);
 }
 

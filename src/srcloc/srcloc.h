@@ -95,4 +95,28 @@ char *sd_src_relative(const char *path, const char *dir);
  * copy of dir when none was), so that root + "/" + result is path. */
 char *sd_src_shorten(const char *path, const char *dir, char **root);
 
+/* ---- Python frames (python.c), exposed for tests and fuzzing ---- */
+
+/* Reads n bytes of the tracee at addr into buf; false when not all can be read. */
+typedef bool (*sd_py_read_fn)(void *ctx, uint64_t addr, void *buf, size_t n);
+struct sd_pyrt;                  /* one CPython runtime in one process */
+
+/* The line of code-unit index lasti in a 3.11+ location table (co_linetable); 0 when
+ * the table has none for it or is malformed; lasti < 0 gives firstlineno. */
+int sd_py_line(const unsigned char *table, size_t n, int firstlineno, long lasti);
+/* A runtime of version (PY_VERSION_HEX) whose _PyRuntime is at runtime and PyCode_Type at
+ * code_type (0: unknown, checked by name), read through read.  NULL and *why (malloc'd)
+ * for unsupported versions or a bad _Py_DebugOffsets table (3.13+). */
+struct sd_pyrt *sd_py_new(unsigned long version, uint64_t runtime, uint64_t code_type,
+			  sd_py_read_fn read, void *ctx, char **why);
+void sd_py_free(struct sd_pyrt *rt);
+/* Fill loc (cleared by the caller) for the thread whose native id is tid (main_thread:
+ * the process's first): the innermost frame of user code, the phase and why; every frame
+ * when stack.  1: a frame of user code, 0: none, -1: the state cannot be read. */
+int sd_py_locate(struct sd_pyrt *rt, pid_t tid, bool main_thread, bool stack,
+		 struct sd_srcloc *loc);
+/* A layout check failed (the runtime gives no lines any more): why, else NULL. */
+const char *sd_py_broken(const struct sd_pyrt *rt);
+unsigned long sd_py_reads(const struct sd_pyrt *rt);   /* memory reads so far */
+
 #endif

@@ -67,6 +67,7 @@ struct sd_srcctx {
 	Dwfl_Callbacks cb;
 	struct sd_image **images;   /* hash by inode */
 	size_t nimages;
+	struct pyprobe *pyprobes;   /* ELF files looked at for CPython (python.c) */
 };
 
 /* symbolize.c */
@@ -76,5 +77,36 @@ void sd_images_free(struct sd_srcctx *c);
 /* Symbolize address adj (already minus one for return addresses) of module mod, whose
  * image is img.  Cached per (image, ELF address); the result stays owned by img. */
 const struct symres *sd_symbolize(struct sd_image *img, Dwfl_Module *mod, Dwarf_Addr adj);
+
+/* python.c: what an ELF file says about the CPython in it */
+struct sd_pyelf {
+	bool is_python;             /* named like CPython, or has its symbols */
+	bool exec;                  /* ET_EXEC: no load bias */
+	bool needs_libpython;       /* DT_NEEDED names libpython: the runtime is there */
+	uint64_t load_vaddr;        /* first PT_LOAD, aligned down */
+	uint64_t runtime;           /* _PyRuntime (symbol, else the .PyRuntime section), or 0 */
+	uint64_t runtime_off;       /* its offset in the file (0: in no section with bytes) */
+	uint64_t code_type;         /* PyCode_Type, or 0 */
+	unsigned long version;      /* PY_VERSION_HEX (Py_Version, the debug cookie or the
+	                               file name), or 0 */
+};
+int sd_py_probe_elf(int fd, const char *name, struct sd_pyelf *out);
+/* The runtime of process pid, whose file path (probed into pe) is mapped from map_start
+ * (file offset 0).  NULL and *why when it cannot be used. */
+struct sd_pyrt *sd_py_attach(pid_t pid, const char *path, uint64_t map_start,
+			     const struct sd_pyelf *pe, char **why);
+/* The CPython runtime among the modules of process pid: each file named like CPython is
+ * looked at once per trace (by inode) and the first whose _PyRuntime is usable wins.
+ * NULL when there is none; *why (malloc'd) when a CPython was found but cannot be used
+ * (the caller warns once; sd_py_warn_once says whether this message is new); *later
+ * when its data is not mapped yet (the loader is still at work): ask again. */
+struct sd_pyrt *sd_py_find(struct sd_srcctx *c, pid_t pid, const char *const *paths,
+			   const uint64_t *starts, const dev_t *devs, const ino_t *inos, size_t n,
+			   char **why, bool *later);
+bool sd_py_warn_once(struct sd_srcctx *c, const char *msg);
+void sd_py_probes_free(struct sd_srcctx *c);
+/* sd_py_locate for the tracer's thread id (translated through NSpid when the process
+ * has a pid namespace of its own). */
+int sd_py_locate_tid(struct sd_pyrt *rt, pid_t tid, bool stack, struct sd_srcloc *loc);
 
 #endif

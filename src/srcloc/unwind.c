@@ -71,6 +71,9 @@ struct sd_srcproc {
 	int nchunks, next_chunk, reads;
 	uint64_t missed[8];         /* pages of code with no module (JIT...): no re-read */
 	int nmissed;
+	struct sd_pyrt *py;         /* a CPython runtime: its frames give the lines */
+	char *py_why;               /* a CPython that cannot be read: why */
+	bool py_later;              /* a CPython whose data is not mapped yet */
 	struct sd_srcctx *c;
 };
 
@@ -634,6 +637,8 @@ void sd_src_proc_free(struct sd_srcproc *p)
 		return;
 	drop_dwfl(p);
 	free(p->err);
+	sd_py_free(p->py);
+	free(p->py_why);
 	free(p);
 }
 
@@ -644,6 +649,11 @@ void sd_src_proc_exec(struct sd_srcproc *p)
 	drop_dwfl(p);
 	free(p->err);
 	p->err = NULL;
+	sd_py_free(p->py);
+	p->py = NULL;
+	free(p->py_why);
+	p->py_why = NULL;
+	p->py_later = false;
 	p->dirty = false;
 	p->nmissed = 0;
 }
@@ -844,12 +854,64 @@ static void apply_maps(struct sd_srcctx *c, const struct vframe *v, struct sd_sr
 	}
 }
 
+/* The module list changed: is CPython among the modules now? */
+static void look_for_python(struct sd_srcctx *c, struct sd_srcproc *p)
+{
+	const char **paths = xcalloc(p->ncur + 1, sizeof *paths);
+	uint64_t *starts = xcalloc(p->ncur + 1, sizeof *starts);
+	dev_t *devs = xcalloc(p->ncur + 1, sizeof *devs);
+	ino_t *inos = xcalloc(p->ncur + 1, sizeof *inos);
+	for (size_t i = 0; i < p->ncur; i++) {
+		paths[i] = p->cur[i].path;
+		starts[i] = p->cur[i].start;
+		devs[i] = p->cur[i].dev;
+		inos[i] = p->cur[i].ino;
+	}
+	char *why = NULL;
+	p->py = sd_py_find(c, p->tgid, paths, starts, devs, inos, p->ncur, &why, &p->py_later);
+	if (why) {
+		if (sd_py_warn_once(c, why))
+			sd_warn("%s; no Python source lines", why);
+		free(p->py_why);
+		p->py_why = why;
+	}
+	free(paths);
+	free(starts);
+	free(devs);
+	free(inos);
+}
+
+static void locate_python(struct sd_srcctx *c, struct sd_srcproc *p, pid_t tid,
+			  struct sd_srcloc *loc)
+{
+	bool was_broken = sd_py_broken(p->py) != NULL;
+	sd_py_locate_tid(p->py, tid, c->o.stack, loc);
+	const char *b = sd_py_broken(p->py);
+	if (b && !was_broken && sd_py_warn_once(c, b))
+		sd_warn("%s; no Python source lines", b);
+}
+
 void sd_src_locate(struct sd_srcctx *c, struct sd_srcproc *p, pid_t tid, struct sd_srcloc *loc)
 {
 	sd_srcloc_clear(loc);
+	if (p->py) {
+		locate_python(c, p, tid, loc);
+		return;
+	}
 	bool changed;
 	if (!ensure(p, &changed)) {
 		loc->why = xstrdup(p->err ? p->err : "cannot unwind");
+		return;
+	}
+	if ((changed || p->py_later) && !p->py_why)
+		look_for_python(c, p);
+	if (p->py) {
+		locate_python(c, p, tid, loc);
+		return;
+	}
+	if (p->py_why) {
+		/* its C frames are the interpreter's, not the user's lines */
+		loc->why = xstrdup(p->py_why);
 		return;
 	}
 	if (p->no_user && !c->o.stack) {
@@ -920,5 +982,6 @@ void sd_src_free(struct sd_srcctx *c)
 	free(c->maps);
 	free(c->debug_path);
 	sd_images_free(c);
+	sd_py_probes_free(c);
 	free(c);
 }

@@ -32,6 +32,8 @@ void sd_srcloc_clear(struct sd_srcloc *s)
 	free(s->gen_file);
 	free(s->gen_func);
 	free(s->why);
+	free(s->lang);
+	free(s->phase);
 	for (int i = 0; i < s->nframes; i++) {
 		free(s->frames[i].module);
 		free(s->frames[i].func);
@@ -150,6 +152,8 @@ static void srcloc_copy(struct sd_srcloc *d, const struct sd_srcloc *s)
 	d->module = dupnull(s->module);
 	d->gen_file = dupnull(s->gen_file);
 	d->gen_func = dupnull(s->gen_func);
+	d->lang = dupnull(s->lang);
+	d->phase = dupnull(s->phase);
 	d->why = dupnull(s->why);
 	d->frames = NULL;
 	d->nframes = 0;

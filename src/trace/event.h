@@ -79,6 +79,8 @@ struct sd_srcframe {
 	int line;            /* 0: unknown */
 	bool inlined;        /* inlined into the next frame (no frame of its own) */
 	bool user;           /* the user's own code (not libc, the loader, std...) */
+	bool py;             /* a Python frame: pc is the frame's next instruction in the
+	                        tracee, off its byte offset in the code object's bytecode */
 };
 
 /* Where the user's code made a syscall (sysdiff trace --source): the innermost frame
@@ -96,6 +98,9 @@ struct sd_srcloc {
 	int gen_line;
 	char *gen_func;
 	char *why;           /* no file:line: why (no debug info, no user frame...) */
+	char *lang;          /* "python": read from the interpreter's frames (else NULL: DWARF) */
+	char *phase;         /* interpreted programs: NULL in the user's code, else "startup",
+	                        "import", "exit" or "runtime" (see docs/source.md) */
 	int nframes;         /* --stack: the whole stack, innermost first */
 	struct sd_srcframe *frames;
 };

@@ -533,7 +533,8 @@ static int parse_frame(struct sd_reader *r, json_t *o, struct sd_srcframe *f, si
 	    get_cstr(r, o, "file", &f->file) < 0 ||
 	    get_cint(r, o, "line", false, false, &f->line) < 0 ||
 	    get_bool(r, o, "inline", false, &f->inlined) < 0 ||
-	    get_bool(r, o, "user", false, &f->user) < 0)
+	    get_bool(r, o, "user", false, &f->user) < 0 ||
+	    get_bool(r, o, "py", false, &f->py) < 0)
 		return -1;
 	f->pc = (uint64_t)pc;
 	f->off = (uint64_t)off;
@@ -555,8 +556,12 @@ static int parse_src(struct sd_reader *r, json_t *o, struct sd_srcloc *src)
 	    get_cstr(r, v, "gen_file", &src->gen_file) < 0 ||
 	    get_cint(r, v, "gen_line", false, false, &src->gen_line) < 0 ||
 	    get_cstr(r, v, "gen_func", &src->gen_func) < 0 ||
-	    get_cstr(r, v, "why", &src->why) < 0)
+	    get_cstr(r, v, "why", &src->why) < 0 || get_cstr(r, v, "lang", &src->lang) < 0 ||
+	    get_cstr(r, v, "phase", &src->phase) < 0)
 		return -1;
+	if (src->phase && strcmp(src->phase, "startup") && strcmp(src->phase, "import") &&
+	    strcmp(src->phase, "exit") && strcmp(src->phase, "runtime"))
+		return perr(r, "field 'src.phase' must be startup, import, exit or runtime");
 	json_t *st = json_object_get(v, "stack");
 	if (!st)
 		return 0;

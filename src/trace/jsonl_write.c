@@ -352,13 +352,15 @@ static void put_frame(struct sb *sb, const struct sd_srcframe *f)
 		put_field_true(sb, "inline");
 	if (f->user)
 		put_field_true(sb, "user");
+	if (f->py)
+		put_field_true(sb, "py");
 	sb_addc(sb, '}');
 }
 
 static bool src_set(const struct sd_srcloc *s)
 {
 	return s->file || s->line || s->func || s->dir || s->module || s->gen_file ||
-	       s->gen_line || s->gen_func || s->why || s->nframes;
+	       s->gen_line || s->gen_func || s->why || s->lang || s->phase || s->nframes;
 }
 
 /* The source location: an object whose keys are written when set (the leading
@@ -376,6 +378,8 @@ static void put_src(struct sb *sb, const struct sd_srcloc *src)
 	put_field_nz(sb, "gen_line", src->gen_line);
 	put_field_str(sb, "gen_func", src->gen_func);
 	put_field_str(sb, "why", src->why);
+	put_field_str(sb, "lang", src->lang);
+	put_field_str(sb, "phase", src->phase);
 	if (src->nframes > 0) {
 		put_key(sb, "stack");
 		sb_addc(sb, '[');

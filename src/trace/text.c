@@ -453,6 +453,8 @@ static void add_src(struct sb *sb, const struct sd_srcloc *src, bool verbose)
 		sb_addf(sb, " [%s", src->file);
 		if (src->line)
 			sb_addf(sb, ":%d", src->line);
+		else if (src->phase && !strcmp(src->phase, "exit"))
+			sb_adds(sb, ":<exit>");
 		sb_addc(sb, ']');
 	} else if (src->func) {
 		sb_addf(sb, " [in %s]", src->func);

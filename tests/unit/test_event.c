@@ -145,6 +145,8 @@ static void test_event_copy(void **state)
 	a.src.gen_file = strdup("main.rs");
 	a.src.gen_line = 18;
 	a.src.why = strdup("why");
+	a.src.lang = strdup("python");
+	a.src.phase = strdup("exit");
 	a.src.nframes = 2;
 	a.src.frames = calloc(2, sizeof *a.src.frames);
 	a.src.frames[0].func = strdup("write");
@@ -157,6 +159,8 @@ static void test_event_copy(void **state)
 	assert_string_equal(b.src.file, "main.c");
 	assert_string_equal(b.src.module, "/bin/app");
 	assert_string_equal(b.src.gen_file, "main.rs");
+	assert_string_equal(b.src.lang, "python");
+	assert_string_equal(b.src.phase, "exit");
 	assert_int_equal(b.src.nframes, 2);
 	assert_string_equal(b.src.frames[0].func, "write");
 	assert_string_equal(b.src.frames[1].file, "main.c");

@@ -1,0 +1,1184 @@
+/* python.c - Python source lines: the frames of a CPython 3.11-3.14 interpreter, read
+ * out of the stopped process.
+ *
+ * The chain is the one CPython's own remote-debugging code and py-spy follow:
+ * _PyRuntime -> interpreters -> thread states (the one whose native_thread_id is the
+ * stopped thread) -> its current _PyInterpreterFrame -> previous... -> each frame's code
+ * object (file name, qualified name, location table) and its instruction pointer, which
+ * the location table turns into a line.  Where each field lives comes from tables
+ * generated from the internal headers (3.11, 3.12: pylayout_gen.h) or from the
+ * _Py_DebugOffsets table the interpreter carries at the start of _PyRuntime (3.13, 3.14).
+ * Version semantics the tables cannot express (the _PyCFrame hop of 3.11/3.12, tagged
+ * f_executable and the renumbered frame owners of 3.14) are handled here by minor version.
+ *
+ * The tracee's memory is untrusted: every read is bounded and goes through one reader,
+ * pointers are checked before use, walks have depth limits, strings and location tables
+ * length limits, and every code object is type-checked.  A check that fails gives no
+ * line and a reason, never a wrong line.  Code objects are cached by address (and checked
+ * against their header at each use), so a walk costs a few reads per frame. */
+#define _GNU_SOURCE
+#include "srcloc/srcloc_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <inttypes.h>
+#include <libelf.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "util/util.h"
+
+#define MAX_DEPTH 1024          /* Python frames walked */
+#define MAX_THREADS 4096        /* thread states searched */
+#define MAX_INTERPS 64
+#define MAX_STR 4096            /* code points of a file or function name */
+#define MAX_LINETABLE (1u << 20)
+#define MAX_BLOCK 4096          /* bytes of one struct read at once */
+#define CODE_CACHE 1024         /* code objects remembered per process (direct-mapped) */
+
+/* Where the fields live (byte offsets, x86_64).  Names follow CPython's. */
+struct pylayout {
+	int minor;
+	uint32_t rt_interp_head, rt_finalizing;
+	uint32_t is_next, is_threads_head;
+	uint32_t ts_size, ts_next, ts_interp, ts_native_id;
+	uint32_t ts_cframe, cf_current_frame;   /* 3.11, 3.12: tstate->cframe->current_frame */
+	uint32_t ts_current_frame;              /* 3.13+: tstate->current_frame */
+	uint32_t fr_size, fr_code, fr_previous, fr_instr, fr_owner;
+	uint32_t co_size, co_filename, co_name, co_qualname, co_linetable, co_firstlineno;
+	uint32_t co_code_adaptive;
+	uint32_t ob_type, bytes_size, bytes_sval;
+	uint32_t str_length, str_state, str_ascii_size, str_compact_size;
+	uint32_t tp_name;
+};
+
+static const struct pylayout generated[] = {
+#include "srcloc/pylayout_gen.h"
+};
+
+/* What a code object's file makes it: the user's code, a library's (stdlib, frozen,
+ * third-party packages), import machinery, or a pseudo-file ("<string>", "<stdin>"):
+ * code given as text, the user's when the user's code (or nothing) runs it, else not
+ * (site runs the .pth files' lines at start-up). */
+enum { K_USER, K_LIB, K_IMPORT, K_PSEUDO };
+
+struct pycode {
+	uint64_t addr;               /* 0: empty slot */
+	uint64_t filename_p, qualname_p, linetable_p;
+	int32_t firstlineno;
+	char *file;                  /* co_filename ("/a/./b" made "/a/b") */
+	char *qualname;
+	unsigned char *lt;           /* co_linetable */
+	size_t ltlen;
+	int kind;
+	unsigned walk;               /* the walk that last used it */
+};
+
+struct sd_pyrt {
+	struct pylayout L;
+	unsigned long version;       /* PY_VERSION_HEX */
+	uint64_t runtime;            /* &_PyRuntime in the tracee */
+	uint64_t code_type;          /* &PyCode_Type, 0 until known */
+	char *module;                /* the ELF holding the interpreter */
+	char *stdlib;                /* "<prefix>/lib/python3.X/" or NULL */
+	pid_t pid;
+	sd_py_read_fn read;
+	void *rctx;
+	bool foreign_ns;             /* the tracee has a pid namespace of its own */
+	bool verified;               /* a thread state pointed back to its interpreter */
+	char *broken;                /* a layout check failed: no lines from here on */
+	bool seen_user;              /* some walk met a frame of user code */
+	char *main_file, *main_dir;  /* the __main__ script and its directory */
+	struct pycode *codes;        /* CODE_CACHE slots */
+	unsigned walk;               /* walks so far (code slots in use by this one stay) */
+	unsigned long reads;
+};
+
+/* ---- bounded reads ---- */
+
+static bool ptr_ok(uint64_t p, size_t align)
+{
+	return p >= 4096 && p < 0x800000000000ull && !(p & (align - 1));
+}
+
+static bool rd(struct sd_pyrt *rt, uint64_t addr, void *buf, size_t n)
+{
+	if (!n || n > MAX_LINETABLE + 64 || addr < 4096 || addr + n < addr ||
+	    addr + n > 0x800000000000ull)
+		return false;
+	rt->reads++;
+	return rt->read(rt->rctx, addr, buf, n);
+}
+
+static uint64_t u64_at(const unsigned char *b, uint32_t off)
+{
+	uint64_t v;
+	memcpy(&v, b + off, sizeof v);
+	return v;
+}
+
+static int32_t i32_at(const unsigned char *b, uint32_t off)
+{
+	int32_t v;
+	memcpy(&v, b + off, sizeof v);
+	return v;
+}
+
+static bool read_u64(struct sd_pyrt *rt, uint64_t addr, uint64_t *v)
+{
+	return ptr_ok(addr, 8) && rd(rt, addr, v, sizeof *v);
+}
+
+static bool pid_read(void *ctx, uint64_t addr, void *buf, size_t n)
+{
+	pid_t pid = (pid_t)(intptr_t)ctx;
+	struct iovec local = { buf, n }, remote = { (void *)(uintptr_t)addr, n };
+	ssize_t got = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+	return got == (ssize_t)n;
+}
+
+/* ---- strings, bytes, location tables ---- */
+
+static void put_utf8(char **o, uint32_t c)
+{
+	unsigned char *p = (unsigned char *)*o;
+	if (c >= 0xd800 && c < 0xe000)
+		c = '?';
+	if (c < 0x80) {
+		*p++ = (unsigned char)c;
+	} else if (c < 0x800) {
+		*p++ = (unsigned char)(0xc0 | c >> 6);
+		*p++ = (unsigned char)(0x80 | (c & 0x3f));
+	} else if (c < 0x10000) {
+		*p++ = (unsigned char)(0xe0 | c >> 12);
+		*p++ = (unsigned char)(0x80 | ((c >> 6) & 0x3f));
+		*p++ = (unsigned char)(0x80 | (c & 0x3f));
+	} else if (c < 0x110000) {
+		*p++ = (unsigned char)(0xf0 | c >> 18);
+		*p++ = (unsigned char)(0x80 | ((c >> 12) & 0x3f));
+		*p++ = (unsigned char)(0x80 | ((c >> 6) & 0x3f));
+		*p++ = (unsigned char)(0x80 | (c & 0x3f));
+	} else {
+		*p++ = '?';
+	}
+	*o = (char *)p;
+}
+
+/* A str object as UTF-8 (malloc'd), or NULL when it is not a readable compact str. */
+static char *read_str(struct sd_pyrt *rt, uint64_t addr)
+{
+	const struct pylayout *L = &rt->L;
+	unsigned char h[128];
+	if (!ptr_ok(addr, 8) || L->str_compact_size > sizeof h || !rd(rt, addr, h, L->str_compact_size))
+		return NULL;
+	int64_t len = (int64_t)u64_at(h, L->str_length);
+	uint32_t state;
+	memcpy(&state, h + L->str_state, sizeof state);
+	unsigned kind = (state >> 2) & 7, compact = (state >> 5) & 1, ascii = (state >> 6) & 1;
+	if (len < 0 || len > MAX_STR || !compact || (kind != 1 && kind != 2 && kind != 4) ||
+	    (ascii && kind != 1))
+		return NULL;
+	size_t nb = (size_t)len * kind;
+	unsigned char *raw = xmalloc(nb + 1);
+	uint64_t data = addr + (ascii ? L->str_ascii_size : L->str_compact_size);
+	if (nb && !rd(rt, data, raw, nb)) {
+		free(raw);
+		return NULL;
+	}
+	char *out = xmalloc((size_t)len * 4 + 1), *o = out;
+	for (int64_t i = 0; i < len; i++) {
+		uint32_t c;
+		if (kind == 1) {
+			c = raw[i];
+		} else if (kind == 2) {
+			uint16_t u;
+			memcpy(&u, raw + 2 * i, 2);
+			c = u;
+		} else {
+			memcpy(&c, raw + 4 * i, 4);
+		}
+		if (!c)
+			c = '?';
+		if (ascii && c >= 0x80)
+			c = '?';
+		put_utf8(&o, c);
+	}
+	*o = '\0';
+	free(raw);
+	return out;
+}
+
+static unsigned char *read_bytes(struct sd_pyrt *rt, uint64_t addr, size_t *n)
+{
+	const struct pylayout *L = &rt->L;
+	uint64_t size;
+	if (!ptr_ok(addr, 8) || !rd(rt, addr + L->bytes_size, &size, sizeof size) ||
+	    size > MAX_LINETABLE)
+		return NULL;
+	unsigned char *b = xmalloc(size ? size : 1);
+	if (size && !rd(rt, addr + L->bytes_sval, b, size)) {
+		free(b);
+		return NULL;
+	}
+	*n = size;
+	return b;
+}
+
+static bool varint(const unsigned char *t, size_t n, size_t *i, unsigned *v)
+{
+	unsigned r = 0, shift = 0;
+	for (;;) {
+		if (*i >= n || shift > 28)
+			return false;
+		unsigned char b = t[(*i)++];
+		r |= (unsigned)(b & 63) << shift;
+		shift += 6;
+		if (!(b & 64))
+			break;
+	}
+	*v = r;
+	return true;
+}
+
+static bool svarint(const unsigned char *t, size_t n, size_t *i, int *v)
+{
+	unsigned u;
+	if (!varint(t, n, i, &u))
+		return false;
+	*v = (u & 1) ? -(int)(u >> 1) : (int)(u >> 1);
+	return true;
+}
+
+int sd_py_line(const unsigned char *t, size_t n, int firstlineno, long lasti)
+{
+	if (lasti < 0)
+		return firstlineno > 0 ? firstlineno : 0;
+	long addr = 0;
+	int line = firstlineno;
+	size_t i = 0;
+	while (i < n) {
+		unsigned char first = t[i++];
+		if (!(first & 0x80))
+			return 0;            /* not at an entry start: corrupt */
+		int code = (first >> 3) & 15, len = (first & 7) + 1, delta = 0;
+		bool noline = false;
+		unsigned u;
+		switch (code) {
+		case 15:
+			noline = true;
+			break;
+		case 14:
+			if (!svarint(t, n, &i, &delta) || !varint(t, n, &i, &u) || !varint(t, n, &i, &u) ||
+			    !varint(t, n, &i, &u))
+				return 0;
+			break;
+		case 13:
+			if (!svarint(t, n, &i, &delta))
+				return 0;
+			break;
+		case 10: case 11: case 12:
+			delta = code - 10;
+			if (i + 2 > n)
+				return 0;
+			i += 2;
+			break;
+		default:                      /* 0-9: short form */
+			if (i + 1 > n)
+				return 0;
+			i += 1;
+			break;
+		}
+		if (delta < -(1 << 24) || delta > (1 << 24))
+			return 0;
+		line += delta;
+		if (lasti >= addr && lasti < addr + len)
+			return noline || line <= 0 ? 0 : line;
+		addr += len;
+	}
+	return 0;
+}
+
+/* ---- code objects ---- */
+
+static void code_clear(struct pycode *c)
+{
+	free(c->file);
+	free(c->qualname);
+	free(c->lt);
+	memset(c, 0, sizeof *c);
+}
+
+/* "/a/./b" -> "/a/b" (how CPython names a script run as ./b). */
+static void tidy_path(char *s)
+{
+	char *p;
+	while ((p = strstr(s, "/./")))
+		memmove(p, p + 2, strlen(p + 2) + 1);
+}
+
+static int kind_of(const struct sd_pyrt *rt, const char *file)
+{
+	if (!strncmp(file, "<frozen importlib.", 18) || !strcmp(file, "<frozen zipimport>"))
+		return K_IMPORT;
+	if (!strncmp(file, "<frozen ", 8) || !strcmp(file, "<shim>"))
+		return K_LIB;
+	if (rt->stdlib && !strncmp(file, rt->stdlib, strlen(rt->stdlib)))
+		return K_LIB;
+	if (strstr(file, "/site-packages/") || strstr(file, "/dist-packages/"))
+		return K_LIB;
+	return file[0] == '<' ? K_PSEUDO : K_USER;
+}
+
+/* Is addr a code object?  By PyCode_Type's address, or once by the type's name. */
+static bool is_code(struct sd_pyrt *rt, const unsigned char *hdr)
+{
+	uint64_t type = u64_at(hdr, rt->L.ob_type);
+	if (rt->code_type)
+		return type == rt->code_type;
+	uint64_t name_p;
+	char name[8];
+	if (!read_u64(rt, type + rt->L.tp_name, &name_p) || !ptr_ok(name_p, 1) ||
+	    !rd(rt, name_p, name, 5) || memcmp(name, "code", 5))
+		return false;
+	rt->code_type = type;
+	return true;
+}
+
+/* The code object at addr, from the cache when its header still matches. */
+static struct pycode *code_get(struct sd_pyrt *rt, uint64_t addr)
+{
+	const struct pylayout *L = &rt->L;
+	unsigned char hdr[MAX_BLOCK];
+	if (!ptr_ok(addr, 8) || !rd(rt, addr, hdr, L->co_size) || !is_code(rt, hdr))
+		return NULL;
+	uint64_t fn = u64_at(hdr, L->co_filename), qn = u64_at(hdr, L->co_qualname);
+	uint64_t lt = u64_at(hdr, L->co_linetable);
+	int32_t first = i32_at(hdr, L->co_firstlineno);
+	if (!rt->codes)
+		rt->codes = xcalloc(CODE_CACHE, sizeof *rt->codes);
+	/* Up to 8 slots from the hashed one: the same object, else one this walk does not
+	 * use (its frames point at theirs). */
+	struct pycode *c = NULL;
+	for (unsigned k = 0; k < 8; k++) {
+		struct pycode *s = &rt->codes[((addr >> 4) + k) % CODE_CACHE];
+		if (s->addr == addr) {
+			if (s->filename_p == fn && s->qualname_p == qn && s->linetable_p == lt &&
+			    s->firstlineno == first) {
+				s->walk = rt->walk;
+				return s;
+			}
+			if (s->walk != rt->walk) {
+				c = s;
+				break;
+			}
+		} else if (!c && s->walk != rt->walk) {
+			c = s;
+		}
+	}
+	if (!c)
+		return NULL;
+	code_clear(c);
+	char *file = read_str(rt, fn), *qual = read_str(rt, qn);
+	size_t n = 0;
+	unsigned char *table = file && qual ? read_bytes(rt, lt, &n) : NULL;
+	if (!table) {
+		free(file);
+		free(qual);
+		return NULL;
+	}
+	tidy_path(file);
+	*c = (struct pycode){ .addr = addr, .filename_p = fn, .qualname_p = qn, .linetable_p = lt,
+			      .firstlineno = first, .file = file, .qualname = qual, .lt = table,
+			      .ltlen = n, .kind = kind_of(rt, file), .walk = rt->walk };
+	return c;
+}
+
+/* ---- thread states ---- */
+
+/* Bytes of a thread state to read: up to the last field used. */
+static uint32_t ts_block(const struct pylayout *L)
+{
+	uint32_t m = L->ts_next;
+	if (L->ts_interp > m) m = L->ts_interp;
+	if (L->ts_native_id > m) m = L->ts_native_id;
+	if (L->ts_cframe > m) m = L->ts_cframe;
+	if (L->ts_current_frame > m) m = L->ts_current_frame;
+	return m + 8;
+}
+
+/* The thread's current frame (0: none), from its thread state block. */
+static bool ts_frame(struct sd_pyrt *rt, const unsigned char *ts, uint64_t *frame)
+{
+	const struct pylayout *L = &rt->L;
+	if (L->minor >= 13) {
+		*frame = u64_at(ts, L->ts_current_frame);
+		return true;
+	}
+	uint64_t cf = u64_at(ts, L->ts_cframe);
+	if (!cf) {
+		*frame = 0;
+		return true;
+	}
+	return read_u64(rt, cf + L->cf_current_frame, frame);
+}
+
+/* Find the thread state of native thread id tid by walking every interpreter's threads,
+ * preferring one that has a frame (3.11 creates a new thread's state in its parent, with
+ * the parent's id, before the thread runs).  Nothing is cached: a thread state freed
+ * before its thread ends still holds the thread's id, and its memory may be reused. */
+static int find_tstate(struct sd_pyrt *rt, uint64_t interp0, pid_t tid, uint64_t *frame)
+{
+	const struct pylayout *L = &rt->L;
+	uint32_t blk = ts_block(L);
+	unsigned char ts[MAX_BLOCK];
+	uint64_t best = 0, best_frame = 0;
+	int nth = 0;
+	uint64_t interp = interp0;
+	for (int ni = 0; interp && ni < MAX_INTERPS; ni++) {
+		uint64_t t;
+		if (!read_u64(rt, interp + L->is_threads_head, &t))
+			return -1;
+		bool first = true;
+		while (t && nth++ < MAX_THREADS) {
+			if (!ptr_ok(t, 8) || !rd(rt, t, ts, blk))
+				return -1;
+			if (u64_at(ts, L->ts_interp) != interp) {
+				if (first && !rt->verified) {
+					free(rt->broken);
+					rt->broken = xasprintf("a thread state of CPython %d.%d does not point "
+							       "back to its interpreter: its layout is not the "
+							       "one expected", 3, L->minor);
+				}
+				return -1;
+			}
+			rt->verified = true;
+			first = false;
+			if (u64_at(ts, L->ts_native_id) == (uint64_t)tid) {
+				uint64_t f;
+				if (ts_frame(rt, ts, &f) && (f || !best)) {
+					best = t;
+					best_frame = f;
+					if (f)
+						goto found;
+				}
+			}
+			t = u64_at(ts, L->ts_next);
+		}
+		if (!read_u64(rt, interp + L->is_next, &interp))
+			break;
+	}
+	if (!best)
+		return 0;
+found:
+	*frame = best_frame;
+	return 1;
+}
+
+/* ---- the walk ---- */
+
+struct pyframe {
+	struct pycode *code;
+	int line;
+	uint64_t instr;
+	long off;
+};
+
+static char *rel_to(const char *file, const char *dir)
+{
+	size_t n = dir ? strlen(dir) : 0;
+	if (n && !strncmp(file, dir, n) && file[n] == '/' && file[n + 1])
+		return xstrdup(file + n + 1);
+	if (n == 1 && dir[0] == '/' && file[0] == '/' && file[1])
+		return xstrdup(file + 1);
+	return xstrdup(file);
+}
+
+static void set_main(struct sd_pyrt *rt, const char *file)
+{
+	rt->main_file = xstrdup(file);
+	const char *slash = file[0] == '/' ? strrchr(file, '/') : NULL;
+	rt->main_dir = slash ? (slash == file ? xstrdup("/") : xstrndup(file, (size_t)(slash - file)))
+			     : NULL;
+}
+
+static void where(struct sd_srcloc *loc, const char *why)
+{
+	free(loc->why);
+	loc->why = xstrdup(why);
+}
+
+int sd_py_locate(struct sd_pyrt *rt, pid_t tid, bool main_thread, bool stack,
+		 struct sd_srcloc *loc)
+{
+	const struct pylayout *L = &rt->L;
+	loc->lang = xstrdup("python");
+	loc->module = rt->module ? xstrdup(rt->module) : NULL;
+	if (rt->broken) {
+		where(loc, rt->broken);
+		return -1;
+	}
+	uint64_t interp, fin = 0;
+	if (!read_u64(rt, rt->runtime + L->rt_interp_head, &interp) ||
+	    !read_u64(rt, rt->runtime + L->rt_finalizing, &fin)) {
+		where(loc, "cannot read the interpreter's runtime state");
+		return -1;
+	}
+	uint64_t frame = 0;
+	int found = interp ? find_tstate(rt, interp, tid, &frame) : 0;
+	if (rt->broken) {
+		sd_srcloc_clear(loc);
+		loc->lang = xstrdup("python");
+		where(loc, rt->broken);
+		return -1;
+	}
+	if (found < 0) {
+		where(loc, "the interpreter's thread list is unreadable");
+		return -1;
+	}
+
+	/* Walk the frames, innermost first: the innermost (inner), the innermost of user
+	 * code (chosen), and to the bottom while the main script is not known yet. */
+	struct pyframe *all = stack ? xcalloc(MAX_DEPTH, sizeof *all) : NULL;
+	struct pyframe inner = { 0 }, chosen = { 0 }, pseudo = { 0 };
+	int last_kind = -1;
+	const struct pycode *outer_user = NULL;
+	int n = 0;
+	if (++rt->walk == 0)
+		rt->walk = 1;
+	bool need_main = !rt->main_file, bad = false;
+	unsigned char fb[MAX_BLOCK];
+	for (int depth = 0; frame && depth < MAX_DEPTH; depth++) {
+		if (!ptr_ok(frame, 8) || !rd(rt, frame, fb, L->fr_size)) {
+			bad = true;
+			break;
+		}
+		uint64_t code = u64_at(fb, L->fr_code), instr = u64_at(fb, L->fr_instr);
+		unsigned owner = fb[L->fr_owner];
+		uint64_t prev = u64_at(fb, L->fr_previous);
+		if (L->minor >= 14)
+			code &= ~(uint64_t)3;     /* _PyStackRef: tag bits */
+		if (L->minor >= 12 && owner >= 3 && owner <= 4) {
+			frame = prev;             /* an entry/shim frame of the C stack */
+			continue;
+		}
+		if (owner > 2) {
+			bad = true;
+			break;
+		}
+		struct pycode *c = code ? code_get(rt, code) : NULL;
+		if (!c && !code) {                   /* a frame being cleared */
+			frame = prev;
+			continue;
+		}
+		if (!c) {                            /* never skip a frame we cannot read */
+			bad = true;
+			break;
+		}
+		long off = instr >= code + L->co_code_adaptive
+				   ? (long)(instr - (code + L->co_code_adaptive)) : -2;
+		if (off > (long)MAX_LINETABLE * 8)
+			off = -2;
+		struct pyframe f = { c, sd_py_line(c->lt, c->ltlen, c->firstlineno, off < 0 ? -1 : off / 2),
+				     instr, off };
+		if (!inner.code)
+			inner = f;
+		if (c->kind == K_USER) {
+			if (!chosen.code)
+				chosen = pseudo.code ? pseudo : f;
+			outer_user = c;
+		} else if (c->kind == K_PSEUDO && !chosen.code && !pseudo.code) {
+			pseudo = f;
+		}
+		last_kind = c->kind;
+		if (all)
+			all[n] = f;
+		n++;
+		frame = prev;
+		if (chosen.code && !all && !need_main)
+			break;
+	}
+	/* code run from text at the bottom of the stack (python -c) is the user's */
+	if (!chosen.code && pseudo.code && !bad && !frame && last_kind == K_PSEUDO) {
+		chosen = pseudo;
+		if (!strcmp(pseudo.code->qualname, "<module>"))
+			outer_user = pseudo.code;
+	}
+	if (need_main && outer_user && !bad && !frame && !strcmp(outer_user->qualname, "<module>"))
+		set_main(rt, outer_user->file);
+	if (rt->main_dir)
+		loc->dir = xstrdup(rt->main_dir);
+
+	if (chosen.code) {
+		rt->seen_user = true;
+		loc->file = rel_to(chosen.code->file, rt->main_dir);
+		loc->func = xstrdup(chosen.code->qualname);
+		loc->line = chosen.line;
+		if (!chosen.line)
+			where(loc, "the code object has no line for the instruction");
+		if (inner.code->kind == K_IMPORT)
+			loc->phase = xstrdup("import");
+	} else if (bad) {
+		where(loc, "the frame chain is unreadable");
+	} else if (fin || (main_thread && rt->seen_user)) {
+		/* After the main module: the flush of its buffered output, atexit, finalization */
+		loc->phase = xstrdup("exit");
+		if (rt->main_file)
+			loc->file = rel_to(rt->main_file, rt->main_dir);
+		where(loc, "the interpreter's exit, after the main module (buffered output is "
+			   "flushed here)");
+	} else if (!rt->seen_user) {
+		loc->phase = xstrdup("startup");
+		where(loc, !interp ? "interpreter start-up: not initialized yet"
+				   : "interpreter start-up: no frame of user code yet");
+	} else if (inner.code && inner.code->kind == K_IMPORT) {
+		loc->phase = xstrdup("import");
+		where(loc, "an import with no frame of user code on the stack");
+	} else {
+		loc->phase = xstrdup("runtime");
+		where(loc, inner.code ? "no Python frame of user code on this thread"
+			   : found ? "no Python frame on this thread"
+				   : "the thread has no Python thread state");
+	}
+
+	if (all && n > 0) {
+		loc->frames = xcalloc((size_t)n, sizeof *loc->frames);
+		loc->nframes = n;
+		for (int i = 0; i < n; i++) {
+			struct sd_srcframe *o = &loc->frames[i];
+			o->py = true;
+			o->pc = all[i].instr;
+			o->off = all[i].off > 0 ? (uint64_t)all[i].off : 0;
+			o->func = xstrdup(all[i].code->qualname);
+			o->file = rel_to(all[i].code->file, rt->main_dir);
+			o->line = all[i].line;
+			o->user = all[i].code->kind == K_USER;
+		}
+	}
+	free(all);
+	return chosen.code ? 1 : 0;
+}
+
+/* ---- layouts ---- */
+
+/* _Py_DebugOffsets, as 3.13 and 3.14 lay it out: positions of the members read here. */
+struct dbgpos {
+	uint32_t size;
+	uint32_t rt_finalizing, rt_interp_head;
+	uint32_t is_next, is_threads_head;
+	uint32_t ts_size, ts_next, ts_interp, ts_current_frame, ts_native_id;
+	uint32_t fr_size, fr_previous, fr_executable, fr_instr, fr_owner;
+	uint32_t co_size, co_filename, co_name, co_qualname, co_linetable, co_firstlineno,
+		 co_code_adaptive;
+	uint32_t ob_type, tp_name;
+	uint32_t bytes_size, bytes_sval;
+	uint32_t str_state, str_length, str_ascii_size;
+};
+
+static const struct dbgpos dbg313 = {
+	.size = 584, .rt_finalizing = 32, .rt_interp_head = 40,
+	.is_next = 64, .is_threads_head = 72,
+	.ts_size = 152, .ts_next = 168, .ts_interp = 176, .ts_current_frame = 184,
+	.ts_native_id = 200,
+	.fr_size = 224, .fr_previous = 232, .fr_executable = 240, .fr_instr = 248, .fr_owner = 264,
+	.co_size = 272, .co_filename = 280, .co_name = 288, .co_qualname = 296, .co_linetable = 304,
+	.co_firstlineno = 312, .co_code_adaptive = 344,
+	.ob_type = 360, .tp_name = 376,
+	.bytes_size = 520, .bytes_sval = 528,
+	.str_state = 544, .str_length = 552, .str_ascii_size = 560,
+};
+
+static const struct dbgpos dbg314 = {
+	.size = 760, .rt_finalizing = 32, .rt_interp_head = 40,
+	.is_next = 64, .is_threads_head = 72,
+	.ts_size = 176, .ts_next = 192, .ts_interp = 200, .ts_current_frame = 208,
+	.ts_native_id = 224,
+	.fr_size = 248, .fr_previous = 256, .fr_executable = 264, .fr_instr = 272, .fr_owner = 288,
+	.co_size = 312, .co_filename = 320, .co_name = 328, .co_qualname = 336, .co_linetable = 344,
+	.co_firstlineno = 352, .co_code_adaptive = 384,
+	.ob_type = 408, .tp_name = 424,
+	.bytes_size = 600, .bytes_sval = 608,
+	.str_state = 624, .str_length = 632, .str_ascii_size = 640,
+};
+
+/* Read the table at the start of _PyRuntime; check cookie, version and flavour, and
+ * that every offset lies inside its struct and a bounded read. */
+static bool layout_from_debug(struct sd_pyrt *rt, int minor, char **why)
+{
+	const struct dbgpos *P = minor == 13 ? &dbg313 : &dbg314;
+	unsigned char t[1024];
+	if (!rd(rt, rt->runtime, t, P->size)) {
+		*why = xstrdup("cannot read _Py_DebugOffsets");
+		return false;
+	}
+	if (memcmp(t, "xdebugpy", 8)) {
+		*why = xstrdup("_PyRuntime does not start with the _Py_DebugOffsets cookie");
+		return false;
+	}
+	uint64_t ver = u64_at(t, 8), ft = u64_at(t, 16);
+	if (((ver >> 24) & 0xff) != 3 || (int)((ver >> 16) & 0xff) != minor) {
+		*why = xasprintf("_Py_DebugOffsets says version %#" PRIx64 ", not 3.%d", ver, minor);
+		return false;
+	}
+	if (ft) {
+		*why = xasprintf("CPython 3.%d free-threaded builds are not supported", minor);
+		return false;
+	}
+	rt->version = (unsigned long)ver;
+	struct pylayout *L = &rt->L;
+#define G(field) u64_at(t, P->field)
+	uint64_t ts_size = G(ts_size), fr_size = G(fr_size), co_size = G(co_size);
+	*L = (struct pylayout){ .minor = minor,
+		.rt_interp_head = (uint32_t)G(rt_interp_head), .rt_finalizing = (uint32_t)G(rt_finalizing),
+		.is_next = (uint32_t)G(is_next), .is_threads_head = (uint32_t)G(is_threads_head),
+		.ts_size = (uint32_t)ts_size, .ts_next = (uint32_t)G(ts_next),
+		.ts_interp = (uint32_t)G(ts_interp), .ts_native_id = (uint32_t)G(ts_native_id),
+		.ts_current_frame = (uint32_t)G(ts_current_frame),
+		.fr_size = (uint32_t)fr_size, .fr_code = (uint32_t)G(fr_executable),
+		.fr_previous = (uint32_t)G(fr_previous), .fr_instr = (uint32_t)G(fr_instr),
+		.fr_owner = (uint32_t)G(fr_owner),
+		.co_size = (uint32_t)G(co_code_adaptive), .co_filename = (uint32_t)G(co_filename),
+		.co_name = (uint32_t)G(co_name), .co_qualname = (uint32_t)G(co_qualname),
+		.co_linetable = (uint32_t)G(co_linetable), .co_firstlineno = (uint32_t)G(co_firstlineno),
+		.co_code_adaptive = (uint32_t)G(co_code_adaptive),
+		.ob_type = (uint32_t)G(ob_type), .tp_name = (uint32_t)G(tp_name),
+		.bytes_size = (uint32_t)G(bytes_size), .bytes_sval = (uint32_t)G(bytes_sval),
+		.str_state = (uint32_t)G(str_state), .str_length = (uint32_t)G(str_length),
+		.str_ascii_size = (uint32_t)G(str_ascii_size),
+		/* not in the table: PyCompactUnicodeObject adds utf8_length and utf8 */
+		.str_compact_size = (uint32_t)G(str_ascii_size) + 16 };
+	uint64_t rt_hi = G(rt_interp_head) > G(rt_finalizing) ? G(rt_interp_head) : G(rt_finalizing);
+	bool ok = ts_size <= MAX_BLOCK && fr_size <= MAX_BLOCK && co_size <= MAX_BLOCK &&
+		  rt_hi < (1u << 20) && G(is_next) < (1u << 20) && G(is_threads_head) < (1u << 20) &&
+		  G(ts_next) + 8 <= ts_size && G(ts_interp) + 8 <= ts_size &&
+		  G(ts_native_id) + 8 <= ts_size && G(ts_current_frame) + 8 <= ts_size &&
+		  G(fr_previous) + 8 <= fr_size && G(fr_executable) + 8 <= fr_size &&
+		  G(fr_instr) + 8 <= fr_size && G(fr_owner) + 1 <= fr_size &&
+		  G(co_filename) + 8 <= co_size && G(co_qualname) + 8 <= co_size &&
+		  G(co_linetable) + 8 <= co_size && G(co_firstlineno) + 4 <= co_size &&
+		  G(co_code_adaptive) <= co_size && G(ob_type) + 8 <= co_size &&
+		  G(tp_name) < 512 && G(bytes_size) < 64 && G(bytes_sval) < 64 &&
+		  G(str_state) + 4 <= G(str_ascii_size) && G(str_length) + 8 <= G(str_ascii_size) &&
+		  G(str_ascii_size) + 16 <= 128;
+#undef G
+	if (!ok) {
+		*why = xasprintf("CPython 3.%d's _Py_DebugOffsets holds implausible offsets", minor);
+		return false;
+	}
+	return true;
+}
+
+/* Fuzzing and tests: a runtime over arbitrary memory.  Also what sd_py_attach uses. */
+struct sd_pyrt *sd_py_new(unsigned long version, uint64_t runtime, uint64_t code_type,
+			  sd_py_read_fn read, void *ctx, char **why)
+{
+	int major = (int)((version >> 24) & 0xff), minor = (int)((version >> 16) & 0xff);
+	struct sd_pyrt *rt = xcalloc(1, sizeof *rt);
+	rt->version = version;
+	rt->runtime = runtime;
+	rt->code_type = code_type;
+	rt->read = read;
+	rt->rctx = ctx;
+	*why = NULL;
+	if (major != 3 || minor < 11 || minor > 14) {
+		*why = xasprintf("CPython %d.%d is not supported for Python source lines "
+				 "(3.11 to 3.14 are)", major, minor);
+	} else if (minor >= 13) {
+		layout_from_debug(rt, minor, why);
+	} else {
+		for (size_t i = 0; i < sizeof generated / sizeof *generated; i++)
+			if (generated[i].minor == minor)
+				rt->L = generated[i];
+		if (!rt->L.minor)
+			*why = xasprintf("no layout table for CPython 3.%d", minor);
+	}
+	if (!*why && !ptr_ok(runtime, 8))
+		*why = xstrdup("_PyRuntime is at an impossible address");
+	if (*why) {
+		sd_py_free(rt);
+		return NULL;
+	}
+	return rt;
+}
+
+void sd_py_free(struct sd_pyrt *rt)
+{
+	if (!rt)
+		return;
+	if (rt->codes)
+		for (int i = 0; i < CODE_CACHE; i++)
+			code_clear(&rt->codes[i]);
+	free(rt->codes);
+	free(rt->module);
+	free(rt->stdlib);
+	free(rt->broken);
+	free(rt->main_file);
+	free(rt->main_dir);
+	free(rt);
+}
+
+const char *sd_py_broken(const struct sd_pyrt *rt)
+{
+	return rt->broken;
+}
+
+unsigned long sd_py_reads(const struct sd_pyrt *rt)
+{
+	return rt->reads;
+}
+
+/* ---- finding the interpreter in an ELF file ---- */
+
+/* Is this file name one of CPython's (python3.11, libpython3.12.so.1.0)?  Its version
+ * from the name, when the name has one. */
+static bool python_name(const char *path, int *major, int *minor)
+{
+	const char *b = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	if (!strncmp(b, "lib", 3))
+		b += 3;
+	if (strncmp(b, "python", 6))
+		return false;
+	*major = *minor = -1;
+	if (sscanf(b + 6, "%d.%d", major, minor) < 2)
+		*major = *minor = -1;
+	return true;
+}
+
+static bool sect_read(Elf *e, uint64_t vaddr, void *buf, size_t n)
+{
+	Elf_Scn *s = NULL;
+	GElf_Shdr sh;
+	while ((s = elf_nextscn(e, s))) {
+		if (!gelf_getshdr(s, &sh) || sh.sh_type != SHT_PROGBITS || !sh.sh_addr)
+			continue;
+		if (vaddr >= sh.sh_addr && vaddr + n <= sh.sh_addr + sh.sh_size) {
+			Elf_Data *d = elf_getdata(s, NULL);
+			if (!d || !d->d_buf || vaddr - sh.sh_addr + n > d->d_size)
+				return false;
+			memcpy(buf, (char *)d->d_buf + (vaddr - sh.sh_addr), n);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Look in the ELF file open on fd for _PyRuntime (symbol, else the .PyRuntime section),
+ * PyCode_Type and the version. */
+int sd_py_probe_elf(int fd, const char *name, struct sd_pyelf *out)
+{
+	memset(out, 0, sizeof *out);
+	int nmaj, nmin;
+	python_name(name, &nmaj, &nmin);
+	elf_version(EV_CURRENT);
+	Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	GElf_Ehdr eh;
+	if (!e || !gelf_getehdr(e, &eh) || eh.e_machine != EM_X86_64) {
+		if (e)
+			elf_end(e);
+		return -1;
+	}
+	out->exec = eh.e_type == ET_EXEC;
+	size_t nph;
+	if (elf_getphdrnum(e, &nph) == 0)
+		for (size_t i = 0; i < nph; i++) {
+			GElf_Phdr ph;
+			if (gelf_getphdr(e, (int)i, &ph) && ph.p_type == PT_LOAD) {
+				uint64_t al = ph.p_align > 1 ? ph.p_align : 1;
+				out->load_vaddr = ph.p_vaddr & ~(al - 1);
+				break;
+			}
+		}
+	size_t shstr;
+	Elf_Scn *s = NULL;
+	while ((s = elf_nextscn(e, s))) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(s, &sh) || sh.sh_type != SHT_DYNAMIC || !sh.sh_entsize)
+			continue;
+		Elf_Data *d = elf_getdata(s, NULL);
+		for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Dyn dyn;
+			const char *nm;
+			if (gelf_getdyn(d, (int)i, &dyn) && dyn.d_tag == DT_NEEDED &&
+			    (nm = elf_strptr(e, sh.sh_link, dyn.d_un.d_val)) &&
+			    !strncmp(nm, "libpython", 9))
+				out->needs_libpython = true;
+		}
+	}
+	s = NULL;
+	uint64_t sect = 0, ver_addr = 0;
+	if (elf_getshdrstrndx(e, &shstr) == 0)
+		while ((s = elf_nextscn(e, s))) {
+			GElf_Shdr sh;
+			if (!gelf_getshdr(s, &sh))
+				continue;
+			const char *sn = elf_strptr(e, shstr, sh.sh_name);
+			if (sn && !strcmp(sn, ".PyRuntime") && sh.sh_addr)
+				sect = sh.sh_addr;
+			if (sh.sh_type != SHT_DYNSYM && sh.sh_type != SHT_SYMTAB)
+				continue;
+			Elf_Data *d = elf_getdata(s, NULL);
+			size_t ns = d && sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+			for (size_t i = 0; i < ns; i++) {
+				GElf_Sym sym;
+				if (!gelf_getsym(d, (int)i, &sym) || !sym.st_value ||
+				    sym.st_shndx == SHN_UNDEF)
+					continue;
+				const char *nm = elf_strptr(e, sh.sh_link, sym.st_name);
+				if (!nm || (nm[0] != '_' && nm[0] != 'P'))
+					continue;
+				if (!strcmp(nm, "_PyRuntime"))
+					out->runtime = sym.st_value;
+				else if (!strcmp(nm, "PyCode_Type"))
+					out->code_type = sym.st_value;
+				else if (!strcmp(nm, "Py_Version"))
+					ver_addr = sym.st_value;
+			}
+		}
+	if (!out->runtime)
+		out->runtime = sect;
+	s = NULL;
+	while (out->runtime && (s = elf_nextscn(e, s))) {
+		GElf_Shdr sh;
+		if (gelf_getshdr(s, &sh) && sh.sh_type == SHT_PROGBITS && sh.sh_addr &&
+		    out->runtime >= sh.sh_addr && out->runtime < sh.sh_addr + sh.sh_size)
+			out->runtime_off = sh.sh_offset + (out->runtime - sh.sh_addr);
+	}
+	uint64_t v = 0;
+	unsigned char head[24];
+	if (ver_addr && sect_read(e, ver_addr, &v, sizeof v) && (v >> 24) == 3) {
+		out->version = (unsigned long)v;
+	} else if (out->runtime && sect_read(e, out->runtime, head, sizeof head) &&
+		   !memcmp(head, "xdebugpy", 8)) {
+		memcpy(&v, head + 8, sizeof v);
+		out->version = (unsigned long)v;
+	} else if (nmaj >= 0) {
+		out->version = ((unsigned long)nmaj << 24) | ((unsigned long)nmin << 16);
+	}
+	out->is_python = out->runtime || ver_addr || nmaj >= 0;
+	elf_end(e);
+	return 0;
+}
+
+/* The stdlib directory of an interpreter whose ELF file is path: <prefix>/lib/python3.X/
+ * for <prefix>/bin/python3.X and <prefix>/lib/libpython3.X.so. */
+static char *stdlib_of(const char *path, unsigned long version)
+{
+	char *d = xstrdup(path), *s = strrchr(d, '/');
+	char *out = NULL;
+	int minor = (int)((version >> 16) & 0xff);
+	if (s) {
+		*s = '\0';
+		s = strrchr(d, '/');
+		if (s && !strcmp(s, "/bin")) {
+			*s = '\0';
+			out = xasprintf("%s/lib/python3.%d/", d, minor);
+		} else if (s && (!strcmp(s, "/lib") || !strcmp(s, "/lib64"))) {
+			out = xasprintf("%s/python3.%d/", d, minor);
+		}
+	}
+	free(d);
+	return out;
+}
+
+static bool foreign_pidns(pid_t pid)
+{
+	char p[64];
+	struct stat a, b;
+	snprintf(p, sizeof p, "/proc/%d/ns/pid", (int)pid);
+	return stat("/proc/self/ns/pid", &a) == 0 && stat(p, &b) == 0 &&
+	       (a.st_ino != b.st_ino || a.st_dev != b.st_dev);
+}
+
+struct sd_pyrt *sd_py_attach(pid_t pid, const char *path, uint64_t map_start,
+			     const struct sd_pyelf *pe, char **why)
+{
+	uint64_t bias = pe->exec ? 0 : map_start - pe->load_vaddr;
+	*why = NULL;
+	if (!pe->runtime) {
+		*why = xasprintf("%s: no _PyRuntime symbol or .PyRuntime section", path);
+		return NULL;
+	}
+	if (!pe->version) {
+		*why = xasprintf("%s: cannot tell the CPython version", path);
+		return NULL;
+	}
+	char *err = NULL;
+	struct sd_pyrt *rt = sd_py_new(pe->version, pe->runtime + bias,
+				       pe->code_type ? pe->code_type + bias : 0, pid_read,
+				       (void *)(intptr_t)pid, &err);
+	if (!rt) {
+		*why = xasprintf("%s: %s", path, err);
+		free(err);
+		return NULL;
+	}
+	rt->pid = pid;
+	rt->module = xstrdup(path);
+	rt->stdlib = stdlib_of(path, pe->version);
+	rt->foreign_ns = foreign_pidns(pid);
+	return rt;
+}
+
+/* The thread's id in the tracee's own pid namespace (the last NSpid field). */
+static pid_t ns_tid(pid_t tid)
+{
+	char p[64], *text = NULL;
+	snprintf(p, sizeof p, "/proc/%d/status", (int)tid);
+	FILE *f = fopen(p, "re");
+	size_t cap = 0;
+	pid_t out = 0;
+	if (!f)
+		return 0;
+	while (getline(&text, &cap, f) > 0)
+		if (!strncmp(text, "NSpid:", 6)) {
+			char *last = strrchr(text, '\t');
+			out = last ? (pid_t)atoi(last + 1) : 0;
+			break;
+		}
+	free(text);
+	fclose(f);
+	return out;
+}
+
+int sd_py_locate_tid(struct sd_pyrt *rt, pid_t tid, bool stack, struct sd_srcloc *loc)
+{
+	bool main_thread = tid == rt->pid;
+	if (rt->foreign_ns) {
+		pid_t t = ns_tid(tid);
+		if (t <= 0) {
+			loc->lang = xstrdup("python");
+			loc->why = xstrdup("cannot translate the thread id into the tracee's pid namespace");
+			return -1;
+		}
+		tid = t;
+	}
+	return sd_py_locate(rt, tid, main_thread, stack, loc);
+}
+
+/* ---- per trace: ELF files probed, warnings given ---- */
+
+struct pyprobe {
+	struct pyprobe *next;
+	dev_t dev;
+	ino_t ino;
+	bool ok;                    /* the probe ran */
+	struct sd_pyelf pe;
+	char *warned;               /* a warning given (messages are kept to say them once) */
+};
+
+bool sd_py_warn_once(struct sd_srcctx *c, const char *msg)
+{
+	for (struct pyprobe *p = c->pyprobes; p; p = p->next)
+		if (p->warned && !strcmp(p->warned, msg))
+			return false;
+	struct pyprobe *p = xcalloc(1, sizeof *p);
+	p->warned = xstrdup(msg);
+	p->next = c->pyprobes;
+	c->pyprobes = p;
+	return true;
+}
+
+void sd_py_probes_free(struct sd_srcctx *c)
+{
+	while (c->pyprobes) {
+		struct pyprobe *p = c->pyprobes;
+		c->pyprobes = p->next;
+		free(p->warned);
+		free(p);
+	}
+}
+
+/* Is the file's byte off mapped at addr yet?  (The loader first maps a library whole
+ * from offset 0, then its segments over it.) */
+static bool data_mapped(pid_t pid, uint64_t addr, ino_t ino, uint64_t off)
+{
+	char path[64], line[PATH_MAX + 128];
+	snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+	FILE *f = fopen(path, "re");
+	bool ok = false;
+	if (!f)
+		return false;
+	while (!ok && fgets(line, sizeof line, f)) {
+		uint64_t s, e, o, in;
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %*s %" SCNx64 " %*s %" SCNu64, &s, &e, &o,
+			   &in) == 4 && addr >= s && addr < e)
+			ok = in == (uint64_t)ino && o + (addr - s) == off;
+		if (!strchr(line, '\n'))     /* a name longer than the buffer: skip its rest */
+			for (int ch; (ch = fgetc(f)) != EOF && ch != '\n';)
+				;
+	}
+	fclose(f);
+	return ok;
+}
+
+static int open_module(pid_t pid, const char *path, dev_t dev, ino_t ino)
+{
+	char alt[PATH_MAX + 32];
+	const char *cand[2] = { alt, path };
+	snprintf(alt, sizeof alt, "/proc/%d/root%s", (int)pid, path);
+	for (int i = 0; i < 2; i++) {
+		struct stat st;
+		int fd = open(cand[i], O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == dev && st.st_ino == ino)
+			return fd;
+		if (fd >= 0)
+			close(fd);
+	}
+	return -1;
+}
+
+struct sd_pyrt *sd_py_find(struct sd_srcctx *c, pid_t pid, const char *const *paths,
+			   const uint64_t *starts, const dev_t *devs, const ino_t *inos, size_t n,
+			   char **why, bool *later)
+{
+	*why = NULL;
+	*later = false;
+	for (size_t i = 0; i < n; i++) {
+		int maj, min;
+		if (!python_name(paths[i], &maj, &min))
+			continue;
+		struct pyprobe *p = c->pyprobes;
+		while (p && !(p->ok && p->dev == devs[i] && p->ino == inos[i]))
+			p = p->next;
+		if (!p) {
+			int fd = open_module(pid, paths[i], devs[i], inos[i]);
+			if (fd < 0)
+				continue;  /* replaced on disk: a file not the one mapped */
+			p = xcalloc(1, sizeof *p);
+			p->dev = devs[i];
+			p->ino = inos[i];
+			p->ok = true;
+			if (sd_py_probe_elf(fd, paths[i], &p->pe) < 0)
+				memset(&p->pe, 0, sizeof p->pe);
+			close(fd);
+			p->next = c->pyprobes;
+			c->pyprobes = p;
+		}
+		if (!p->pe.is_python)
+			continue;
+		if (!p->pe.runtime && p->pe.needs_libpython)
+			continue;  /* python3.X linked against libpython: the runtime is there */
+		if (p->pe.runtime && p->pe.runtime_off &&
+		    !data_mapped(pid, p->pe.runtime + (p->pe.exec ? 0 : starts[i] - p->pe.load_vaddr),
+				 inos[i], p->pe.runtime_off)) {
+			*later = true;
+			continue;
+		}
+		char *err = NULL;
+		struct sd_pyrt *rt = sd_py_attach(pid, paths[i], starts[i], &p->pe, &err);
+		if (rt) {
+			free(*why);
+			*why = NULL;
+			return rt;
+		}
+		if (!*why)
+			*why = err;
+		else
+			free(err);
+	}
+	return NULL;
+}
