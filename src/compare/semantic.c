@@ -531,7 +531,9 @@ const char *sd_profiles_names(const struct sd_profiles *p)
 	return p->names;
 }
 
-static const char *prefix_hit(const struct sd_profiles *p, const char *path)
+/* python: also CPython's own files (stdlib, .pyc, the script); false for calls the
+ * Python location puts in the user's code, where only the loader's and glibc's apply. */
+static const char *prefix_hit(const struct sd_profiles *p, const char *path, bool python)
 {
 	if (!path || path[0] != '/')
 		return NULL;
@@ -544,10 +546,11 @@ static const char *prefix_hit(const struct sd_profiles *p, const char *path)
 	for (int i = 0; i < p->n; i++) {
 		size_t n = strlen(p->prefix[i]);
 		if (!strncmp(path, p->prefix[i], n) &&
-		    (p->prefix[i][n - 1] == '/' || path[n] == '\0'))
+		    (p->prefix[i][n - 1] == '/' || path[n] == '\0') &&
+		    (python || !p->owned[i]))   /* owned ones are CPython's */
 			return p->prefix[i];
 	}
-	if (p->python) {
+	if (p->python && python) {
 		size_t n = strlen(path);
 		if (strstr(path, "/__pycache__") || (n > 4 && !strcmp(path + n - 4, ".pyc")) ||
 		    (n >= 11 && !strcmp(path + n - 11, "/pyvenv.cfg")) ||
@@ -567,15 +570,33 @@ bool sd_profiles_match(const struct sd_profiles *p, const struct sd_event *ev, c
 
 	if (ev->kind != SD_EV_SYSCALL)
 		return false;
+	/* The interpreter said where the call came from (trace --source): start-up and
+	 * imports are the runtime's whatever they touch; the user's code is the user's. */
+	bool py_user = false;
+	if (p->python && ev->src.lang && !strcmp(ev->src.lang, "python") &&
+	    !(ev->nargs > 0 && (ev->args[0].raw == 1 || ev->args[0].raw == 2) &&
+	      (!strcmp(ev->name, "write") || !strcmp(ev->name, "writev")))) {
+		/* (output to stdout or stderr is the program's behaviour in any phase) */
+		const char *ph = ev->src.phase;
+		if (ph && !strcmp(ph, "startup")) {
+			*rule = "runtime: CPython start-up (no user frame yet)";
+			return true;
+		}
+		if (ph && !strcmp(ph, "import")) {
+			*rule = "runtime: CPython import machinery";
+			return true;
+		}
+		py_user = !ph;
+	}
 	for (int i = 0; i < ev->nargs && i < SD_MAX_ARGS && !hit; i++) {
 		const struct sd_arg *a = &ev->args[i];
 		if (a->type == SD_ARG_PATH)
-			hit = prefix_hit(p, a->abs ? a->abs : a->str);
+			hit = prefix_hit(p, a->abs ? a->abs : a->str, !py_user);
 		else if (a->type == SD_ARG_FD)
-			hit = prefix_hit(p, a->ref);
+			hit = prefix_hit(p, a->ref, !py_user);
 	}
 	if (!hit && ev->ret_ref)
-		hit = prefix_hit(p, ev->ret_ref);
+		hit = prefix_hit(p, ev->ret_ref, !py_user);
 	if (hit) {
 		*rule = p->python && (!strcmp(hit, "python") || !strcmp(hit, "python script") ||
 				      strstr(hit, "/lib/python") || strstr(hit, "/bin/"))

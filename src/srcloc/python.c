@@ -95,6 +95,10 @@ struct sd_pyrt {
 	char *broken;                /* a layout check failed: no lines from here on */
 	bool seen_user;              /* some walk met a frame of user code */
 	char *main_file, *main_dir;  /* the __main__ script and its directory */
+	char *script;                /* the script the command line names (resolved), or NULL */
+	bool script_done;            /* ... read and closed: the main module runs next */
+	bool last_bare;              /* the last call located had no Python frame at all */
+	pid_t fork_tid;              /* a forked copy: the forking thread's id (its state's) */
 	struct pycode *codes;        /* CODE_CACHE slots */
 	unsigned walk;               /* walks so far (code slots in use by this one stay) */
 	unsigned long reads;
@@ -473,6 +477,8 @@ static int find_tstate(struct sd_pyrt *rt, uint64_t interp0, pid_t tid, uint64_t
 		if (!read_u64(rt, interp + L->is_next, &interp))
 			break;
 	}
+	if (!best && rt->fork_tid && tid != rt->fork_tid)
+		return find_tstate(rt, interp0, rt->fork_tid, frame);
 	if (!best)
 		return 0;
 found:
@@ -609,6 +615,7 @@ int sd_py_locate(struct sd_pyrt *rt, pid_t tid, bool main_thread, bool stack,
 		if (!strcmp(pseudo.code->qualname, "<module>"))
 			outer_user = pseudo.code;
 	}
+	rt->last_bare = !inner.code && !bad;
 	if (need_main && outer_user && !bad && !frame && !strcmp(outer_user->qualname, "<module>"))
 		set_main(rt, outer_user->file);
 	if (rt->main_dir)
@@ -625,7 +632,7 @@ int sd_py_locate(struct sd_pyrt *rt, pid_t tid, bool main_thread, bool stack,
 			loc->phase = xstrdup("import");
 	} else if (bad) {
 		where(loc, "the frame chain is unreadable");
-	} else if (fin || (main_thread && rt->seen_user)) {
+	} else if (fin || (main_thread && (rt->seen_user || rt->script_done))) {
 		/* After the main module: the flush of its buffered output, atexit, finalization */
 		loc->phase = xstrdup("exit");
 		if (rt->main_file)
@@ -819,6 +826,7 @@ void sd_py_free(struct sd_pyrt *rt)
 	free(rt->broken);
 	free(rt->main_file);
 	free(rt->main_dir);
+	free(rt->script);
 	free(rt);
 }
 
@@ -994,6 +1002,49 @@ static bool foreign_pidns(pid_t pid)
 	       (a.st_ino != b.st_ino || a.st_dev != b.st_dev);
 }
 
+/* The script a python command line runs (python [options] script [args]), made absolute
+ * against the process's directory and resolved; NULL for -c, -m and the REPL. */
+static char *script_of(pid_t pid)
+{
+	char path[64], buf[8192];
+	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	const char *script = NULL;
+	for (const char *a = buf + strlen(buf) + 1; a < buf + n; a += strlen(a) + 1) {
+		if (a[0] != '-' || !a[1]) {
+			script = a[0] == '-' ? NULL : a;   /* "-": stdin */
+			break;
+		}
+		if (!strcmp(a, "--"))
+			continue;
+		/* -c and -m end the options and name no file; -W, -X and
+		 * --check-hash-based-pycs take an argument (separate unless attached) */
+		if (a[1] != '-' && (strchr(a, 'c') || strchr(a, 'm')))
+			return NULL;
+		if (!strcmp(a, "-W") || !strcmp(a, "-X") || !strcmp(a, "--check-hash-based-pycs"))
+			a += strlen(a) + 1;
+	}
+	if (!script || !script[0])
+		return NULL;
+	char cwd[PATH_MAX] = "", joined[2 * PATH_MAX], real[PATH_MAX];
+	snprintf(path, sizeof path, "/proc/%d/cwd", (int)pid);
+	ssize_t k = readlink(path, cwd, sizeof cwd - 1);
+	if (script[0] != '/' && k <= 0)
+		return NULL;
+	if (k > 0)
+		cwd[k] = '\0';
+	snprintf(joined, sizeof joined, "%s%s%s", script[0] == '/' ? "" : cwd,
+		 script[0] == '/' ? "" : "/", script);
+	return xstrdup(realpath(joined, real) ? real : joined);
+}
+
 struct sd_pyrt *sd_py_attach(pid_t pid, const char *path, uint64_t map_start,
 			     const struct sd_pyelf *pe, char **why)
 {
@@ -1020,7 +1071,38 @@ struct sd_pyrt *sd_py_attach(pid_t pid, const char *path, uint64_t map_start,
 	rt->module = xstrdup(path);
 	rt->stdlib = stdlib_of(path, pe->version);
 	rt->foreign_ns = foreign_pidns(pid);
+	rt->script = script_of(pid);
 	return rt;
+}
+
+static pid_t ns_tid(pid_t tid);
+
+struct sd_pyrt *sd_py_fork(const struct sd_pyrt *rt, pid_t pid, pid_t parent_tid)
+{
+	struct sd_pyrt *c = xcalloc(1, sizeof *c);
+	*c = *rt;
+	c->codes = NULL;
+	c->pid = pid;
+	c->rctx = (void *)(intptr_t)pid;
+	c->module = rt->module ? xstrdup(rt->module) : NULL;
+	c->stdlib = rt->stdlib ? xstrdup(rt->stdlib) : NULL;
+	c->broken = rt->broken ? xstrdup(rt->broken) : NULL;
+	c->main_file = rt->main_file ? xstrdup(rt->main_file) : NULL;
+	c->main_dir = rt->main_dir ? xstrdup(rt->main_dir) : NULL;
+	c->script = rt->script ? xstrdup(rt->script) : NULL;
+	c->fork_tid = rt->foreign_ns ? ns_tid(parent_tid) : parent_tid;
+	return c;
+}
+
+void sd_py_closing(struct sd_pyrt *rt, pid_t tid, const char *ref)
+{
+	/* the main thread, with no Python frame: CPython's C code reading the script */
+	if (tid == rt->pid && rt->last_bare && !rt->seen_user && rt->script &&
+	    !strcmp(ref, rt->script)) {
+		rt->script_done = true;
+		if (!rt->main_file)
+			set_main(rt, rt->script);
+	}
 }
 
 /* The thread's id in the tracee's own pid namespace (the last NSpid field). */

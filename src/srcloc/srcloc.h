@@ -37,6 +37,12 @@ void sd_src_free(struct sd_srcctx *c);
 /* Per-process state, created at the process's first located syscall. */
 struct sd_srcproc *sd_src_proc_new(struct sd_srcctx *c, pid_t tgid);
 void sd_src_proc_free(struct sd_srcproc *p);     /* NULL is fine */
+/* Thread parent_tid of process parent forked process child_tgid (whose state is child,
+ * or NULL when it has none yet): the child runs a copy of the parent's memory, so it
+ * inherits what is known of an interpreter there (the copy's thread state is still the
+ * forking thread's until the interpreter renames it).  Returns the child's state. */
+struct sd_srcproc *sd_src_proc_fork(struct sd_srcctx *c, struct sd_srcproc *parent,
+				    struct sd_srcproc *child, pid_t child_tgid, pid_t parent_tid);
 /* The process exec'd: its modules are all new. */
 void sd_src_proc_exec(struct sd_srcproc *p);
 /* A syscall of the process completed with ret: after a successful mmap, munmap or
@@ -49,6 +55,11 @@ bool sd_src_watches(int nr);
  * with the location of the innermost frame of user code, and with every frame when
  * the context keeps stacks. */
 void sd_src_locate(struct sd_srcctx *c, struct sd_srcproc *p, pid_t tid, struct sd_srcloc *loc);
+
+/* The syscall just located closes the file ref (what the fd refers to).  An interpreter
+ * closing its main script after reading it is about to run it: what the main thread
+ * does with no frame of user code after that is the interpreter's exit. */
+void sd_src_closing(struct sd_srcproc *p, pid_t tid, const char *ref);
 
 /* ---- transpiler source maps (version 1) ----
  * {"version":1, "source_language":"python", "source_file":"main.py",

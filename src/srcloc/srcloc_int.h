@@ -105,6 +105,9 @@ struct sd_pyrt *sd_py_find(struct sd_srcctx *c, pid_t pid, const char *const *pa
 			   char **why, bool *later);
 bool sd_py_warn_once(struct sd_srcctx *c, const char *msg);
 void sd_py_probes_free(struct sd_srcctx *c);
+void sd_py_closing(struct sd_pyrt *rt, pid_t tid, const char *ref);
+/* The runtime as process pid, forked by thread parent_tid of rt's, sees it. */
+struct sd_pyrt *sd_py_fork(const struct sd_pyrt *rt, pid_t pid, pid_t parent_tid);
 /* sd_py_locate for the tracer's thread id (translated through NSpid when the process
  * has a pid namespace of its own). */
 int sd_py_locate_tid(struct sd_pyrt *rt, pid_t tid, bool stack, struct sd_srcloc *loc);

@@ -631,6 +631,20 @@ struct sd_srcproc *sd_src_proc_new(struct sd_srcctx *c, pid_t tgid)
 	return p;
 }
 
+struct sd_srcproc *sd_src_proc_fork(struct sd_srcctx *c, struct sd_srcproc *parent,
+				    struct sd_srcproc *child, pid_t child_tgid, pid_t parent_tid)
+{
+	if (!parent->py)
+		return child;
+	if (!child)
+		child = sd_src_proc_new(c, child_tgid);
+	if (!child->py) {
+		child->py = sd_py_fork(parent->py, child_tgid, parent_tid);
+		child->py_later = false;
+	}
+	return child;
+}
+
 void sd_src_proc_free(struct sd_srcproc *p)
 {
 	if (!p)
@@ -889,6 +903,12 @@ static void locate_python(struct sd_srcctx *c, struct sd_srcproc *p, pid_t tid,
 	const char *b = sd_py_broken(p->py);
 	if (b && !was_broken && sd_py_warn_once(c, b))
 		sd_warn("%s; no Python source lines", b);
+}
+
+void sd_src_closing(struct sd_srcproc *p, pid_t tid, const char *ref)
+{
+	if (p && p->py)
+		sd_py_closing(p->py, tid, ref);
 }
 
 void sd_src_locate(struct sd_srcctx *c, struct sd_srcproc *p, pid_t tid, struct sd_srcloc *loc)

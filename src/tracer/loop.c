@@ -301,6 +301,8 @@ static void syscall_entry(struct sd_tracee *t, int nr, const uint64_t args[6])
 		if (!t->proc->src)
 			t->proc->src = sd_src_proc_new(S.src, t->proc->tgid);
 		sd_src_locate(S.src, t->proc->src, t->tid, &ev->src);
+		if (ev->nr == __NR_close && ev->nargs > 0 && ev->args[0].ref)
+			sd_src_closing(t->proc->src, t->tid, ev->args[0].ref);
 	}
 	t->recording = true;
 	for (int i = 0; i < S.nsinks; i++)
@@ -418,6 +420,9 @@ static void on_clone_event(struct sd_tracee *t)
 	/* Another process sharing the fd table or fs (or a thread not sharing them):
 	 * a per-process cache cannot follow it. */
 	bool same_proc = c->proc == t->proc;
+	if (!same_proc && S.src && t->proc->src)  /* a copy of the parent's interpreter */
+		c->proc->src = sd_src_proc_fork(S.src, t->proc->src, c->proc->src, c->proc->tgid,
+						t->tid);
 	if (shares(t->tid, child, KCMP_FILES) != same_proc || shares(t->tid, child, KCMP_FS) != same_proc) {
 		c->proc->no_cache = t->proc->no_cache = true;
 		sd_proc_fd_reset(c->proc);
