@@ -38,9 +38,11 @@
 #define MAX_THREADS 4096        /* thread states searched */
 #define MAX_INTERPS 64
 #define MAX_STR 4096            /* code points of a file or function name */
-#define MAX_LINETABLE (1u << 20)
+#define MAX_LINETABLE (512u << 10)
 #define MAX_BLOCK 4096          /* bytes of one struct read at once */
 #define CODE_CACHE 1024         /* code objects remembered per process (direct-mapped) */
+#define WALK_BUDGET (16u << 20) /* bytes of new code objects one walk may read */
+#define CACHE_BUDGET (64u << 20) /* bytes of location tables the cache may hold */
 
 /* Where the fields live (byte offsets, x86_64).  Names follow CPython's. */
 struct pylayout {
@@ -78,6 +80,7 @@ struct pycode {
 	size_t ltlen;
 	int kind;
 	unsigned walk;               /* the walk that last used it */
+	struct pycode *next;         /* spilled: the walk's other extra entries */
 };
 
 struct sd_pyrt {
@@ -101,6 +104,9 @@ struct sd_pyrt {
 	pid_t fork_tid;              /* a forked copy: the forking thread's id (its state's) */
 	struct pycode *codes;        /* CODE_CACHE slots */
 	unsigned walk;               /* walks so far (code slots in use by this one stay) */
+	struct pycode *spill;        /* entries for this walk only, when its slots are taken */
+	size_t walk_bytes;           /* bytes of new code objects read by this walk */
+	size_t cached_bytes;         /* location tables held by the cache */
 	unsigned long reads;
 };
 
@@ -264,7 +270,7 @@ int sd_py_line(const unsigned char *t, size_t n, int firstlineno, long lasti)
 	if (lasti < 0)
 		return firstlineno > 0 ? firstlineno : 0;
 	long addr = 0;
-	int line = firstlineno;
+	int64_t line = firstlineno;
 	size_t i = 0;
 	while (i < n) {
 		unsigned char first = t[i++];
@@ -301,8 +307,10 @@ int sd_py_line(const unsigned char *t, size_t n, int firstlineno, long lasti)
 		if (delta < -(1 << 24) || delta > (1 << 24))
 			return 0;
 		line += delta;
+		if (line < INT32_MIN || line > INT32_MAX)
+			return 0;
 		if (lasti >= addr && lasti < addr + len)
-			return noline || line <= 0 ? 0 : line;
+			return noline || line <= 0 ? 0 : (int)line;
 		addr += len;
 	}
 	return 0;
@@ -385,22 +393,46 @@ static struct pycode *code_get(struct sd_pyrt *rt, uint64_t addr)
 			c = s;
 		}
 	}
-	if (!c)
-		return NULL;
-	code_clear(c);
 	char *file = read_str(rt, fn), *qual = read_str(rt, qn);
 	size_t n = 0;
-	unsigned char *table = file && qual ? read_bytes(rt, lt, &n) : NULL;
+	unsigned char *table = NULL;
+	if (file && qual && rt->walk_bytes < WALK_BUDGET)
+		table = read_bytes(rt, lt, &n);
 	if (!table) {
 		free(file);
 		free(qual);
 		return NULL;
 	}
+	size_t bytes = n + strlen(file) + strlen(qual);
+	rt->walk_bytes += bytes;
+	if (c && rt->cached_bytes - (c->addr ? c->ltlen : 0) + bytes > CACHE_BUDGET)
+		c = NULL;            /* hostile sizes: keep it for this walk only */
+	if (!c) {                    /* (also when every slot holds one of this walk's frames) */
+		c = xcalloc(1, sizeof *c);
+		c->next = rt->spill;
+		rt->spill = c;
+	} else {
+		if (c->addr)
+			rt->cached_bytes -= c->ltlen;
+		rt->cached_bytes += n;
+	}
+	struct pycode *keep = c->next;
+	code_clear(c);
 	tidy_path(file);
 	*c = (struct pycode){ .addr = addr, .filename_p = fn, .qualname_p = qn, .linetable_p = lt,
 			      .firstlineno = first, .file = file, .qualname = qual, .lt = table,
-			      .ltlen = n, .kind = kind_of(rt, file), .walk = rt->walk };
+			      .ltlen = n, .kind = kind_of(rt, file), .walk = rt->walk, .next = keep };
 	return c;
+}
+
+static void free_spill(struct sd_pyrt *rt)
+{
+	while (rt->spill) {
+		struct pycode *c = rt->spill;
+		rt->spill = c->next;
+		code_clear(c);
+		free(c);
+	}
 }
 
 /* ---- thread states ---- */
@@ -557,6 +589,7 @@ int sd_py_locate(struct sd_pyrt *rt, pid_t tid, bool main_thread, bool stack,
 	int n = 0;
 	if (++rt->walk == 0)
 		rt->walk = 1;
+	rt->walk_bytes = 0;
 	bool need_main = !rt->main_file, bad = false;
 	unsigned char fb[MAX_BLOCK];
 	for (int depth = 0; frame && depth < MAX_DEPTH; depth++) {
@@ -586,11 +619,14 @@ int sd_py_locate(struct sd_pyrt *rt, pid_t tid, bool main_thread, bool stack,
 			bad = true;
 			break;
 		}
-		long off = instr >= code + L->co_code_adaptive
-				   ? (long)(instr - (code + L->co_code_adaptive)) : -2;
-		if (off > (long)MAX_LINETABLE * 8)
-			off = -2;
-		struct pyframe f = { c, sd_py_line(c->lt, c->ltlen, c->firstlineno, off < 0 ? -1 : off / 2),
+		/* byte offset of the instruction; -2: the frame has not started (3.11/3.12
+		 * point one unit before the first instruction); -1: nowhere in the code */
+		uint64_t start = code + L->co_code_adaptive;
+		long off = instr + 2 == start ? -2
+			   : instr >= start && instr - start < (uint64_t)MAX_LINETABLE * 16
+				   ? (long)(instr - start) : -1;
+		struct pyframe f = { c, off == -1 ? 0 : sd_py_line(c->lt, c->ltlen, c->firstlineno,
+								    off < 0 ? -1 : off / 2),
 				     instr, off };
 		if (!inner.code)
 			inner = f;
@@ -632,6 +668,9 @@ int sd_py_locate(struct sd_pyrt *rt, pid_t tid, bool main_thread, bool stack,
 			loc->phase = xstrdup("import");
 	} else if (bad) {
 		where(loc, "the frame chain is unreadable");
+	} else if (frame) {
+		loc->phase = xstrdup("runtime");
+		where(loc, "no frame of user code in the innermost 1024 Python frames");
 	} else if (fin || (main_thread && (rt->seen_user || rt->script_done))) {
 		/* After the main module: the flush of its buffered output, atexit, finalization */
 		loc->phase = xstrdup("exit");
@@ -668,6 +707,7 @@ int sd_py_locate(struct sd_pyrt *rt, pid_t tid, bool main_thread, bool stack,
 		}
 	}
 	free(all);
+	free_spill(rt);
 	return chosen.code ? 1 : 0;
 }
 
@@ -739,6 +779,14 @@ static bool layout_from_debug(struct sd_pyrt *rt, int minor, char **why)
 	rt->version = (unsigned long)ver;
 	struct pylayout *L = &rt->L;
 #define G(field) u64_at(t, P->field)
+	/* every offset and size first: no sum below can wrap */
+	const uint32_t *pos = (const uint32_t *)P;
+	for (size_t i = 1; i < sizeof *P / sizeof *pos; i++)
+		if (u64_at(t, pos[i]) >= (1u << 20)) {
+			*why = xasprintf("CPython 3.%d's _Py_DebugOffsets holds implausible offsets",
+					 minor);
+			return false;
+		}
 	uint64_t ts_size = G(ts_size), fr_size = G(fr_size), co_size = G(co_size);
 	*L = (struct pylayout){ .minor = minor,
 		.rt_interp_head = (uint32_t)G(rt_interp_head), .rt_finalizing = (uint32_t)G(rt_finalizing),
@@ -766,9 +814,11 @@ static bool layout_from_debug(struct sd_pyrt *rt, int minor, char **why)
 		  G(ts_native_id) + 8 <= ts_size && G(ts_current_frame) + 8 <= ts_size &&
 		  G(fr_previous) + 8 <= fr_size && G(fr_executable) + 8 <= fr_size &&
 		  G(fr_instr) + 8 <= fr_size && G(fr_owner) + 1 <= fr_size &&
-		  G(co_filename) + 8 <= co_size && G(co_qualname) + 8 <= co_size &&
-		  G(co_linetable) + 8 <= co_size && G(co_firstlineno) + 4 <= co_size &&
-		  G(co_code_adaptive) <= co_size && G(ob_type) + 8 <= co_size &&
+		  G(co_code_adaptive) <= co_size && G(co_code_adaptive) <= MAX_BLOCK &&
+		  /* the header read is co_code_adaptive bytes long */
+		  G(co_filename) + 8 <= G(co_code_adaptive) && G(co_qualname) + 8 <= G(co_code_adaptive) &&
+		  G(co_linetable) + 8 <= G(co_code_adaptive) &&
+		  G(co_firstlineno) + 4 <= G(co_code_adaptive) && G(ob_type) + 8 <= G(co_code_adaptive) &&
 		  G(tp_name) < 512 && G(bytes_size) < 64 && G(bytes_sval) < 64 &&
 		  G(str_state) + 4 <= G(str_ascii_size) && G(str_length) + 8 <= G(str_ascii_size) &&
 		  G(str_ascii_size) + 16 <= 128;
@@ -821,6 +871,7 @@ void sd_py_free(struct sd_pyrt *rt)
 		for (int i = 0; i < CODE_CACHE; i++)
 			code_clear(&rt->codes[i]);
 	free(rt->codes);
+	free_spill(rt);
 	free(rt->module);
 	free(rt->stdlib);
 	free(rt->broken);
@@ -1028,8 +1079,11 @@ static char *script_of(pid_t pid)
 		 * --check-hash-based-pycs take an argument (separate unless attached) */
 		if (a[1] != '-' && (strchr(a, 'c') || strchr(a, 'm')))
 			return NULL;
-		if (!strcmp(a, "-W") || !strcmp(a, "-X") || !strcmp(a, "--check-hash-based-pycs"))
+		if (!strcmp(a, "-W") || !strcmp(a, "-X") || !strcmp(a, "--check-hash-based-pycs")) {
+			if (a + strlen(a) + 1 >= buf + n)
+				break;            /* the argument is missing (or cut off) */
 			a += strlen(a) + 1;
+		}
 	}
 	if (!script || !script[0])
 		return NULL;
@@ -1082,6 +1136,7 @@ struct sd_pyrt *sd_py_fork(const struct sd_pyrt *rt, pid_t pid, pid_t parent_tid
 	struct sd_pyrt *c = xcalloc(1, sizeof *c);
 	*c = *rt;
 	c->codes = NULL;
+	c->spill = NULL;
 	c->pid = pid;
 	c->rctx = (void *)(intptr_t)pid;
 	c->module = rt->module ? xstrdup(rt->module) : NULL;
