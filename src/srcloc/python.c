@@ -90,6 +90,7 @@ struct sd_pyrt {
 	uint64_t code_type;          /* &PyCode_Type, 0 until known */
 	char *module;                /* the ELF holding the interpreter */
 	char *stdlib;                /* "<prefix>/lib/python3.X/" or NULL */
+	char stdpat[24];             /* "/lib/python3.X/": a stdlib (or venv) anywhere */
 	pid_t pid;
 	sd_py_read_fn read;
 	void *rctx;
@@ -341,6 +342,10 @@ static int kind_of(const struct sd_pyrt *rt, const char *file)
 	if (!strncmp(file, "<frozen ", 8) || !strcmp(file, "<shim>"))
 		return K_LIB;
 	if (rt->stdlib && !strncmp(file, rt->stdlib, strlen(rt->stdlib)))
+		return K_LIB;
+	/* the interpreter may run from elsewhere than its prefix (a copy, PYTHONHOME) */
+	if (strstr(file, rt->stdpat) || (strstr(file, "/lib64/python3.") &&
+					  strstr(file, rt->stdpat + 4)))
 		return K_LIB;
 	if (strstr(file, "/site-packages/") || strstr(file, "/dist-packages/"))
 		return K_LIB;
@@ -693,6 +698,14 @@ int sd_py_locate(struct sd_pyrt *rt, pid_t tid, bool main_thread, bool stack,
 	}
 
 	if (all && n > 0) {
+		/* text code is the user's below an outer user frame, or when it is all
+		 * there is to the bottom (as for the chosen frame) */
+		int outer = -1, pseudo_from = n;
+		for (int i = 0; i < n; i++)
+			if (all[i].code->kind == K_USER)
+				outer = i;
+		while (!bad && !frame && pseudo_from > 0 && all[pseudo_from - 1].code->kind == K_PSEUDO)
+			pseudo_from--;
 		loc->frames = xcalloc((size_t)n, sizeof *loc->frames);
 		loc->nframes = n;
 		for (int i = 0; i < n; i++) {
@@ -703,7 +716,8 @@ int sd_py_locate(struct sd_pyrt *rt, pid_t tid, bool main_thread, bool stack,
 			o->func = xstrdup(all[i].code->qualname);
 			o->file = rel_to(all[i].code->file, rt->main_dir);
 			o->line = all[i].line;
-			o->user = all[i].code->kind == K_USER;
+			o->user = all[i].code->kind == K_USER ||
+				  (all[i].code->kind == K_PSEUDO && (i < outer || i >= pseudo_from));
 		}
 	}
 	free(all);
@@ -839,6 +853,7 @@ struct sd_pyrt *sd_py_new(unsigned long version, uint64_t runtime, uint64_t code
 	rt->version = version;
 	rt->runtime = runtime;
 	rt->code_type = code_type;
+	snprintf(rt->stdpat, sizeof rt->stdpat, "/lib/python3.%d/", (int)((version >> 16) & 0xff));
 	rt->read = read;
 	rt->rctx = ctx;
 	*why = NULL;
