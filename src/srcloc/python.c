@@ -41,6 +41,11 @@
 #define MAX_LINETABLE (512u << 10)
 #define MAX_BLOCK 4096          /* bytes of one struct read at once */
 #define CODE_CACHE 1024         /* code objects remembered per process (direct-mapped) */
+#define BATCH 16                /* frames whose code headers are read together */
+#define WPAGES 16               /* pages of frames one walk keeps */
+#define WFETCH 4                /* pages fetched at a time (a frame's and those below it) */
+#define HINTS 16                /* threads whose last walk is remembered (by tid) */
+#define HINT_TS 8               /* thread states from the list head a hint may pass */
 #define WALK_BUDGET (16u << 20) /* bytes of new code objects one walk may read */
 #define CACHE_BUDGET (64u << 20) /* bytes of location tables the cache may hold */
 
@@ -83,6 +88,19 @@ struct pycode {
 	struct pycode *next;         /* spilled: the walk's other extra entries */
 };
 
+/* Where the last walk of a thread went: the next one reads all of it in one batch and
+ * checks every link again (the list from its head, ids, frame and code pointers);
+ * whatever no longer matches is read link by link as without a hint. */
+struct pyhint {
+	pid_t tid;
+	uint64_t native;             /* the id the thread state carries */
+	uint64_t interp;
+	int nts;                     /* ts[0] is the list head, ts[nts-1] the thread's */
+	uint64_t ts[HINT_TS];
+	uint64_t cframe;             /* 3.11/3.12: tstate->cframe */
+	uint64_t frame, code;        /* the current frame and its code object */
+};
+
 struct sd_pyrt {
 	struct pylayout L;
 	unsigned long version;       /* PY_VERSION_HEX */
@@ -109,6 +127,11 @@ struct sd_pyrt {
 	size_t walk_bytes;           /* bytes of new code objects read by this walk */
 	size_t cached_bytes;         /* location tables held by the cache */
 	unsigned long reads;
+	struct pyhint hints[HINTS];
+	uint64_t pg_base[WPAGES];    /* pages read by this walk (frames sit together) */
+	int npg;
+	unsigned char *pg;           /* WPAGES * 4096 */
+	unsigned char *hdrs;         /* BATCH code headers */
 };
 
 /* ---- bounded reads ---- */
@@ -125,6 +148,36 @@ static bool rd(struct sd_pyrt *rt, uint64_t addr, void *buf, size_t n)
 		return false;
 	rt->reads++;
 	return rt->read(rt->rctx, addr, buf, n);
+}
+
+static bool pid_read(void *ctx, uint64_t addr, void *buf, size_t n);
+
+/* Several independent reads; one process_vm_readv for a traced process. */
+static bool rd_many(struct sd_pyrt *rt, int n, const uint64_t *addr, const size_t *len,
+		    unsigned char *const *buf)
+{
+	struct iovec local[16], remote[16];
+	size_t total = 0;
+	if (n > 16)
+		return false;
+	for (int i = 0; i < n; i++) {
+		if (!len[i] || len[i] > MAX_BLOCK || addr[i] < 4096 || addr[i] + len[i] < addr[i] ||
+		    addr[i] + len[i] > 0x800000000000ull)
+			return false;
+		local[i] = (struct iovec){ buf[i], len[i] };
+		remote[i] = (struct iovec){ (void *)(uintptr_t)addr[i], len[i] };
+		total += len[i];
+	}
+	if (rt->read != pid_read) {
+		for (int i = 0; i < n; i++)
+			if (!rd(rt, addr[i], buf[i], len[i]))
+				return false;
+		return true;
+	}
+	rt->reads++;
+	pid_t pid = (pid_t)(intptr_t)rt->rctx;
+	return process_vm_readv(pid, local, (unsigned long)n, remote, (unsigned long)n, 0) ==
+	       (ssize_t)total;
 }
 
 static uint64_t u64_at(const unsigned char *b, uint32_t off)
@@ -368,11 +421,12 @@ static bool is_code(struct sd_pyrt *rt, const unsigned char *hdr)
 }
 
 /* The code object at addr, from the cache when its header still matches. */
-static struct pycode *code_get(struct sd_pyrt *rt, uint64_t addr)
+static struct pycode *code_get(struct sd_pyrt *rt, uint64_t addr, const unsigned char *pre)
 {
 	const struct pylayout *L = &rt->L;
-	unsigned char hdr[MAX_BLOCK];
-	if (!ptr_ok(addr, 8) || !rd(rt, addr, hdr, L->co_size) || !is_code(rt, hdr))
+	unsigned char buf[MAX_BLOCK];
+	const unsigned char *hdr = pre ? pre : buf;
+	if (!ptr_ok(addr, 8) || (!pre && !rd(rt, addr, buf, L->co_size)) || !is_code(rt, hdr))
 		return NULL;
 	uint64_t fn = u64_at(hdr, L->co_filename), qn = u64_at(hdr, L->co_qualname);
 	uint64_t lt = u64_at(hdr, L->co_linetable);
@@ -473,13 +527,15 @@ static bool ts_frame(struct sd_pyrt *rt, const unsigned char *ts, uint64_t *fram
  * preferring one that has a frame (3.11 creates a new thread's state in its parent, with
  * the parent's id, before the thread runs).  Nothing is cached: a thread state freed
  * before its thread ends still holds the thread's id, and its memory may be reused. */
-static int find_tstate(struct sd_pyrt *rt, uint64_t interp0, pid_t tid, uint64_t *frame)
+static int find_tstate(struct sd_pyrt *rt, uint64_t interp0, pid_t tid, uint64_t *frame,
+		       struct pyhint *h)
 {
 	const struct pylayout *L = &rt->L;
 	uint32_t blk = ts_block(L);
 	unsigned char ts[MAX_BLOCK];
-	uint64_t best = 0, best_frame = 0;
-	int nth = 0;
+	uint64_t best = 0, best_frame = 0, best_cf = 0;
+	int nth = 0, best_at = -1;
+	h->nts = 0;
 	uint64_t interp = interp0;
 	for (int ni = 0; interp && ni < MAX_INTERPS; ni++) {
 		uint64_t t;
@@ -500,11 +556,15 @@ static int find_tstate(struct sd_pyrt *rt, uint64_t interp0, pid_t tid, uint64_t
 			}
 			rt->verified = true;
 			first = false;
+			if (ni == 0 && nth <= HINT_TS)
+				h->ts[nth - 1] = t;
 			if (u64_at(ts, L->ts_native_id) == (uint64_t)tid) {
 				uint64_t f;
 				if (ts_frame(rt, ts, &f) && (f || !best)) {
 					best = t;
 					best_frame = f;
+					best_cf = L->minor <= 12 ? u64_at(ts, L->ts_cframe) : 0;
+					best_at = ni == 0 && nth <= HINT_TS ? nth : -1;
 					if (f)
 						goto found;
 				}
@@ -515,12 +575,85 @@ static int find_tstate(struct sd_pyrt *rt, uint64_t interp0, pid_t tid, uint64_t
 			break;
 	}
 	if (!best && rt->fork_tid && tid != rt->fork_tid)
-		return find_tstate(rt, interp0, rt->fork_tid, frame);
+		return find_tstate(rt, interp0, rt->fork_tid, frame, h);
 	if (!best)
 		return 0;
 found:
 	*frame = best_frame;
+	/* a hint only when the thread's state is among the first of the first list */
+	h->nts = best_at;
+	h->native = (uint64_t)tid;
+	h->interp = interp0;
+	h->cframe = best_cf;
 	return 1;
+}
+
+/* ---- frames, read a few pages at a time ---- */
+
+static const unsigned char *page_of(struct sd_pyrt *rt, uint64_t base)
+{
+	for (int i = 0; i < rt->npg; i++)
+		if (rt->pg_base[i] == base)
+			return rt->pg + (size_t)i * 4096;
+	return NULL;
+}
+
+/* Read the page at base and up to WFETCH-1 below it (callers' frames are below on the
+ * data stack), in one process_vm_readv; pages past an unreadable one are not kept. */
+static void fetch_pages(struct sd_pyrt *rt, uint64_t base)
+{
+	if (!rt->pg)
+		rt->pg = xmalloc((size_t)WPAGES * 4096);
+	if (rt->npg + WFETCH > WPAGES)
+		rt->npg = 0;
+	struct iovec local[WFETCH], remote[WFETCH];
+	int k = 0;
+	for (uint64_t b = base; k < WFETCH && b >= 4096; b -= 4096) {
+		if (k && page_of(rt, b))
+			break;
+		local[k] = (struct iovec){ rt->pg + (size_t)(rt->npg + k) * 4096, 4096 };
+		remote[k] = (struct iovec){ (void *)(uintptr_t)b, 4096 };
+		k++;
+	}
+	int got = 0;
+	if (rt->read == pid_read) {
+		rt->reads++;
+		ssize_t r = process_vm_readv((pid_t)(intptr_t)rt->rctx, local, (unsigned long)k, remote,
+					     (unsigned long)k, 0);
+		got = r > 0 ? (int)(r / 4096) : 0;
+	} else {
+		while (got < k && rd(rt, (uint64_t)(uintptr_t)remote[got].iov_base,
+				     local[got].iov_base, 4096))
+			got++;
+	}
+	for (int i = 0; i < got; i++)
+		rt->pg_base[rt->npg + i] = base - (uint64_t)i * 4096;
+	rt->npg += got;
+}
+
+/* A frame's bytes: from this walk's pages, else a direct read. */
+static bool frame_read(struct sd_pyrt *rt, uint64_t addr, unsigned char *dst, size_t n)
+{
+	if (!ptr_ok(addr, 8) || addr + n < addr || addr + n > 0x800000000000ull)
+		return false;
+	uint64_t first = addr & ~4095ull, last = (addr + n - 1) & ~4095ull;
+	for (int pass = 0; pass < 2; pass++) {
+		const unsigned char *a = page_of(rt, first), *b = page_of(rt, last);
+		if (a && b) {
+			size_t in_a = first == last ? n : (size_t)(first + 4096 - addr);
+			memcpy(dst, a + (addr - first), in_a);
+			if (in_a < n)
+				memcpy(dst + in_a, b, n - in_a);
+			return true;
+		}
+		if (pass == 0) {
+			if (!b)
+				fetch_pages(rt, last);
+			if (!page_of(rt, first))
+				fetch_pages(rt, first);
+		}
+	}
+	return rd(rt, addr, dst, n);
 }
 
 /* ---- the walk ---- */
@@ -556,6 +689,77 @@ static void where(struct sd_srcloc *loc, const char *why)
 	loc->why = xstrdup(why);
 }
 
+/* Read the thread's last path in one batch: the runtime's two fields, the list head,
+ * the thread states up to the thread's, its _PyCFrame (3.11/3.12), the frame and the
+ * code object's header it last had.  Returns 1 when the list still leads to the
+ * thread (*frame is then its current frame; *have_fb and *have_hdr say whether fb and
+ * hdr hold that frame and its code), -2 when the thread must be searched for
+ * (*have_rt: the runtime fields were read all the same). */
+static int fast_top(struct sd_pyrt *rt, struct pyhint *h, uint64_t *interp, uint64_t *fin,
+		    uint64_t *frame, unsigned char *fb, unsigned char *hdr, bool *have_rt,
+		    bool *have_fb, bool *have_hdr)
+{
+	const struct pylayout *L = &rt->L;
+	uint32_t blk = ts_block(L);
+	uint32_t lo = L->rt_interp_head < L->rt_finalizing ? L->rt_interp_head : L->rt_finalizing;
+	uint32_t hi = (L->rt_interp_head > L->rt_finalizing ? L->rt_interp_head : L->rt_finalizing) + 8;
+	unsigned char rtb[MAX_BLOCK], head[8], cfb[8], tsb[HINT_TS][MAX_BLOCK];
+	uint64_t addr[16];
+	size_t len[16];
+	unsigned char *buf[16];
+	int n = 0;
+	if (hi - lo > MAX_BLOCK)
+		return -2;
+	addr[n] = rt->runtime + lo, len[n] = hi - lo, buf[n++] = rtb;
+	addr[n] = h->interp + L->is_threads_head, len[n] = 8, buf[n++] = head;
+	for (int i = 0; i < h->nts; i++)
+		addr[n] = h->ts[i], len[n] = blk, buf[n++] = tsb[i];
+	int at_cf = -1, at_fr = -1, at_co = -1;
+	if (L->minor <= 12 && h->cframe)
+		at_cf = n, addr[n] = h->cframe + L->cf_current_frame, len[n] = 8, buf[n++] = cfb;
+	if (h->frame)
+		at_fr = n, addr[n] = h->frame, len[n] = L->fr_size, buf[n++] = fb;
+	if (h->code)
+		at_co = n, addr[n] = h->code, len[n] = L->co_size, buf[n++] = hdr;
+	/* the frame or code may be gone: then without them */
+	if (!rd_many(rt, n, addr, len, buf) && (n = at_fr >= 0 ? at_fr : at_co >= 0 ? at_co : n,
+						 at_fr = at_co = -1, !rd_many(rt, n, addr, len, buf)))
+		return -2;
+	*interp = u64_at(rtb, L->rt_interp_head - lo);
+	*fin = u64_at(rtb, L->rt_finalizing - lo);
+	*have_rt = true;
+	if (*interp != h->interp || u64_at(head, 0) != h->ts[0])
+		return -2;
+	for (int i = 0; i < h->nts; i++) {
+		const unsigned char *t = tsb[i];
+		bool last = i == h->nts - 1;
+		if (u64_at(t, L->ts_interp) != h->interp ||
+		    (u64_at(t, L->ts_native_id) == h->native) != last ||
+		    (!last && u64_at(t, L->ts_next) != h->ts[i + 1]))
+			return -2;
+	}
+	const unsigned char *t = tsb[h->nts - 1];
+	if (L->minor >= 13) {
+		*frame = u64_at(t, L->ts_current_frame);
+	} else if (u64_at(t, L->ts_cframe) == h->cframe && at_cf >= 0) {
+		*frame = u64_at(cfb, 0);
+	} else {
+		h->cframe = u64_at(t, L->ts_cframe);
+		if (!ts_frame(rt, t, frame))
+			return -2;
+	}
+	if (!*frame)
+		return -2;   /* a state without a frame: another may have one (3.11) */
+	*have_fb = at_fr >= 0 && *frame == h->frame;
+	if (*have_fb) {
+		uint64_t code = u64_at(fb, L->fr_code);
+		if (L->minor >= 14)
+			code &= ~(uint64_t)3;
+		*have_hdr = at_co >= 0 && code == h->code;
+	}
+	return 1;
+}
+
 int sd_py_locate(struct sd_pyrt *rt, pid_t tid, bool main_thread, bool stack,
 		 struct sd_srcloc *loc)
 {
@@ -566,14 +770,25 @@ int sd_py_locate(struct sd_pyrt *rt, pid_t tid, bool main_thread, bool stack,
 		where(loc, rt->broken);
 		return -1;
 	}
-	uint64_t interp, fin = 0;
-	if (!read_u64(rt, rt->runtime + L->rt_interp_head, &interp) ||
-	    !read_u64(rt, rt->runtime + L->rt_finalizing, &fin)) {
+	uint64_t interp = 0, fin = 0, frame = 0;
+	struct pyhint *h = &rt->hints[(unsigned)tid % HINTS];
+	unsigned char fb[MAX_BLOCK], hdr[MAX_BLOCK];
+	bool have_fb = false, have_hdr = false, have_rt = false;
+	int found = -2;
+	if (h->tid == tid && h->nts > 0)
+		found = fast_top(rt, h, &interp, &fin, &frame, fb, hdr, &have_rt, &have_fb, &have_hdr);
+	if (!have_rt && (!read_u64(rt, rt->runtime + L->rt_interp_head, &interp) ||
+			 !read_u64(rt, rt->runtime + L->rt_finalizing, &fin))) {
 		where(loc, "cannot read the interpreter's runtime state");
 		return -1;
 	}
-	uint64_t frame = 0;
-	int found = interp ? find_tstate(rt, interp, tid, &frame) : 0;
+	if (found == -2) {
+		h->tid = 0;
+		found = interp ? find_tstate(rt, interp, tid, &frame, h) : 0;
+		if (found == 1)
+			h->tid = tid;
+		h->frame = h->code = 0;
+	}
 	if (rt->broken) {
 		sd_srcloc_clear(loc);
 		loc->lang = xstrdup("python");
@@ -595,60 +810,94 @@ int sd_py_locate(struct sd_pyrt *rt, pid_t tid, bool main_thread, bool stack,
 	if (++rt->walk == 0)
 		rt->walk = 1;
 	rt->walk_bytes = 0;
-	bool need_main = !rt->main_file, bad = false;
-	unsigned char fb[MAX_BLOCK];
-	for (int depth = 0; frame && depth < MAX_DEPTH; depth++) {
-		if (!ptr_ok(frame, 8) || !rd(rt, frame, fb, L->fr_size)) {
-			bad = true;
-			break;
-		}
-		uint64_t code = u64_at(fb, L->fr_code), instr = u64_at(fb, L->fr_instr);
-		unsigned owner = fb[L->fr_owner];
-		uint64_t prev = u64_at(fb, L->fr_previous);
-		if (L->minor >= 14)
-			code &= ~(uint64_t)3;     /* _PyStackRef: tag bits */
-		if (L->minor >= 12 && owner >= 3 && owner <= 4) {
-			frame = prev;             /* an entry/shim frame of the C stack */
-			continue;
-		}
-		if (owner > 2) {
-			bad = true;
-			break;
-		}
-		struct pycode *c = code ? code_get(rt, code) : NULL;
-		if (!c && !code) {                   /* a frame being cleared */
+	bool need_main = !rt->main_file, bad = false, done = false;
+	rt->npg = 0;
+	if (!rt->hdrs)
+		rt->hdrs = xmalloc((size_t)BATCH * MAX_BLOCK);
+	struct rawfr { uint64_t code, instr; } raw[BATCH];
+	int depth = 0;
+	/* Frames come in batches: up to BATCH frames (their blocks from a few pages), then
+	 * their code objects' headers in one read; stop at the user's frame when that is
+	 * all that is needed. */
+	while (frame && !done && !bad && depth < MAX_DEPTH) {
+		int nr = 0, want = n == 0 ? 1 : BATCH;   /* the innermost is often the one */
+		while (frame && nr < want && depth < MAX_DEPTH) {
+			if (!(depth == 0 && have_fb) && !frame_read(rt, frame, fb, L->fr_size)) {
+				bad = true;
+				break;
+			}
+			uint64_t code = u64_at(fb, L->fr_code), instr = u64_at(fb, L->fr_instr);
+			unsigned owner = fb[L->fr_owner];
+			uint64_t prev = u64_at(fb, L->fr_previous);
+			if (L->minor >= 14)
+				code &= ~(uint64_t)3;     /* _PyStackRef: tag bits */
+			if (depth == 0 && h->tid == tid) {
+				h->frame = frame;
+				h->code = code;
+			}
+			depth++;
+			if (L->minor >= 12 && owner >= 3 && owner <= 4) {
+				frame = prev;             /* an entry/shim frame of the C stack */
+				continue;
+			}
+			if (owner > 2) {
+				bad = true;
+				break;
+			}
 			frame = prev;
-			continue;
+			if (!code)                        /* a frame being cleared */
+				continue;
+			raw[nr++] = (struct rawfr){ code, instr };
 		}
-		if (!c) {                            /* never skip a frame we cannot read */
-			bad = true;
-			break;
+		/* the headers: the first frame's may be in hand already */
+		uint64_t addr[BATCH];
+		size_t len[BATCH];
+		unsigned char *buf[BATCH];
+		bool pre = n == 0 && have_hdr && nr > 0 && raw[0].code == h->code;
+		int from = pre ? 1 : 0;
+		bool batch = true;
+		for (int i = from; i < nr; i++) {
+			addr[i - from] = raw[i].code;
+			len[i - from] = L->co_size;
+			buf[i - from] = rt->hdrs + (size_t)i * MAX_BLOCK;
+			batch &= ptr_ok(raw[i].code, 8);
 		}
-		/* byte offset of the instruction; -2: the frame has not started (3.11/3.12
-		 * point one unit before the first instruction); -1: nowhere in the code */
-		uint64_t start = code + L->co_code_adaptive;
-		long off = instr + 2 == start ? -2
-			   : instr >= start && instr - start < (uint64_t)MAX_LINETABLE * 16
-				   ? (long)(instr - start) : -1;
-		struct pyframe f = { c, off == -1 ? 0 : sd_py_line(c->lt, c->ltlen, c->firstlineno,
-								    off < 0 ? -1 : off / 2),
-				     instr, off };
-		if (!inner.code)
-			inner = f;
-		if (c->kind == K_USER) {
-			if (!chosen.code)
-				chosen = pseudo.code ? pseudo : f;
-			outer_user = c;
-		} else if (c->kind == K_PSEUDO && !chosen.code && !pseudo.code) {
-			pseudo = f;
+		batch = batch && nr > from && rd_many(rt, nr - from, addr, len, buf);
+		for (int i = 0; i < nr; i++) {
+			const unsigned char *hp = i == 0 && pre ? hdr
+						  : batch ? rt->hdrs + (size_t)i * MAX_BLOCK : NULL;
+			struct pycode *c = code_get(rt, raw[i].code, hp);
+			if (!c) {                            /* never skip a frame we cannot read */
+				bad = true;
+				break;
+			}
+			/* byte offset of the instruction; -2: the frame has not started (3.11/3.12
+			 * point one unit before the first instruction); -1: nowhere in the code */
+			uint64_t start = raw[i].code + L->co_code_adaptive, instr = raw[i].instr;
+			long off = instr + 2 == start ? -2
+				   : instr >= start && instr - start < (uint64_t)MAX_LINETABLE * 16
+					   ? (long)(instr - start) : -1;
+			struct pyframe f = { c, off == -1 ? 0 : sd_py_line(c->lt, c->ltlen, c->firstlineno,
+									    off < 0 ? -1 : off / 2),
+					     instr, off };
+			if (!inner.code)
+				inner = f;
+			if (c->kind == K_USER) {
+				if (!chosen.code)
+					chosen = pseudo.code ? pseudo : f;
+				outer_user = c;
+			} else if (c->kind == K_PSEUDO && !chosen.code && !pseudo.code) {
+				pseudo = f;
+			}
+			last_kind = c->kind;
+			if (all)
+				all[n] = f;
+			n++;
+			if (chosen.code && !all && !need_main) {
+				done = true;
+				break;
+			}
 		}
-		last_kind = c->kind;
-		if (all)
-			all[n] = f;
-		n++;
-		frame = prev;
-		if (chosen.code && !all && !need_main)
-			break;
 	}
 	/* code run from text at the bottom of the stack (python -c) is the user's */
 	if (!chosen.code && pseudo.code && !bad && !frame && last_kind == K_PSEUDO) {
@@ -886,6 +1135,8 @@ void sd_py_free(struct sd_pyrt *rt)
 		for (int i = 0; i < CODE_CACHE; i++)
 			code_clear(&rt->codes[i]);
 	free(rt->codes);
+	free(rt->pg);
+	free(rt->hdrs);
 	free_spill(rt);
 	free(rt->module);
 	free(rt->stdlib);
@@ -1152,6 +1403,8 @@ struct sd_pyrt *sd_py_fork(const struct sd_pyrt *rt, pid_t pid, pid_t parent_tid
 	*c = *rt;
 	c->codes = NULL;
 	c->spill = NULL;
+	c->pg = c->hdrs = NULL;
+	c->npg = 0;
 	c->pid = pid;
 	c->rctx = (void *)(intptr_t)pid;
 	c->module = rt->module ? xstrdup(rt->module) : NULL;
