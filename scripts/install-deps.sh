@@ -2,7 +2,7 @@
 # Install the Debian packages sysdiff needs to build and test, skipping those present.
 # Usage: scripts/install-deps.sh [extra-package...]
 set -eu
-pkgs="gcc g++ make pkg-config libdw-dev libelf-dev libjansson-dev libcmocka-dev libxxhash-dev zlib1g-dev strace python3 busybox $*"
+pkgs="gcc g++ make pkg-config libdw-dev libelf-dev libjansson-dev libcmocka-dev libxxhash-dev zlib1g-dev strace python3 python3.11-dev busybox $*"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -960,5 +960,27 @@ class ValidateTest(PyBase):
         self.exit_phase("shebang")
 
 
+class LayoutTableTest(unittest.TestCase):
+    """src/srcloc/pylayout_gen.h is what scripts/gen-pylayout.sh makes of the internal
+    headers on this machine (Debian's python3.11-dev, installed by install-deps.sh;
+    a 3.12 tree when pyenv has one): the committed offsets are the headers' own."""
+
+    def test_generated_table_matches_the_headers(self):
+        dirs = [d for d in ("/usr/include/python3.11",
+                            "/root/.pyenv/versions/3.12.1/include/python3.12")
+                if os.path.isdir(os.path.join(d, "internal"))]
+        if not dirs:
+            self.skipTest("no CPython 3.11/3.12 internal headers installed")
+        p = subprocess.run([os.path.join(sdtest.ROOT, "scripts", "gen-pylayout.sh")] + dirs,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr.decode(errors="replace"))
+        with open(os.path.join(sdtest.ROOT, "src", "srcloc", "pylayout_gen.h")) as f:
+            committed = f.read()
+        # each generated entry (from its version comment on) must be in the committed file
+        for entry in re.split(r"(?m)^(?=\{)", p.stdout.decode())[1:]:
+            body = entry.split("\n", 1)[1]      # the numbers, not the patch version
+            self.assertIn(body, committed, "regenerate with 'make regen-pylayout':\n" + entry)
+
+
 if __name__ == "__main__":
     unittest.main()
