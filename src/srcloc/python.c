@@ -15,7 +15,8 @@
  * pointers are checked before use, walks have depth limits, strings and location tables
  * length limits, and every code object is type-checked.  A check that fails gives no
  * line and a reason, never a wrong line.  Code objects are cached by address (and checked
- * against their header at each use), so a walk costs a few reads per frame. */
+ * against their header at each use); each thread's last path is read back in one batch
+ * and checked link by link, so a steady-state call costs one process_vm_readv. */
 #define _GNU_SOURCE
 #include "srcloc/srcloc_int.h"
 
