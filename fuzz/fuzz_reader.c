@@ -56,6 +56,8 @@ static void check_event(const struct sd_event *a, const struct sd_event *b)
 	CHECK(str_eq(a->src.gen_file, b->src.gen_file) && a->src.gen_line == b->src.gen_line);
 	CHECK(str_eq(a->src.gen_func, b->src.gen_func) && str_eq(a->src.why, b->src.why));
 	CHECK(str_eq(a->src.lang, b->src.lang) && str_eq(a->src.phase, b->src.phase));
+	CHECK(str_eq(a->src.inner_file, b->src.inner_file) && a->src.inner_line == b->src.inner_line);
+	CHECK(str_eq(a->src.inner_func, b->src.inner_func));
 	CHECK(a->src.nframes == b->src.nframes);
 	for (int i = 0; i < a->src.nframes && i < b->src.nframes; i++) {
 		const struct sd_srcframe *x = &a->src.frames[i], *y = &b->src.frames[i];

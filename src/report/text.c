@@ -55,6 +55,9 @@ static void add_src(struct sb *out, const struct sd_event *ev, bool verbose)
 	if (s->gen_file)
 		sb_addf(out, " (generated: %s:%d%s%s)", s->gen_file, s->gen_line,
 			s->gen_func ? " in " : "", s->gen_func ? s->gen_func : "");
+	if (s->inner_file)   /* the innermost frame, when it is not the user's (stdlib) */
+		sb_addf(out, " (in %s:%d%s%s)", s->inner_file, s->inner_line,
+			s->inner_func ? " " : "", s->inner_func ? s->inner_func : "");
 	else if (s->why && !(s->file && (s->line > 0 || s->phase)))
 		sb_addf(out, " (no source line: %s)", s->why);
 }

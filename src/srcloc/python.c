@@ -912,6 +912,11 @@ int sd_py_locate(struct sd_pyrt *rt, pid_t tid, bool main_thread, bool stack,
 	if (rt->main_dir)
 		loc->dir = xstrdup(rt->main_dir);
 
+	if (inner.code && inner.code != chosen.code) {
+		loc->inner_file = rel_to(inner.code->file, rt->main_dir);
+		loc->inner_line = inner.line;
+		loc->inner_func = xstrdup(inner.code->qualname);
+	}
 	if (chosen.code) {
 		rt->seen_user = true;
 		loc->file = rel_to(chosen.code->file, rt->main_dir);

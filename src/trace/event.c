@@ -34,6 +34,8 @@ void sd_srcloc_clear(struct sd_srcloc *s)
 	free(s->why);
 	free(s->lang);
 	free(s->phase);
+	free(s->inner_file);
+	free(s->inner_func);
 	for (int i = 0; i < s->nframes; i++) {
 		free(s->frames[i].module);
 		free(s->frames[i].func);
@@ -153,6 +155,8 @@ static void srcloc_copy(struct sd_srcloc *d, const struct sd_srcloc *s)
 	d->gen_file = dupnull(s->gen_file);
 	d->gen_func = dupnull(s->gen_func);
 	d->lang = dupnull(s->lang);
+	d->inner_file = dupnull(s->inner_file);
+	d->inner_func = dupnull(s->inner_func);
 	d->phase = dupnull(s->phase);
 	d->why = dupnull(s->why);
 	d->frames = NULL;

@@ -98,6 +98,10 @@ struct sd_srcloc {
 	int gen_line;
 	char *gen_func;
 	char *why;           /* no file:line: why (no debug info, no user frame...) */
+	char *inner_file;    /* interpreted programs: the innermost frame when it is not the
+	                        one above (stdlib, <frozen importlib...>): file, line, func */
+	int inner_line;
+	char *inner_func;
 	char *lang;          /* "python": read from the interpreter's frames (else NULL: DWARF) */
 	char *phase;         /* interpreted programs: NULL in the user's code, else "startup",
 	                        "import", "exit" or "runtime" (see docs/source.md) */

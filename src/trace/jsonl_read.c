@@ -557,7 +557,10 @@ static int parse_src(struct sd_reader *r, json_t *o, struct sd_srcloc *src)
 	    get_cint(r, v, "gen_line", false, false, &src->gen_line) < 0 ||
 	    get_cstr(r, v, "gen_func", &src->gen_func) < 0 ||
 	    get_cstr(r, v, "why", &src->why) < 0 || get_cstr(r, v, "lang", &src->lang) < 0 ||
-	    get_cstr(r, v, "phase", &src->phase) < 0)
+	    get_cstr(r, v, "phase", &src->phase) < 0 ||
+	    get_cstr(r, v, "inner_file", &src->inner_file) < 0 ||
+	    get_cint(r, v, "inner_line", false, false, &src->inner_line) < 0 ||
+	    get_cstr(r, v, "inner_func", &src->inner_func) < 0)
 		return -1;
 	if (src->phase && strcmp(src->phase, "startup") && strcmp(src->phase, "import") &&
 	    strcmp(src->phase, "exit") && strcmp(src->phase, "runtime"))

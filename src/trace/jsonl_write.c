@@ -360,7 +360,8 @@ static void put_frame(struct sb *sb, const struct sd_srcframe *f)
 static bool src_set(const struct sd_srcloc *s)
 {
 	return s->file || s->line || s->func || s->dir || s->module || s->gen_file ||
-	       s->gen_line || s->gen_func || s->why || s->lang || s->phase || s->nframes;
+	       s->gen_line || s->gen_func || s->why || s->lang || s->phase || s->inner_file || s->inner_line ||
+	       s->inner_func || s->nframes;
 }
 
 /* The source location: an object whose keys are written when set (the leading
@@ -380,6 +381,9 @@ static void put_src(struct sb *sb, const struct sd_srcloc *src)
 	put_field_str(sb, "why", src->why);
 	put_field_str(sb, "lang", src->lang);
 	put_field_str(sb, "phase", src->phase);
+	put_field_str(sb, "inner_file", src->inner_file);
+	put_field_nz(sb, "inner_line", src->inner_line);
+	put_field_str(sb, "inner_func", src->inner_func);
 	if (src->nframes > 0) {
 		put_key(sb, "stack");
 		sb_addc(sb, '[');

@@ -469,6 +469,14 @@ static void add_src(struct sb *sb, const struct sd_srcloc *src, bool verbose)
 			sb_addf(sb, " in %s", src->gen_func);
 		sb_addc(sb, ')');
 	}
+	if (src->inner_file) {
+		sb_addf(sb, " (in %s", src->inner_file);
+		if (src->inner_line)
+			sb_addf(sb, ":%d", src->inner_line);
+		if (src->inner_func)
+			sb_addf(sb, " %s", src->inner_func);
+		sb_addc(sb, ')');
+	}
 	if (src->why)
 		sb_addf(sb, " (no source line: %s)", src->why);
 }

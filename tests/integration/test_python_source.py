@@ -679,10 +679,18 @@ class HostileInterpreterTest(PyBase):
             f.seek(off)
             f.write(value.to_bytes(8, "little"))
 
-    def variant(self, name, rename_section=False, py_version=None):
+    def variant(self, name, rename_section=False, py_version=None, hide_symbol=False):
         d = self.scratch()
         exe = os.path.join(d, name)
         shutil.copy(DEBIAN_PY, exe)
+        if hide_symbol:
+            # as if stripped of _PyRuntime: its name in .dynstr made another (nothing the
+            # script loads looks it up; Debian links the stdlib's extensions in)
+            with open(exe, "r+b") as f:
+                data = f.read()
+                self.assertEqual(data.count(b"\0_PyRuntime\0"), 1)
+                f.seek(data.index(b"\0_PyRuntime\0") + 1)
+                f.write(b"_PyRuntimX")
         if rename_section:
             # objcopy --remove-section .PyRuntime leaves a binary that crashes; a section
             # by another name is the same interpreter that no lookup by name finds
@@ -693,11 +701,12 @@ class HostileInterpreterTest(PyBase):
             self.patch_py_version(exe, py_version)
         return exe
 
-    def check_variant(self, exe, label):
+    def check_variant(self, exe, label, prefix=()):
         info = py_info(DEBIAN_PY)
         t = tags(MARKED)
         out = self.scratch()
-        r = self.trace_py([exe, MARKED, out, "0"], expect_rc=0, env=py_env(PYTHONHOME="/usr"))
+        r = self.trace_py(list(prefix) + [exe, MARKED, out, "0"], expect_rc=0,
+                          env=py_env(PYTHONHOME="/usr"))
         self.assertTrue(r.stdout.endswith(b"tail\n"), r.stdout)
         err = r.stderr.decode(errors="replace")
         self.assertLessEqual(len(err.splitlines()), 1, "at most one warning:\n" + err)
@@ -722,6 +731,7 @@ class HostileInterpreterTest(PyBase):
         self.check_all_lines(tr, MARKED, None)
         HOSTILE.append("  %s: %d of %d marked writes located%s" % (
             label, located, len(MARKED_WRITES) + 1, ("; stderr: " + err.strip()) if err else ""))
+        return located
 
     def setUp(self):
         super().setUp()
@@ -736,6 +746,22 @@ class HostileInterpreterTest(PyBase):
 
     def test_no_version_anywhere_but_py_version(self):
         self.check_variant(self.variant("pyinterp", rename_section=True), "no section, no version in the name")
+
+    def test_own_pid_namespace(self):
+        """The tracee's thread ids are its namespace's (NSpid): every marked write,
+        the thread's too, is located."""
+        unshare = shutil.which("unshare")
+        if not unshare or os.geteuid() != 0:
+            self.skipTest("unshare and root are needed for a pid namespace")
+        n = self.check_variant(DEBIAN_PY, "own pid namespace",
+                               prefix=(unshare, "-p", "-f", "--mount-proc"))
+        self.assertEqual(n, len(MARKED_WRITES) + 1)
+
+    def test_no_symbol_no_section(self):
+        """A stripped interpreter without the section: one warning naming it, no line."""
+        exe = self.variant("python3.11", rename_section=True, hide_symbol=True)
+        self.check_variant(exe, "no _PyRuntime symbol, no section")
+        self.assertIn("no _PyRuntime symbol or .PyRuntime section", HOSTILE[-1])
 
     def test_py_version_lies_newer(self):
         self.check_variant(self.variant("python3.11", py_version=0x030c01f0), "Py_Version says 3.12")

@@ -147,6 +147,9 @@ static void test_event_copy(void **state)
 	a.src.why = strdup("why");
 	a.src.lang = strdup("python");
 	a.src.phase = strdup("exit");
+	a.src.inner_file = strdup("<frozen os>");
+	a.src.inner_line = 225;
+	a.src.inner_func = strdup("makedirs");
 	a.src.nframes = 2;
 	a.src.frames = calloc(2, sizeof *a.src.frames);
 	a.src.frames[0].func = strdup("write");
@@ -161,6 +164,9 @@ static void test_event_copy(void **state)
 	assert_string_equal(b.src.gen_file, "main.rs");
 	assert_string_equal(b.src.lang, "python");
 	assert_string_equal(b.src.phase, "exit");
+	assert_string_equal(b.src.inner_file, "<frozen os>");
+	assert_int_equal(b.src.inner_line, 225);
+	assert_string_equal(b.src.inner_func, "makedirs");
 	assert_int_equal(b.src.nframes, 2);
 	assert_string_equal(b.src.frames[0].func, "write");
 	assert_string_equal(b.src.frames[1].file, "main.c");
