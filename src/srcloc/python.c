@@ -33,6 +33,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "srcloc/pyoffsets.h"
 #include "util/util.h"
 
 #define MAX_DEPTH 1024          /* Python frames walked */
@@ -49,22 +50,6 @@
 #define HINT_TS 8               /* thread states from the list head a hint may pass */
 #define WALK_BUDGET (16u << 20) /* bytes of new code objects one walk may read */
 #define CACHE_BUDGET (64u << 20) /* bytes of location tables the cache may hold */
-
-/* Where the fields live (byte offsets, x86_64).  Names follow CPython's. */
-struct pylayout {
-	int minor;
-	uint32_t rt_interp_head, rt_finalizing;
-	uint32_t is_next, is_threads_head;
-	uint32_t ts_size, ts_next, ts_interp, ts_native_id;
-	uint32_t ts_cframe, cf_current_frame;   /* 3.11, 3.12: tstate->cframe->current_frame */
-	uint32_t ts_current_frame;              /* 3.13+: tstate->current_frame */
-	uint32_t fr_size, fr_code, fr_previous, fr_instr, fr_owner;
-	uint32_t co_size, co_filename, co_name, co_qualname, co_linetable, co_firstlineno;
-	uint32_t co_code_adaptive;
-	uint32_t ob_type, bytes_size, bytes_sval;
-	uint32_t str_length, str_state, str_ascii_size, str_compact_size;
-	uint32_t tp_name;
-};
 
 static const struct pylayout generated[] = {
 #include "srcloc/pylayout_gen.h"
@@ -981,8 +966,6 @@ int sd_py_locate(struct sd_pyrt *rt, pid_t tid, bool main_thread, bool stack,
 }
 
 /* ---- layouts ---- */
-
-#include "srcloc/pydebug.h"
 
 /* Read the table at the start of _PyRuntime; check cookie, version and flavour, and
  * that every offset lies inside its struct and a bounded read. */

@@ -295,30 +295,15 @@ static void test_line_cpython(void **state)
 
 /* ---- a synthetic interpreter in memory ---- */
 
-/* Field offsets, named as in python.c's struct pylayout so that pylayout_gen.h fills
- * them for 3.11 and 3.12. */
-struct lay {
-	int minor;
-	uint32_t rt_interp_head, rt_finalizing;
-	uint32_t is_next, is_threads_head;
-	uint32_t ts_size, ts_next, ts_interp, ts_native_id;
-	uint32_t ts_cframe, cf_current_frame;
-	uint32_t ts_current_frame;
-	uint32_t fr_size, fr_code, fr_previous, fr_instr, fr_owner;
-	uint32_t co_size, co_filename, co_name, co_qualname, co_linetable, co_firstlineno;
-	uint32_t co_code_adaptive;
-	uint32_t ob_type, bytes_size, bytes_sval;
-	uint32_t str_length, str_state, str_ascii_size, str_compact_size;
-	uint32_t tp_name;
-};
+#include "srcloc/pyoffsets.h"   /* struct pylayout, dbg313 and dbg314 (python.c's) */
 
-static const struct lay generated[] = {
+static const struct pylayout generated[] = {
 #include "srcloc/pylayout_gen.h"
 };
 
 /* 3.13 and 3.14 describe themselves; these are 3.13.0's values (research note §2.1),
  * with a small interpreter state. */
-static const struct lay lay313 = {
+static const struct pylayout lay313 = {
 	.minor = 13, .rt_interp_head = 632, .rt_finalizing = 600,
 	.is_next = 0, .is_threads_head = 72,
 	.ts_size = 256, .ts_next = 8, .ts_interp = 16, .ts_native_id = 160, .ts_current_frame = 72,
@@ -331,7 +316,7 @@ static const struct lay lay313 = {
 };
 
 /* 3.14: the same, with the runtime's fields after its longer table */
-static const struct lay lay314 = {
+static const struct pylayout lay314 = {
 	.minor = 14, .rt_interp_head = 808, .rt_finalizing = 776,
 	.is_next = 0, .is_threads_head = 72,
 	.ts_size = 256, .ts_next = 8, .ts_interp = 16, .ts_native_id = 160, .ts_current_frame = 72,
@@ -343,7 +328,6 @@ static const struct lay lay314 = {
 	.tp_name = 24,
 };
 
-#include "srcloc/pydebug.h"     /* python.c's dbg313 and dbg314 */
 
 /* The image is mapped at BASE in the fake tracee (fuzz_pyframes.c uses the same). */
 #define BASE 0x10000000ull
@@ -395,12 +379,12 @@ static void w8(struct img *m, uint64_t addr, uint8_t v) { *at(m, addr) = v; }
 
 struct scene {
 	struct img m;
-	const struct lay *L;
+	const struct pylayout *L;
 	unsigned long version;
 	uint64_t runtime, interp, code_type, str_type, other_type;
 };
 
-static const struct lay *lay_of(int minor)
+static const struct pylayout *lay_of(int minor)
 {
 	if (minor >= 13)
 		return minor == 13 ? &lay313 : &lay314;
@@ -425,7 +409,7 @@ static uint64_t mk_type(struct scene *s, const char *name)
 static void put_debug_offsets(struct scene *s, const struct dbgpos *P, unsigned long version)
 {
 	struct img *m = &s->m;
-	const struct lay *L = s->L;
+	const struct pylayout *L = s->L;
 	uint64_t r = s->runtime;
 	memcpy(at(m, r), "xdebugpy", 8);
 	w64(m, r + 8, version);
@@ -491,7 +475,7 @@ static void scene_free(struct scene *s)
 /* compact ASCII str */
 static uint64_t mk_str(struct scene *s, const char *text)
 {
-	const struct lay *L = s->L;
+	const struct pylayout *L = s->L;
 	size_t n = strlen(text);
 	uint64_t a = img_alloc(&s->m, L->str_compact_size + n + 1);
 	w64(&s->m, a + L->ob_type, s->str_type);
@@ -503,7 +487,7 @@ static uint64_t mk_str(struct scene *s, const char *text)
 
 static uint64_t mk_bytes(struct scene *s, const unsigned char *d, size_t n)
 {
-	const struct lay *L = s->L;
+	const struct pylayout *L = s->L;
 	uint64_t a = img_alloc(&s->m, L->bytes_sval + n + 1);
 	w64(&s->m, a + L->bytes_size, n);
 	if (n)
@@ -515,7 +499,7 @@ static uint64_t mk_bytes(struct scene *s, const unsigned char *d, size_t n)
 static uint64_t mk_code(struct scene *s, const char *file, const char *qual, int first,
 			const int *lines, int nunits)
 {
-	const struct lay *L = s->L;
+	const struct pylayout *L = s->L;
 	unsigned char *t = malloc((size_t)nunits * 6 + 1);
 	size_t n = 0;
 	int line = first;
@@ -562,7 +546,7 @@ static uint64_t frame_code(const struct scene *s, uint64_t code)
 /* A frame of code at unit lasti, its caller prev. */
 static uint64_t mk_frame_owner(struct scene *s, uint64_t code, long lasti, uint64_t prev, int owner)
 {
-	const struct lay *L = s->L;
+	const struct pylayout *L = s->L;
 	uint64_t f = img_alloc(&s->m, L->fr_size);
 	w64(&s->m, f + L->fr_code, frame_code(s, code));
 	w64(&s->m, f + L->fr_previous, prev);
@@ -579,7 +563,7 @@ static uint64_t mk_frame(struct scene *s, uint64_t code, long lasti, uint64_t pr
 /* A thread state for native id tid at the head of the interpreter's list. */
 static uint64_t mk_tstate(struct scene *s, uint64_t tid)
 {
-	const struct lay *L = s->L;
+	const struct pylayout *L = s->L;
 	uint64_t ts = img_alloc(&s->m, L->ts_size);
 	uint64_t head;
 	memcpy(&head, at(&s->m, s->interp + L->is_threads_head), 8);
@@ -596,7 +580,7 @@ static uint64_t mk_tstate(struct scene *s, uint64_t tid)
 
 static void set_frame(struct scene *s, uint64_t ts, uint64_t frame)
 {
-	const struct lay *L = s->L;
+	const struct pylayout *L = s->L;
 	if (L->minor <= 12) {
 		uint64_t cf;
 		memcpy(&cf, at(&s->m, ts + L->ts_cframe), 8);
@@ -958,7 +942,7 @@ static void test_walk_bad_code(void **state)
 			struct app a;
 			scene_init(&s, minor);
 			mk_app(&s, &a);
-			const struct lay *L = s.L;
+			const struct pylayout *L = s.L;
 			uint64_t bad = mk_code_seq(&s, "/home/u/proj/lib.py", "helper", 50, 4);
 			bool known = variant != 1;
 			switch (variant) {
@@ -1177,7 +1161,7 @@ static void test_walk_thread_pick(void **state)
 	uint64_t wcode = mk_code_seq(&s, "/home/u/proj/worker.py", "work", 3, 4);
 	set_frame(&s, other, mk_frame(&s, wcode, 2, 0));
 	/* a second interpreter with a thread of its own */
-	const struct lay *L = s.L;
+	const struct pylayout *L = s.L;
 	uint64_t interp2 = img_alloc(&s.m, L->is_threads_head + 8);
 	w64(&s.m, s.interp + L->is_next, interp2);
 	uint64_t ts3 = img_alloc(&s.m, L->ts_size);

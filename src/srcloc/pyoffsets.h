@@ -1,13 +1,31 @@
-/* pydebug.h - where CPython 3.13 and 3.14 keep, inside their _Py_DebugOffsets table (at
- * the start of _PyRuntime), the members python.c reads.  Every member of the table is a
- * uint64_t after an 8-byte cookie; the table's own layout changes with each minor
- * version (584 bytes in 3.13, 760 in 3.14), so it is mirrored per minor.  Shared with the
- * unit tests, which build tables from it. */
-#ifndef SD_PYDEBUG_H
-#define SD_PYDEBUG_H
+/* pyoffsets.h - where CPython keeps what python.c reads: struct pylayout, the field
+ * offsets of one interpreter (3.11/3.12: pylayout_gen.h; 3.13+: from the interpreter's
+ * _Py_DebugOffsets), and struct dbgpos, where 3.13 and 3.14 keep each member inside that
+ * table (every member a uint64_t after an 8-byte cookie; the table's own layout changes
+ * with each minor version: 584 bytes in 3.13, 760 in 3.14).  Shared with the unit tests,
+ * which build synthetic interpreters from them. */
+#ifndef SD_PYOFFSETS_H
+#define SD_PYOFFSETS_H
 
 #include <stdint.h>
 
+/* Where the fields live (byte offsets, x86_64).  Names follow CPython's. */
+struct pylayout {
+	int minor;
+	uint32_t rt_interp_head, rt_finalizing;
+	uint32_t is_next, is_threads_head;
+	uint32_t ts_size, ts_next, ts_interp, ts_native_id;
+	uint32_t ts_cframe, cf_current_frame;   /* 3.11, 3.12: tstate->cframe->current_frame */
+	uint32_t ts_current_frame;              /* 3.13+: tstate->current_frame */
+	uint32_t fr_size, fr_code, fr_previous, fr_instr, fr_owner;
+	uint32_t co_size, co_filename, co_name, co_qualname, co_linetable, co_firstlineno;
+	uint32_t co_code_adaptive;
+	uint32_t ob_type, bytes_size, bytes_sval;
+	uint32_t str_length, str_state, str_ascii_size, str_compact_size;
+	uint32_t tp_name;
+};
+
+/* Where _Py_DebugOffsets keeps the members read (byte positions in the table). */
 struct dbgpos {
 	uint32_t size;
 	uint32_t rt_finalizing, rt_interp_head;
