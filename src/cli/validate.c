@@ -71,16 +71,10 @@ static char *stdin_copy(const char *dir)
 		return xstrdup("/dev/null");
 	char *p = xasprintf("%s/stdin", dir);
 	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	char buf[65536];
-	ssize_t n;
 	if (fd < 0)
 		die2("cannot keep a copy of stdin in %s: %s", p, strerror(errno));
-	while ((n = read(STDIN_FILENO, buf, sizeof buf)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 || sd_write_full(fd, buf, (size_t)n) < 0)
-			die2("cannot copy stdin: %s", strerror(errno));
-	}
+	if (sd_copy_fd(STDIN_FILENO, fd) < 0)
+		die2("cannot copy stdin: %s", strerror(errno));
 	close(fd);
 	return p;
 }

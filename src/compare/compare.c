@@ -1371,8 +1371,6 @@ static int both_passes(struct side sd[2], int pass, const char *const cwd[2], ch
 static char *spool_stdin(char **err)
 {
 	int fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	char buf[65536];
-	ssize_t n;
 
 	if (fd < 0) {
 		char tmpl[] = "/tmp/sysdiff-stdin-XXXXXX";
@@ -1384,14 +1382,10 @@ static char *spool_stdin(char **err)
 		*err = xasprintf("<stdin>: cannot keep a copy in /tmp: %s", strerror(errno));
 		return NULL;
 	}
-	while ((n = read(0, buf, sizeof buf)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 || sd_write_full(fd, buf, (size_t)n) < 0) {
-			*err = xasprintf("<stdin>: %s", strerror(errno));
-			close(fd);
-			return NULL;
-		}
+	if (sd_copy_fd(0, fd) < 0) {
+		*err = xasprintf("<stdin>: %s", strerror(errno));
+		close(fd);
+		return NULL;
 	}
 	return xasprintf("/proc/self/fd/%d", fd);   /* fd stays open for both passes */
 }

@@ -318,6 +318,50 @@ bool sd_utf8_valid(const void *p, size_t n)
 }
 
 /* Write all of buf, retrying on EINTR, short writes and EAGAIN.  0 or -1. */
+int sd_copy_fd(int in, int out)
+{
+	char buf[65536];
+	for (;;) {
+		ssize_t n = read(in, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -1 : 0;
+		if (sd_write_full(out, buf, (size_t)n) < 0)
+			return -1;
+	}
+}
+
+char *sd_read_file(const char *path, size_t max, size_t *len, bool *cut)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct sb sb = SB_INIT;
+	char buf[65536];
+	bool more = false;
+
+	while (fd >= 0) {
+		ssize_t n = read(fd, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		size_t room = max - sb.len;
+		if ((size_t)n > room) {
+			sb_add(&sb, buf, room);
+			more = true;
+			break;
+		}
+		sb_add(&sb, buf, (size_t)n);
+	}
+	if (fd >= 0)
+		close(fd);
+	if (len)
+		*len = sb.len;
+	if (cut)
+		*cut = more;
+	return sb_detach(&sb);
+}
+
 int sd_write_full(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;

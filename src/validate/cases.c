@@ -234,20 +234,6 @@ report:
 	_exit(code);
 }
 
-static char *slurp(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct sb sb = SB_INIT;
-	char buf[65536];
-	ssize_t n;
-
-	while (fd >= 0 && (n = read(fd, buf, sizeof buf)) > 0)
-		sb_add(&sb, buf, (size_t)n);
-	if (fd >= 0)
-		close(fd);
-	return sb_detach(&sb);
-}
-
 static const char *verdict_name(int v)
 {
 	return v == 0 ? "equivalent" : v == 1 ? "NOT equivalent" : v == 3 ? "skipped" : "error";
@@ -334,7 +320,7 @@ int sd_validate_cases(const struct sd_validate_cfg *cfg, const char *manifest,
 				continue;
 			k->done = true;
 			k->verdict = WIFEXITED(st) ? WEXITSTATUS(st) : 2;
-			char *tp = xasprintf("%s.time", k->out), *t = slurp(tp);
+			char *tp = xasprintf("%s.time", k->out), *t = sd_read_file(tp, SIZE_MAX, NULL, NULL);
 			k->seconds = atof(t);
 			free(t);
 			free(tp);
@@ -370,7 +356,7 @@ int sd_validate_cases(const struct sd_validate_cfg *cfg, const char *manifest,
 		nskip += k->verdict == 3;
 		nerr += k->verdict == 2 || k->verdict < 0;
 		char *p = xasprintf("%s.%s", k->out, json ? "json" : junit ? "xml" : "text");
-		char *body = k->verdict < 0 ? xstrdup("") : slurp(p);
+		char *body = k->verdict < 0 ? xstrdup("") : sd_read_file(p, SIZE_MAX, NULL, NULL);
 		if (json) {
 			size_t l = strlen(body);
 			while (l && body[l - 1] == '\n')

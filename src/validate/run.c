@@ -97,13 +97,8 @@ static int copy_one(const char *path, const struct stat *sb, int flag, struct FT
 		int in = open(path, O_RDONLY | O_CLOEXEC);
 		int out = in < 0 ? -1 : open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 					     sb->st_mode & 07777);
-		char buf[65536];
-		ssize_t n;
-		if (in < 0 || out < 0)
+		if (in < 0 || out < 0 || sd_copy_fd(in, out) < 0)
 			rc = -1;
-		while (rc == 0 && (n = read(in, buf, sizeof buf)) > 0)
-			if (sd_write_full(out, buf, (size_t)n) < 0)
-				rc = -1;
 		if (in >= 0)
 			close(in);
 		if (out >= 0 && close(out) < 0)

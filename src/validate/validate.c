@@ -266,43 +266,15 @@ char *sd_scratch_dir(const char *workdir, char **why)
 
 /* ---- one validation ---- */
 
-static char *read_all(const char *path, size_t max, size_t *len, bool *cut)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct sb sb = SB_INIT;
-	char buf[65536];
-	ssize_t n;
-
-	*cut = false;
-	while (fd >= 0 && (n = read(fd, buf, sizeof buf)) > 0) {
-		size_t room = max - sb.len;
-		if ((size_t)n > room) {
-			sb_add(&sb, buf, room);
-			*cut = true;
-			break;
-		}
-		sb_add(&sb, buf, (size_t)n);
-	}
-	if (fd >= 0)
-		close(fd);
-	*len = sb.len;
-	return sb_detach(&sb);
-}
-
 static int copy_file(const char *from, const char *to)
 {
 	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, rc = -1;
-	char buf[65536];
-	ssize_t n;
 
 	if (in >= 0)
 		out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (out >= 0) {
-		rc = 0;
-		while ((n = read(in, buf, sizeof buf)) > 0)
-			if (sd_write_full(out, buf, (size_t)n) < 0)
-				rc = -1;
-		if (n < 0 || close(out) < 0)
+		rc = sd_copy_fd(in, out);
+		if (close(out) < 0)
 			rc = -1;
 	}
 	if (in >= 0)
@@ -400,7 +372,7 @@ int sd_validate_one(struct sd_validation *v)
 		size_t la, lb;
 		bool ca, cb;
 		char *pa = xasprintf("%s/%s", side[0], name), *pb = xasprintf("%s/%s", side[1], name);
-		char *a = read_all(pa, 16u << 20, &la, &ca), *b = read_all(pb, 16u << 20, &lb, &cb);
+		char *a = sd_read_file(pa, 16u << 20, &la, &ca), *b = sd_read_file(pb, 16u << 20, &lb, &cb);
 		struct sb d = SB_INIT;
 		if (la != lb || memcmp(a, b, la)) {
 			char *lA = xasprintf("original %s", name), *lB = xasprintf("transpiled %s", name);

@@ -128,6 +128,27 @@ class VerdictTest(ValidateBase):
         self.assertEqual(root.get("failures"), "1")
         self.assertIn("0666 vs 0600", root.find(".//failure").text)
 
+    def test_copy_when_overlayfs_cannot_be_used(self):
+        # a ',' in the path cannot go into overlayfs' options: each run gets a copy of
+        # the directory (files, a subdirectory, a symlink, modes) bind-mounted at its path
+        self.work = os.path.join(self.tmp, "my,work")
+        os.mkdir(self.work)
+        os.mkdir(os.path.join(self.work, "sub"))
+        with open(os.path.join(self.work, "sub", "data.bin"), "wb") as f:
+            f.write(bytes(range(256)) * 1024)
+        os.chmod(os.path.join(self.work, "sub", "data.bin"), 0o640)
+        os.symlink("sub/data.bin", os.path.join(self.work, "link"))
+        rc, out, _ = self.validate("--format", "json", "--original", self.orig, "--transpiled",
+                                   self.greet(2), expect_rc=1)
+        j = json.loads(out)
+        for run in j["runs"]:
+            self.assertIn("a copy of the starting directory", run["isolation"])
+        # the copy is complete and faithful: only the program's own file differs
+        self.assertEqual(j["end_state"]["differences"].strip(), "report.txt: mode 0644 vs 0600")
+        self.assertUntouched(["link", "sub"])
+        with open(os.path.join(self.work, "sub", "data.bin"), "rb") as f:
+            self.assertEqual(f.read(), bytes(range(256)) * 1024)
+
     def test_keep_traces_are_comparable(self):
         keep = os.path.join(self.tmp, "keep")
         os.mkdir(keep)

@@ -1,9 +1,11 @@
 /* Unit tests for src/util (string buffer, names, UTF-8) and the tracer's tracee table. */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -123,6 +125,60 @@ static void test_mem_read_self(void **state)
 	assert_int_equal(sd_mem_read(getpid(), 0, buf, 8), -1);
 }
 
+/* sd_read_file: whole, cut at max, missing; sd_copy_fd: 200 KiB through a pipe. */
+static void test_read_copy_file(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/sd-util-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *path = xasprintf("%s/f", dir), *copy = xasprintf("%s/g", dir);
+	size_t big = 200 * 1024, len = 0;
+	char *data = xmalloc(big);
+	for (size_t i = 0; i < big; i++)
+		data[i] = (char)('a' + i % 26);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(sd_write_full(fd, data, big), 0);
+	close(fd);
+
+	bool cut = true;
+	char *all = sd_read_file(path, SIZE_MAX, &len, &cut);
+	assert_int_equal(len, big);
+	assert_false(cut);
+	assert_memory_equal(all, data, big);
+	assert_int_equal(all[big], '\0');
+	free(all);
+	char *head = sd_read_file(path, 70000, &len, &cut);
+	assert_int_equal(len, 70000);
+	assert_true(cut);
+	assert_memory_equal(head, data, 70000);
+	free(head);
+	char *none = sd_read_file("/nonexistent/sd-util", SIZE_MAX, &len, &cut);
+	assert_string_equal(none, "");
+	assert_int_equal(len, 0);
+	assert_false(cut);
+	free(none);
+
+	int in = open(path, O_RDONLY | O_CLOEXEC);
+	int out = open(copy, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	assert_true(in >= 0 && out >= 0);
+	assert_int_equal(sd_copy_fd(in, out), 0);
+	close(in);
+	close(out);
+	char *back = sd_read_file(copy, SIZE_MAX, &len, NULL);
+	assert_int_equal(len, big);
+	assert_memory_equal(back, data, big);
+	free(back);
+	assert_int_equal(sd_copy_fd(-1, 1), -1);
+
+	unlink(path);
+	unlink(copy);
+	rmdir(dir);
+	free(path);
+	free(copy);
+	free(data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -133,6 +189,7 @@ int main(void)
 		cmocka_unit_test(test_tracee_table),
 		cmocka_unit_test(test_fd_cache),
 		cmocka_unit_test(test_mem_read_self),
+		cmocka_unit_test(test_read_copy_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
