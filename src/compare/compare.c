@@ -701,17 +701,29 @@ static void flush_all_folds(struct side *s)
 		flush_folds(s, (int)e);
 }
 
-static const struct foldinfo *foldinfo_of(const struct side *s, uint32_t rec)
+/* The index of record rec in n elements of size bytes, sorted by the record number
+ * each starts with (a uint32_t), or n when it is not there. */
+static size_t rec_index(const void *base, size_t n, size_t size, uint32_t rec)
 {
-	size_t lo = 0, hi = s->nfinfo;
+	size_t lo = 0, hi = n;
+	uint32_t r;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		if (s->finfo[mid].rec < rec)
+		memcpy(&r, (const char *)base + mid * size, sizeof r);
+		if (r < rec)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < s->nfinfo && s->finfo[lo].rec == rec ? &s->finfo[lo] : NULL;
+	if (lo < n)
+		memcpy(&r, (const char *)base + lo * size, sizeof r);
+	return lo < n && r == rec ? lo : n;
+}
+
+static const struct foldinfo *foldinfo_of(const struct side *s, uint32_t rec)
+{
+	size_t i = rec_index(s->finfo, s->nfinfo, sizeof *s->finfo, rec);
+	return i < s->nfinfo ? &s->finfo[i] : NULL;
 }
 
 /* An event, restarts folded, in trace order.  Takes the event's contents.  off: where
@@ -955,15 +967,8 @@ static void resolve_pids(struct side *s)
 
 static const struct pidref *pidref_of(const struct side *s, uint32_t rec)
 {
-	size_t lo = 0, hi = s->nprefs;   /* prefs are in record order */
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (s->prefs[mid].rec < rec)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < s->nprefs && s->prefs[lo].rec == rec ? &s->prefs[lo] : NULL;
+	size_t i = rec_index(s->prefs, s->nprefs, sizeof *s->prefs, rec);  /* in record order */
+	return i < s->nprefs ? &s->prefs[i] : NULL;
 }
 
 static int cmp_drop(const void *a, const void *b)
@@ -1217,15 +1222,8 @@ static int cmp_u32(const void *a, const void *b)
 static const struct sd_cmp_event *find_got(const struct side *s, uint32_t rec)
 {
 	/* got[] is parallel to want[], which is sorted and unique */
-	size_t lo = 0, hi = s->nwant;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (s->want[mid] < rec)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < s->nwant && s->want[lo] == rec && s->got[lo].num ? &s->got[lo] : NULL;
+	size_t i = rec_index(s->want, s->nwant, sizeof *s->want, rec);
+	return i < s->nwant && s->got[i].num ? &s->got[i] : NULL;
 }
 
 
