@@ -88,33 +88,6 @@ static void modents_free(struct modent *m, size_t n)
 	free(m);
 }
 
-static ssize_t read_whole(const char *path, char **out, size_t max)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	size_t cap = 16384, len = 0;
-	char *buf = xmalloc(cap + 1);
-	for (;;) {
-		if (len == cap) {
-			if (cap >= max)
-				break;
-			cap *= 2;
-			buf = xrealloc(buf, cap + 1);
-		}
-		ssize_t n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	buf[len] = 0;
-	*out = buf;
-	return (ssize_t)len;
-}
-
 static bool hex_u64(const char **p, uint64_t *v)
 {
 	char *e;
@@ -134,7 +107,7 @@ static int read_maps(pid_t pid, struct modent **out, size_t *nout)
 {
 	char path[64], *text;
 	snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
-	if (read_whole(path, &text, MAX_MAPS_BYTES) < 0)
+	if (!(text = sd_read_file(path, MAX_MAPS_BYTES, NULL, NULL)))
 		return -1;
 	struct modent *m = NULL;
 	size_t n = 0, cap = 0;

@@ -339,7 +339,13 @@ char *sd_read_file(const char *path, size_t max, size_t *len, bool *cut)
 	char buf[65536];
 	bool more = false;
 
-	while (fd >= 0) {
+	if (len)
+		*len = 0;
+	if (cut)
+		*cut = false;
+	if (fd < 0)
+		return NULL;
+	for (;;) {
 		ssize_t n = read(fd, buf, sizeof buf);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -353,8 +359,7 @@ char *sd_read_file(const char *path, size_t max, size_t *len, bool *cut)
 		}
 		sb_add(&sb, buf, (size_t)n);
 	}
-	if (fd >= 0)
-		close(fd);
+	close(fd);
 	if (len)
 		*len = sb.len;
 	if (cut)

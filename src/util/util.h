@@ -53,8 +53,8 @@ int sd_write_full(int fd, const void *buf, size_t len);
 /* Copy all that can be read from in to out (EINTR retried).  0, or -1 with errno set. */
 int sd_copy_fd(int in, int out);
 /* The first max bytes of a file (SIZE_MAX: all of it), NUL-terminated, malloc'd; *len its
- * length and *cut whether the file had more (either may be NULL).  A file that cannot
- * be opened or read reads as what was read so far ("" at worst). */
+ * length and *cut whether the file had more (either may be NULL).  NULL with errno set
+ * when it cannot be opened; a read error ends it at what was read so far. */
 char *sd_read_file(const char *path, size_t max, size_t *len, bool *cut);
 /* Write a whole report: to stdout when path is NULL; to a device, fifo or /dev/stdout as
  * it is; else through a temporary file renamed over path once complete, so a reader

@@ -321,7 +321,7 @@ int sd_validate_cases(const struct sd_validate_cfg *cfg, const char *manifest,
 			k->done = true;
 			k->verdict = WIFEXITED(st) ? WEXITSTATUS(st) : 2;
 			char *tp = xasprintf("%s.time", k->out), *t = sd_read_file(tp, SIZE_MAX, NULL, NULL);
-			k->seconds = atof(t);
+			k->seconds = t ? atof(t) : 0;
 			free(t);
 			free(tp);
 			finished++;
@@ -356,7 +356,9 @@ int sd_validate_cases(const struct sd_validate_cfg *cfg, const char *manifest,
 		nskip += k->verdict == 3;
 		nerr += k->verdict == 2 || k->verdict < 0;
 		char *p = xasprintf("%s.%s", k->out, json ? "json" : junit ? "xml" : "text");
-		char *body = k->verdict < 0 ? xstrdup("") : sd_read_file(p, SIZE_MAX, NULL, NULL);
+		char *body = k->verdict < 0 ? NULL : sd_read_file(p, SIZE_MAX, NULL, NULL);
+		if (!body)
+			body = xstrdup("");
 		if (json) {
 			size_t l = strlen(body);
 			while (l && body[l - 1] == '\n')

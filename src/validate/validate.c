@@ -373,6 +373,10 @@ int sd_validate_one(struct sd_validation *v)
 		bool ca, cb;
 		char *pa = xasprintf("%s/%s", side[0], name), *pb = xasprintf("%s/%s", side[1], name);
 		char *a = sd_read_file(pa, 16u << 20, &la, &ca), *b = sd_read_file(pb, 16u << 20, &lb, &cb);
+		if (!a)                 /* a run that left no file: it wrote nothing */
+			a = xstrdup("");
+		if (!b)
+			b = xstrdup("");
 		struct sb d = SB_INIT;
 		if (la != lb || memcmp(a, b, la)) {
 			char *lA = xasprintf("original %s", name), *lB = xasprintf("transpiled %s", name);
