@@ -775,9 +775,7 @@ int sd_py_locate(struct sd_pyrt *rt, pid_t tid, bool main_thread, bool stack,
 			h->tid = tid;
 		h->frame = h->code = 0;
 	}
-	if (rt->broken) {
-		sd_srcloc_clear(loc);
-		loc->lang = xstrdup("python");
+	if (rt->broken) {               /* the thread list just failed the layout check */
 		where(loc, rt->broken);
 		return -1;
 	}
@@ -1417,13 +1415,14 @@ int sd_py_locate_tid(struct sd_pyrt *rt, pid_t tid, bool stack, struct sd_srcloc
 
 /* ---- per trace: ELF files probed, warnings given ---- */
 
+/* One list holds both: ELF files probed (by inode), and warnings given (to say each
+ * once), which have warned set and nothing else. */
 struct pyprobe {
 	struct pyprobe *next;
 	dev_t dev;
 	ino_t ino;
-	bool ok;                    /* the probe ran */
 	struct sd_pyelf pe;
-	char *warned;               /* a warning given (messages are kept to say them once) */
+	char *warned;
 };
 
 bool sd_py_warn_once(struct sd_srcctx *c, const char *msg)
@@ -1487,28 +1486,27 @@ static int open_module(pid_t pid, const char *path, dev_t dev, ino_t ino)
 	return -1;
 }
 
-struct sd_pyrt *sd_py_find(struct sd_srcctx *c, pid_t pid, const char *const *paths,
-			   const uint64_t *starts, const dev_t *devs, const ino_t *inos, size_t n,
-			   char **why, bool *later)
+struct sd_pyrt *sd_py_find(struct sd_srcctx *c, pid_t pid, const struct modent *mods,
+			   size_t n, char **why, bool *later)
 {
 	*why = NULL;
 	*later = false;
 	for (size_t i = 0; i < n; i++) {
+		const struct modent *m = &mods[i];
 		int maj, min;
-		if (!python_name(paths[i], &maj, &min))
+		if (!python_name(m->path, &maj, &min))
 			continue;
 		struct pyprobe *p = c->pyprobes;
-		while (p && !(p->ok && p->dev == devs[i] && p->ino == inos[i]))
+		while (p && (p->warned || p->dev != m->dev || p->ino != m->ino))
 			p = p->next;
 		if (!p) {
-			int fd = open_module(pid, paths[i], devs[i], inos[i]);
+			int fd = open_module(pid, m->path, m->dev, m->ino);
 			if (fd < 0)
 				continue;  /* replaced on disk: a file not the one mapped */
 			p = xcalloc(1, sizeof *p);
-			p->dev = devs[i];
-			p->ino = inos[i];
-			p->ok = true;
-			if (sd_py_probe_elf(fd, paths[i], &p->pe) < 0)
+			p->dev = m->dev;
+			p->ino = m->ino;
+			if (sd_py_probe_elf(fd, m->path, &p->pe) < 0)
 				memset(&p->pe, 0, sizeof p->pe);
 			close(fd);
 			p->next = c->pyprobes;
@@ -1519,13 +1517,13 @@ struct sd_pyrt *sd_py_find(struct sd_srcctx *c, pid_t pid, const char *const *pa
 		if (!p->pe.runtime && p->pe.needs_libpython)
 			continue;  /* python3.X linked against libpython: the runtime is there */
 		if (p->pe.runtime && p->pe.runtime_off &&
-		    !data_mapped(pid, p->pe.runtime + (p->pe.exec ? 0 : starts[i] - p->pe.load_vaddr),
-				 inos[i], p->pe.runtime_off)) {
+		    !data_mapped(pid, p->pe.runtime + (p->pe.exec ? 0 : m->start - p->pe.load_vaddr),
+				 m->ino, p->pe.runtime_off)) {
 			*later = true;
 			continue;
 		}
 		char *err = NULL;
-		struct sd_pyrt *rt = sd_py_attach(pid, paths[i], starts[i], &p->pe, &err);
+		struct sd_pyrt *rt = sd_py_attach(pid, m->path, m->start, &p->pe, &err);
 		if (rt) {
 			free(*why);
 			*why = NULL;

@@ -29,6 +29,14 @@ struct sd_image {
 	size_t ncus, capcus;
 };
 
+struct modent {                 /* one module as /proc/PID/maps shows it (unwind.c) */
+	uint64_t start, end, first_end;   /* start: the mapping of file offset 0 */
+	dev_t dev;
+	ino_t ino;
+	char *path;
+	bool exec;
+};
+
 /* A frame as symbolization sees it: one pc may give several (inlined calls). */
 struct vframe {
 	char *func;                 /* qualified, demangled */
@@ -100,9 +108,8 @@ struct sd_pyrt *sd_py_attach(pid_t pid, const char *path, uint64_t map_start,
  * NULL when there is none; *why (malloc'd) when a CPython was found but cannot be used
  * (the caller warns once; sd_py_warn_once says whether this message is new); *later
  * when its data is not mapped yet (the loader is still at work): ask again. */
-struct sd_pyrt *sd_py_find(struct sd_srcctx *c, pid_t pid, const char *const *paths,
-			   const uint64_t *starts, const dev_t *devs, const ino_t *inos, size_t n,
-			   char **why, bool *later);
+struct sd_pyrt *sd_py_find(struct sd_srcctx *c, pid_t pid, const struct modent *mods,
+			   size_t n, char **why, bool *later);
 bool sd_py_warn_once(struct sd_srcctx *c, const char *msg);
 void sd_py_probes_free(struct sd_srcctx *c);
 void sd_py_closing(struct sd_pyrt *rt, pid_t tid, const char *ref);

@@ -49,14 +49,6 @@ struct chunk {
 	unsigned char buf[CHUNK];
 };
 
-struct modent {                 /* one module as /proc/PID/maps shows it */
-	uint64_t start, end, first_end;
-	dev_t dev;
-	ino_t ino;
-	char *path;
-	bool exec;
-};
-
 struct sd_srcproc {
 	pid_t tgid;
 	Dwfl *dwfl;
@@ -844,28 +836,14 @@ static void apply_maps(struct sd_srcctx *c, const struct vframe *v, struct sd_sr
 /* The module list changed: is CPython among the modules now? */
 static void look_for_python(struct sd_srcctx *c, struct sd_srcproc *p)
 {
-	const char **paths = xcalloc(p->ncur + 1, sizeof *paths);
-	uint64_t *starts = xcalloc(p->ncur + 1, sizeof *starts);
-	dev_t *devs = xcalloc(p->ncur + 1, sizeof *devs);
-	ino_t *inos = xcalloc(p->ncur + 1, sizeof *inos);
-	for (size_t i = 0; i < p->ncur; i++) {
-		paths[i] = p->cur[i].path;
-		starts[i] = p->cur[i].start;
-		devs[i] = p->cur[i].dev;
-		inos[i] = p->cur[i].ino;
-	}
 	char *why = NULL;
-	p->py = sd_py_find(c, p->tgid, paths, starts, devs, inos, p->ncur, &why, &p->py_later);
+	p->py = sd_py_find(c, p->tgid, p->cur, p->ncur, &why, &p->py_later);
 	if (why) {
 		if (sd_py_warn_once(c, why))
 			sd_warn("%s; no Python source lines", why);
 		free(p->py_why);
 		p->py_why = why;
 	}
-	free(paths);
-	free(starts);
-	free(devs);
-	free(inos);
 }
 
 static void locate_python(struct sd_srcctx *c, struct sd_srcproc *p, pid_t tid,
