@@ -401,6 +401,7 @@ void sd_sem_payload(const struct sd_event *ev, uint64_t *len, const unsigned cha
 struct sd_profiles {
 	const char *prefix[MAX_PREFIX];   /* directories (ending '/') or files */
 	char *owned[MAX_PREFIX];
+	bool cpython[MAX_PREFIX];         /* the interpreter's own (its prefix, pyvenv.cfg) */
 	int n;
 	bool python, rust;
 	char *script;                     /* the python script run, its own file */
@@ -408,11 +409,16 @@ struct sd_profiles {
 	char names[160];
 };
 
-static void add_prefix(struct sd_profiles *p, const char *s, bool own)
+/* own: s is malloc'd (freed with p); cpython: one of CPython's own files */
+static void add_prefix(struct sd_profiles *p, const char *s, bool own, bool cpython)
 {
-	if (p->n >= MAX_PREFIX)
+	if (p->n >= MAX_PREFIX) {
+		if (own)
+			free((char *)s);
 		return;
+	}
 	p->owned[p->n] = own ? (char *)s : NULL;
+	p->cpython[p->n] = cpython;
 	p->prefix[p->n++] = s;
 }
 
@@ -448,9 +454,9 @@ struct sd_profiles *sd_profiles_for(const struct sd_event *root_exec)
 		"/sys/fs/cgroup/", "/proc/filesystems" };
 
 	for (size_t i = 0; i < sizeof loader / sizeof *loader; i++)
-		add_prefix(p, loader[i], false);
+		add_prefix(p, loader[i], false, false);
 	for (size_t i = 0; i < sizeof glibc / sizeof *glibc; i++)
-		add_prefix(p, glibc[i], false);
+		add_prefix(p, glibc[i], false, false);
 	snprintf(p->names, sizeof p->names, "dynamic loader, glibc");
 	if (!root_exec)
 		return p;
@@ -486,9 +492,9 @@ struct sd_profiles *sd_profiles_for(const struct sd_event *root_exec)
 			slash = strrchr(dir, '/');
 			if (slash && !strcmp(slash, "/bin")) {
 				*slash = '\0';
-				add_prefix(p, xasprintf("%s/lib/", dir), true);
+				add_prefix(p, xasprintf("%s/lib/", dir), true, true);
 				p->pybin = xasprintf("%s/bin/python", dir);
-				add_prefix(p, xasprintf("%s/pyvenv.cfg", dir), true);
+				add_prefix(p, xasprintf("%s/pyvenv.cfg", dir), true, true);
 			}
 		}
 		free(dir);
@@ -547,7 +553,7 @@ static const char *prefix_hit(const struct sd_profiles *p, const char *path, boo
 		size_t n = strlen(p->prefix[i]);
 		if (!strncmp(path, p->prefix[i], n) &&
 		    (p->prefix[i][n - 1] == '/' || path[n] == '\0') &&
-		    (python || !p->owned[i]))   /* owned ones are CPython's */
+		    (python || !p->cpython[i]))
 			return p->prefix[i];
 	}
 	if (p->python && python) {
