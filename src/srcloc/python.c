@@ -1470,22 +1470,6 @@ static bool data_mapped(pid_t pid, uint64_t addr, ino_t ino, uint64_t off)
 	return ok;
 }
 
-static int open_module(pid_t pid, const char *path, dev_t dev, ino_t ino)
-{
-	char alt[PATH_MAX + 32];
-	const char *cand[2] = { alt, path };
-	snprintf(alt, sizeof alt, "/proc/%d/root%s", (int)pid, path);
-	for (int i = 0; i < 2; i++) {
-		struct stat st;
-		int fd = open(cand[i], O_RDONLY | O_CLOEXEC);
-		if (fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == dev && st.st_ino == ino)
-			return fd;
-		if (fd >= 0)
-			close(fd);
-	}
-	return -1;
-}
-
 struct sd_pyrt *sd_py_find(struct sd_srcctx *c, pid_t pid, const struct modent *mods,
 			   size_t n, char **why, bool *later)
 {
@@ -1500,7 +1484,7 @@ struct sd_pyrt *sd_py_find(struct sd_srcctx *c, pid_t pid, const struct modent *
 		while (p && (p->warned || p->dev != m->dev || p->ino != m->ino))
 			p = p->next;
 		if (!p) {
-			int fd = open_module(pid, m->path, m->dev, m->ino);
+			int fd = sd_open_mapped(pid, m->path, m->dev, m->ino, m->start, m->first_end);
 			if (fd < 0)
 				continue;  /* replaced on disk: a file not the one mapped */
 			p = xcalloc(1, sizeof *p);

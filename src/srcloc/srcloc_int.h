@@ -78,6 +78,12 @@ struct sd_srcctx {
 	struct pyprobe *pyprobes;   /* ELF files looked at for CPython (python.c) */
 };
 
+/* unwind.c: the file mapped at start (first_end: the end of its first mapping) of
+ * process pid, checked by inode: path, the same path in the process's root (another
+ * mount namespace), or /proc/PID/map_files (a file replaced on disk).  -1: none. */
+int sd_open_mapped(pid_t pid, const char *path, dev_t dev, ino_t ino, uint64_t start,
+		   uint64_t first_end);
+
 /* symbolize.c */
 struct sd_image *sd_image_get(struct sd_srcctx *c, const char *path, dev_t dev, ino_t ino,
 			      const struct stat *st);

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,7 +181,7 @@ static struct sd_image *identify(struct sd_srcctx *c, pid_t pid, const struct mo
 	if (!strcmp(e->path, "[vdso]"))
 		return sd_image_get(c, e->path, 0, 0, NULL);
 	/* System files are only symbolized for --stack, and opened only when still the
-	 * mapped inode (open_mapped): the inode from the maps is identity enough. */
+	 * mapped inode (sd_open_mapped): the inode from the maps is identity enough. */
 	if (sd_src_system_module(e->path))
 		return sd_image_get(c, e->path, e->dev, e->ino, NULL);
 	char mf[96];
@@ -198,22 +199,22 @@ static struct sd_image *identify(struct sd_srcctx *c, pid_t pid, const struct mo
 	return img;
 }
 
-static int open_mapped(const struct srcmod *sm)
+int sd_open_mapped(pid_t pid, const char *path, dev_t dev, ino_t ino, uint64_t start,
+		   uint64_t first_end)
 {
-	struct stat st;
-	int fd = open(sm->path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == sm->dev && st.st_ino == sm->ino)
-		return fd;
-	if (fd >= 0)
-		close(fd);
-	char mf[96];
-	snprintf(mf, sizeof mf, "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, (int)sm->pid, sm->start,
-		 sm->first_end);
-	fd = open(mf, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == sm->dev && st.st_ino == sm->ino)
-		return fd;
-	if (fd >= 0)
-		close(fd);
+	char root[PATH_MAX + 32], mf[96];
+	const char *cand[3] = { path, root, mf };
+	snprintf(root, sizeof root, "/proc/%d/root%s", (int)pid, path);
+	snprintf(mf, sizeof mf, "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, (int)pid, start,
+		 first_end);
+	for (int i = 0; i < 3; i++) {
+		struct stat st;
+		int fd = open(cand[i], O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == dev && st.st_ino == ino)
+			return fd;
+		if (fd >= 0)
+			close(fd);
+	}
 	return -1;
 }
 
@@ -246,7 +247,7 @@ static int cb_find_elf(Dwfl_Module *mod, void **userdata, const char *modname, D
 	}
 	if (sm->img->why)
 		return -1;
-	int fd = open_mapped(sm);
+	int fd = sd_open_mapped(sm->pid, sm->path, sm->dev, sm->ino, sm->start, sm->first_end);
 	if (fd < 0) {
 		sm->img->why = xasprintf("%s was replaced on disk", sm->path);
 		return -1;
