@@ -15,6 +15,7 @@ directory, never into the source tree; Rust pairs are skipped when rustc is abse
 coreutils cases when /usr/bin/busybox is."""
 import json
 import os
+import re
 import shlex
 import shutil
 import stat
@@ -373,6 +374,30 @@ def first_mismatch_block(text):
     return None
 
 
+VOLATILE_KEYS = ("seconds", "t", "dur", "pid", "tid", "raw", "seq", "start_ns",
+                 "start_real_ns", "hash", "ppid", "addr")
+
+
+def scrub_json(v):
+    """A JSON report without what varies between runs of the same build."""
+    if isinstance(v, dict):
+        return {k: ("*" if k in VOLATILE_KEYS else scrub_json(x)) for k, x in v.items()}
+    if isinstance(v, list):
+        return [scrub_json(x) for x in v]
+    return v
+
+
+def scrub_text(text, tmp):
+    text = text.replace(tmp, "$TMP")
+    text = re.sub(r"/tmp/sysdiff-[A-Za-z0-9_-]+", "$SCRATCH", text)
+    text = re.sub(r"sdcorpus-build-[A-Za-z0-9_]+", "$BUILD", text)
+    text = re.sub(r"work-[A-Za-z0-9_]+", "work-X", text)
+    text = re.sub(r"\b\d+(\.\d+)? ?(ms|s)\b", "N s", text)
+    text = re.sub(r"0x[0-9a-f]{6,}", "0xADDR", text)
+    text = re.sub(r"\[pid +\d+\]|\bpid \d+\b", "[pid N]", text)
+    return text
+
+
 class ValidateCorpusTest(unittest.TestCase):
     """`sysdiff validate` on every case, at the semantic and the strict level."""
 
@@ -386,7 +411,7 @@ class ValidateCorpusTest(unittest.TestCase):
         self.tmp = tempfile.mkdtemp(prefix="sdcorpus-v-")
         self.addCleanup(shutil.rmtree, self.tmp, True)
 
-    def validate(self, sides, args, case, stdin_file, strict, fmt):
+    def validate(self, sides, args, case, stdin_file, strict, fmt, verbose=False, keep=None):
         """sides: ["--original", ORIG, "--transpiled", NEW] or the -cmd forms."""
         wd = prepare_workdir(self.tmp, case, "work")
         argv = [SYSDIFF, "validate"] + list(sides) + ["--workdir", wd]
@@ -399,6 +424,11 @@ class ValidateCorpusTest(unittest.TestCase):
         argv += ["--format", fmt]
         if fmt == "text":
             argv.append("--color=never")
+        if verbose:
+            argv.append("--verbose")
+        if keep:
+            os.makedirs(keep, exist_ok=True)
+            argv += ["--keep-traces", keep]
         argv += ["--"] + list(args)
         fin = open(stdin_file, "rb") if stdin_file else subprocess.DEVNULL
         try:
@@ -414,7 +444,36 @@ class ValidateCorpusTest(unittest.TestCase):
         err = p.stderr.decode("utf-8", "replace")
         return p.returncode, out, err, " ".join(argv)
 
+    def snapshot(self, label, sides, args, case, stdin_file):
+        """With SD_REPORT_DIR set, every report validate gives on this case (text -v and
+        JSON, both levels) is saved there, with what varies from run to run (scratch and
+        temporary paths, times, pids, addresses, sequence numbers) replaced, so that two
+        builds can be checked for byte-identical reports: run the corpus with each and
+        `diff -r` the two directories.  The traces of the semantic text run are kept in
+        SD_REPORT_DIR/traces/CASE/ (for scripts/compare-golden.sh)."""
+        out_dir = os.environ.get("SD_REPORT_DIR")
+        if not out_dir:
+            return
+        os.makedirs(out_dir, exist_ok=True)
+        for strict in (False, True):
+            level = "strict" if strict else "semantic"
+            for fmt in ("text", "json"):
+                keep = None
+                if not strict and fmt == "text":
+                    keep = os.path.join(out_dir, "traces", label)
+                rc, out, err, cmd = self.validate(sides, args, case, stdin_file, strict, fmt,
+                                                  verbose=(fmt == "text"), keep=keep)
+                if fmt == "json":
+                    try:
+                        out = json.dumps(scrub_json(json.loads(out)), indent=1, sort_keys=True)
+                    except ValueError:
+                        pass
+                text = "exit %d\n%s\n--- stderr\n%s" % (rc, out, err)
+                with open(os.path.join(out_dir, "%s.%s.%s" % (label, level, fmt)), "w") as f:
+                    f.write(scrub_text(text, self.tmp))
+
     def check(self, label, sides, args, case, stdin_file):
+        self.snapshot(label, sides, args, case, stdin_file)
         exp = case["expect"]
         for strict in (False, True):
             level = "strict" if strict else "semantic"
