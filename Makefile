@@ -28,7 +28,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FIX_SRC  := $(wildcard tests/fixtures/*.c)
 FIX_BIN  := $(FIX_SRC:tests/fixtures/%.c=$(BUILD)/fixtures/%)
 
-.PHONY: all deps demo check check-san unit integration fuzz clean regen-syscalls regen-pylayout
+.PHONY: all deps demo check check-san layers unit integration fuzz clean regen-syscalls regen-pylayout
 all: $(BUILD)/sysdiff
 
 $(BUILD)/sysdiff: $(MAIN_OBJ) $(BUILD)/libsysdiff.a
@@ -126,8 +126,12 @@ demo: deps
 	@./$(BUILD)/sysdiff validate --original examples/hello.py --transpiled $(BUILD)/examples/hello-rewrite </dev/null; \
 	  echo "(exit status $$?: 0 equivalent, 1 not equivalent)"
 
-check: deps
+check: deps layers
 	$(MAKE) unit integration
+
+# Includes only go down the layers of docs/ARCHITECTURE.md.
+layers:
+	@scripts/check-layers.sh
 
 unit: $(UNIT_BIN)
 	@scripts/run-unit.sh $(UNIT_BIN)

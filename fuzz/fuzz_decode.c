@@ -7,7 +7,8 @@
 #include <string.h>
 #include "arch/syscalls.h"
 #include "decode/decode.h"
-#include "trace/event.h"
+#include "util/path.h"
+#include "event/event.h"
 
 #define BASE 0x10000ULL
 

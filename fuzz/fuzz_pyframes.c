@@ -25,7 +25,7 @@
 #include <string.h>
 
 #include "srcloc/srcloc.h"
-#include "trace/event.h"
+#include "event/event.h"
 
 #define CHECK(c) do { if (!(c)) { fprintf(stderr, "fuzz_pyframes: %s\n", #c); abort(); } } while (0)
 

@@ -14,8 +14,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "trace/reader.h"
-#include "trace/sink.h"
+#include "format/reader.h"
+#include "format/writers.h"
 
 #define CHECK(c) do { if (!(c)) { fprintf(stderr, "round trip: %s\n", #c); abort(); } } while (0)
 

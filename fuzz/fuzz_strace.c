@@ -13,9 +13,9 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-#include "trace/reader.h"
-#include "trace/sink.h"
-#include "trace/strace_log.h"
+#include "format/reader.h"
+#include "format/writers.h"
+#include "format/strace_log.h"
 #include "util/lines.h"
 
 #define CHECK(c) do { if (!(c)) { fprintf(stderr, "check failed: %s\n", #c); abort(); } } while (0)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "format/writers.h"
 #include "srcloc/srcloc.h"
 #include "tracer/launch.h"
 #include "tracer/tracer.h"

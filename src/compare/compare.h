@@ -14,8 +14,8 @@
 #include <stdint.h>
 #include "compare/normalize.h"
 #include "filter/sysset.h"
-#include "trace/event.h"
-#include "trace/input.h"
+#include "event/event.h"
+#include "format/input.h"
 
 struct sd_cmp_opts {
 	struct sd_sysset ignore;       /* syscalls not compared (noise, --ignore, --keep) */

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "trace/event.h"
+#include "event/event.h"
 
 #define SD_NF (SD_MAX_ARGS + 2)   /* fields: 0 kind+name, 1..6 arguments, 7 result */
 #define SD_NF_RET (SD_MAX_ARGS + 1)

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "compare/normalize.h"
-#include "trace/event.h"
+#include "event/event.h"
 
 enum sd_sem_action {
 	SD_SEM_KEEP,       /* compared as at the strict level */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "arch/syscalls.h"
 #include "decode/decode_int.h"
+#include "util/path.h"
 
 /* ---- argument helpers --------------------------------------------------- */
 

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "trace/event.h"
+#include "event/event.h"
 
 struct sd_decode_env {
 	void *priv;
@@ -50,10 +50,6 @@ void sd_decode_exit(const struct sd_decode_env *env, const struct sd_decode_opts
 /* Decode a siginfo_t (as read by PTRACE_GETSIGINFO) into strace's
  * "{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=42, ...}" text (malloc'd). */
 char *sd_decode_siginfo(const void *siginfo, size_t len);
-
-/* Resolve path against base (absolute dir) and normalize "." and ".." lexically.
- * Returns a malloc'd absolute path, or NULL if base is NULL and path is relative. */
-char *sd_path_absolute(const char *base, const char *path);
 
 /* ---- the schema, for importers of other tools' logs (schema_query.c) ---------- */
 

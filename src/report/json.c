@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "compare/describe.h"
-#include "trace/sink.h"
+#include "format/writers.h"
 
 /* A JSON string; bytes that are not valid UTF-8 become U+FFFD so the output always parses. */
 static void jstr(struct sb *out, const char *s)

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "compare/describe.h"
-#include "trace/sink.h"
+#include "format/writers.h"
 
 #define LABEL_W 12            /* "Transpiled: " */
 #define SIDE_W 58             /* a column of the side-by-side view */

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "trace/event.h"
+#include "event/event.h"
 
 struct sd_srcloc_opts {
 	bool stack;              /* keep every frame in sd_srcloc.frames (--stack) */

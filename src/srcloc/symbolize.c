@@ -19,7 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "decode/decode.h"
+#include "util/path.h"
 #include "util/util.h"
 
 #define IMG_BUCKETS 256

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "trace/event.h"
+#include "event/event.h"
 
 /* State shared by the threads of one process. */
 struct sd_proc {

@@ -7,7 +7,7 @@
 #include <sys/types.h>
 #include "decode/decode.h"
 #include "filter/sysset.h"
-#include "trace/sink.h"
+#include "event/sink.h"
 
 struct sd_tracer_opts {
 	char **argv;               /* command to launch (argv[0] resolved via PATH), or NULL */

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "tracer/tracer.h"
-#include "trace/sink.h"
+#include "format/writers.h"
 #include "util/util.h"
 #include "validate/state.h"
 

@@ -14,6 +14,7 @@
 #include "arch/syscalls.h"
 #include "decode/decode.h"
 #include "decode/decode_int.h"
+#include "util/path.h"
 #include "util/util.h"
 
 /* ---- fake tracee -------------------------------------------------------- */

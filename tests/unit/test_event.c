@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "trace/event.h"
+#include "event/event.h"
 
 static struct sd_event sc(uint64_t seq, pid_t tid, const char *name, int64_t ret)
 {

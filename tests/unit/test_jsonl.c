@@ -16,8 +16,8 @@
 #include <unistd.h>
 #include <jansson.h>
 
-#include "trace/reader.h"
-#include "trace/sink.h"
+#include "format/reader.h"
+#include "format/writers.h"
 #include "util/util.h"
 
 /* ---- helpers ---- */

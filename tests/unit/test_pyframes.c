@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "srcloc/srcloc.h"
-#include "trace/event.h"
+#include "event/event.h"
 
 /* ---- location tables ---- */
 

@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "srcloc/srcloc.h"
-#include "trace/reader.h"
-#include "trace/sink.h"
+#include "format/reader.h"
+#include "format/writers.h"
 #include "util/util.h"
 
 /* ---- demangling ---- */

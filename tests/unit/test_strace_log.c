@@ -25,9 +25,9 @@
 
 #include "arch/syscalls.h"
 #include "decode/decode.h"
-#include "trace/reader.h"
-#include "trace/sink.h"
-#include "trace/strace_log.h"
+#include "format/reader.h"
+#include "format/writers.h"
+#include "format/strace_log.h"
 #include "tracer/tracer.h"
 #include "util/util.h"
 

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "trace/sink.h"
+#include "format/writers.h"
 #include "util/util.h"
 
 /* ---- helpers ---- */

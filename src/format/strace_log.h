@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "trace/event.h"
+#include "event/event.h"
 #include "util/lines.h"
 
 struct sd_strace_opts {

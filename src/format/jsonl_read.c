@@ -5,7 +5,7 @@
  * before use, strings are length-checked, and every error is reported as one
  * line "FILE:LINE: message".  Lines are parsed one at a time with jansson; the
  * input is streamed through a buffer, so traces larger than memory work. */
-#include "trace/reader.h"
+#include "format/reader.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -6,7 +6,7 @@
 #ifndef SD_INPUT_H
 #define SD_INPUT_H
 
-#include "trace/event.h"
+#include "event/event.h"
 
 enum sd_input_format { SD_FMT_JSONL, SD_FMT_STRACE };
 

@@ -1,12 +1,12 @@
 /* input.c - format detection in front of the JSONL reader and the strace importer. */
-#include "trace/input.h"
+#include "format/input.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "trace/reader.h"
-#include "trace/strace_log.h"
+#include "format/reader.h"
+#include "format/strace_log.h"
 #include "util/lines.h"
 #include "util/util.h"
 

@@ -4,7 +4,7 @@
 #define SD_READER_H
 
 #include <stddef.h>
-#include "trace/event.h"
+#include "event/event.h"
 
 struct sd_reader;
 

@@ -1,5 +1,5 @@
 /* event.c - lifetime helpers for the event model (see event.h). */
-#include "trace/event.h"
+#include "event/event.h"
 
 #include <errno.h>
 #include <stdlib.h>

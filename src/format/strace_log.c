@@ -9,7 +9,7 @@
  * decode schema (sd_decode_shape), so each comes out as the live tracer types it.
  * Everything is linear in the input: no value from the log sizes a loop or a buffer. */
 #define _GNU_SOURCE
-#include "trace/strace_log.h"
+#include "format/strace_log.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -21,6 +21,7 @@
 
 #include "arch/syscalls.h"
 #include "decode/decode.h"
+#include "util/path.h"
 #include "util/util.h"
 
 #define MAX_DEPTH      128                /* bracket nesting accepted in one value */

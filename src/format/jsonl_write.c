@@ -5,7 +5,7 @@
  * lines only: lines are collected in memory and handed to write(2) when more
  * than 64 KiB are buffered (or after every line when the fd is a terminal),
  * so a tracer killed at any point leaves a valid prefix of the trace. */
-#include "trace/sink.h"
+#include "format/writers.h"
 
 #include <errno.h>
 #include <inttypes.h>

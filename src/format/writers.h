@@ -1,12 +1,10 @@
-/* sink.h - where events go: trace writers (JSON Lines, strace-like text) and the
- * -c summary.  The tracer calls begin() once, enter() when a syscall's entry part is
- * decoded (only the text sink uses it, for <unfinished ...> lines), event() for each
- * completed event in seq order, and end() once (also when interrupted). */
-#ifndef SD_SINK_H
-#define SD_SINK_H
+/* writers.h - the trace writers (JSON Lines, strace-like text), the -c summary, all
+ * sinks (event/sink.h), and the one-event renderings reports reuse. */
+#ifndef SD_WRITERS_H
+#define SD_WRITERS_H
 
 #include <stdio.h>
-#include "trace/event.h"
+#include "event/sink.h"
 #include "util/util.h"
 
 struct sd_text_opts {
@@ -17,13 +15,6 @@ struct sd_text_opts {
 	bool verbose;       /* -v: unabbreviated argv/envp and structures */
 };
 
-struct sd_sink {
-	void (*begin)(struct sd_sink *, const struct sd_trace_info *);
-	void (*enter)(struct sd_sink *, const struct sd_event *);   /* may be NULL */
-	void (*event)(struct sd_sink *, const struct sd_event *);
-	int (*end)(struct sd_sink *, const struct sd_trace_end *); /* 0, or -1 on write error */
-	void (*destroy)(struct sd_sink *);
-};
 
 /* Writers take an open fd (not closed by the sink).  JSON Lines output is written
  * in whole lines only, so a killed tracer leaves a valid prefix. */

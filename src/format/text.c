@@ -6,7 +6,7 @@
  * the line open; if another line must be printed first, the open line is closed
  * with " <unfinished ...>" and the tail is printed later after
  * "<... NAME resumed>", exactly like strace -f. */
-#include "trace/sink.h"
+#include "format/writers.h"
 
 #include <inttypes.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* summary.c - the -c sink: per-syscall time, calls and errors, printed at end()
  * as a table like strace -c (sorted by time, most expensive first). */
-#include "trace/sink.h"
+#include "format/writers.h"
 
 #include <stdlib.h>
 #include <string.h>
