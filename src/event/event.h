@@ -172,13 +172,6 @@ void sd_event_copy(struct sd_event *dst, const struct sd_event *src); /* deep co
 void sd_trace_info_clear(struct sd_trace_info *ti);
 void sd_trace_end_clear(struct sd_trace_end *te);
 
-/* Fold interrupted-and-restarted syscalls into one logical call, in place, over events
- * in seq order.  An event marked interrupted (ERESTART*) whose continuation (restart_of)
- * follows is removed and the continuation's start and duration cover both.  One never
- * continued returns what the program saw: -EINTR, or unfinished when its thread died or
- * was detached next.  Returns the new count; slots past it are left empty (cleared). */
-size_t sd_events_fold_restarts(struct sd_event *evs, size_t n);
-
 /* Is ret an error return (-4095..-1)?  The errno is -ret. */
 static inline bool sd_ret_is_error(int64_t ret) { return ret < 0 && ret >= -4095; }
 

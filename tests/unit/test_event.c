@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "event/event.h"
+#include "event/restart.h"
 
 static struct sd_event sc(uint64_t seq, pid_t tid, const char *name, int64_t ret)
 {
@@ -39,10 +40,48 @@ static struct sd_event other(uint64_t seq, pid_t tid, enum sd_ev_kind kind)
 	return ev;
 }
 
+/* What the restart folder emitted, in order. */
+struct folded {
+	struct sd_event ev[16];
+	uint64_t tag[16];
+	enum sd_settle how[16];
+	size_t n;
+};
+
+static void collect(void *priv, struct sd_event *ev, uint64_t tag, enum sd_settle how)
+{
+	struct folded *f = priv;
+
+	assert_true(f->n < 16);
+	f->ev[f->n] = *ev;
+	sd_event_init(ev);
+	f->tag[f->n] = tag;
+	f->how[f->n++] = how;
+}
+
+/* Feed evs[0..n) (tagged with their index) through a restart folder. */
+static void fold(struct folded *out, struct sd_event *evs, size_t n)
+{
+	struct sd_refold *f = sd_refold_new(collect, out);
+
+	out->n = 0;
+	for (size_t i = 0; i < n; i++)
+		sd_refold_feed(f, &evs[i], i);
+	sd_refold_flush(f);
+	sd_refold_free(f);
+}
+
+static void folded_free(struct folded *out)
+{
+	for (size_t i = 0; i < out->n; i++)
+		sd_event_clear(&out->ev[i]);
+}
+
 static void test_fold_restarted_call(void **state)
 {
 	(void)state;
 	struct sd_event evs[6];
+	struct folded out;
 	evs[0] = sc(1, 100, "read", -512);
 	evs[0].interrupted = true;
 	evs[1] = sc(2, 101, "write", 5);             /* another thread in between */
@@ -51,61 +90,84 @@ static void test_fold_restarted_call(void **state)
 	evs[4] = sc(5, 100, "read", 1);
 	evs[4].restart_of = 1;
 	evs[5] = other(6, 100, SD_EV_EXIT);
-	size_t n = sd_events_fold_restarts(evs, 6);
-	assert_int_equal(n, 5);
-	assert_int_equal(evs[0].seq, 2);
-	assert_int_equal(evs[3].seq, 5);
-	assert_string_equal(evs[3].name, "read");
-	assert_int_equal(evs[3].ret, 1);
-	assert_int_equal(evs[3].t_ns, 1000);           /* began with the interrupted call */
-	assert_int_equal(evs[3].dur_ns, 5000 + 10 - 1000);
-	assert_null(evs[5].args[0].str);               /* the slot past n is empty */
-	for (size_t i = 0; i < 6; i++)
-		sd_event_clear(&evs[i]);
+	fold(&out, evs, 6);
+	assert_int_equal(out.n, 5);
+	assert_int_equal(out.ev[0].seq, 2);          /* the other thread was not held back */
+	assert_int_equal(out.ev[1].seq, 3);          /* the thread's own events kept their order */
+	assert_int_equal(out.ev[3].seq, 5);
+	assert_string_equal(out.ev[3].name, "read");
+	assert_int_equal(out.ev[3].ret, 1);
+	assert_int_equal(out.ev[3].t_ns, 1000);       /* began with the interrupted call */
+	assert_int_equal(out.ev[3].dur_ns, 5000 + 10 - 1000);
+	assert_int_equal(out.tag[3], 4);             /* the continuation's own tag */
+	assert_int_equal(out.how[3], SD_SETTLE_NONE);
+	assert_int_equal(out.ev[4].kind, SD_EV_EXIT);
+	folded_free(&out);
 }
 
 static void test_fold_eintr_and_death(void **state)
 {
 	(void)state;
-	struct sd_event evs[6];
+	struct sd_event evs[7];
+	struct folded out;
 	evs[0] = sc(1, 100, "read", -512);            /* handler without SA_RESTART */
 	evs[0].interrupted = true;
 	evs[1] = other(2, 100, SD_EV_SIGNAL);
-	evs[2] = sc(3, 100, "write", 3);
-	evs[3] = sc(4, 100, "nanosleep", -516);        /* then killed while sleeping */
-	evs[3].interrupted = true;
-	evs[4] = other(5, 101, SD_EV_EXIT);            /* other thread: not the next of 100 */
-	evs[5] = other(6, 100, SD_EV_KILLED);
-	size_t n = sd_events_fold_restarts(evs, 6);
-	assert_int_equal(n, 6);
-	assert_false(evs[0].interrupted);
-	assert_int_equal(evs[0].ret, -EINTR);
-	assert_true(evs[0].finished);
-	assert_false(evs[3].interrupted);
-	assert_false(evs[3].finished);
-	for (size_t i = 0; i < n; i++)
-		sd_event_clear(&evs[i]);
+	evs[2] = sc(3, 100, "rt_sigreturn", -4);
+	evs[3] = sc(4, 100, "write", 3);               /* the program goes on: it saw EINTR */
+	evs[4] = sc(5, 100, "nanosleep", -516);        /* then killed while sleeping */
+	evs[4].interrupted = true;
+	evs[5] = other(6, 101, SD_EV_EXIT);            /* other thread: not the next of 100 */
+	evs[6] = other(7, 100, SD_EV_KILLED);
+	fold(&out, evs, 7);
+	assert_int_equal(out.n, 7);
+	assert_int_equal(out.ev[0].seq, 1);
+	assert_false(out.ev[0].interrupted);
+	assert_int_equal(out.ev[0].ret, -EINTR);
+	assert_true(out.ev[0].finished);
+	assert_int_equal(out.how[0], SD_SETTLE_EINTR);
+	assert_int_equal(out.ev[3].seq, 4);
+	assert_int_equal(out.ev[4].seq, 6);            /* emitted while nanosleep waited */
+	assert_int_equal(out.ev[5].seq, 5);
+	assert_false(out.ev[5].interrupted);
+	assert_false(out.ev[5].finished);              /* it never returned */
+	assert_int_equal(out.how[5], SD_SETTLE_UNFINISHED);
+	assert_int_equal(out.tag[5], 4);
+	assert_int_equal(out.ev[6].kind, SD_EV_KILLED);
+	folded_free(&out);
 }
 
-static void test_fold_chain(void **state)
+static void test_fold_end_of_input(void **state)
 {
 	(void)state;
-	/* interrupted twice before it completes: one logical call remains */
-	struct sd_event evs[3];
-	evs[0] = sc(1, 100, "clock_nanosleep", -516);
+	/* a trace that ends while a call waits: the program saw EINTR */
+	struct sd_event evs[2];
+	struct folded out;
+	evs[0] = sc(1, 100, "pause", -514);
 	evs[0].interrupted = true;
-	evs[1] = sc(2, 100, "clock_nanosleep", -516);
-	evs[1].interrupted = true;
-	evs[1].restart_of = 1;
-	evs[2] = sc(3, 100, "clock_nanosleep", 0);
-	evs[2].restart_of = 2;
-	size_t n = sd_events_fold_restarts(evs, 3);
-	assert_int_equal(n, 1);
-	assert_int_equal(evs[0].seq, 3);
-	assert_int_equal(evs[0].ret, 0);
-	assert_int_equal(evs[0].t_ns, 1000);
-	for (size_t i = 0; i < 3; i++)
-		sd_event_clear(&evs[i]);
+	evs[1] = other(2, 100, SD_EV_SIGNAL);
+	fold(&out, evs, 2);
+	assert_int_equal(out.n, 2);
+	assert_int_equal(out.ev[0].ret, -EINTR);
+	assert_int_equal(out.how[0], SD_SETTLE_EINTR);
+	assert_int_equal(out.ev[1].kind, SD_EV_SIGNAL);
+	folded_free(&out);
+}
+
+static void test_fold_free_unflushed(void **state)
+{
+	(void)state;
+	/* an input that ends in an error: what waits is dropped, not leaked */
+	struct sd_event evs[2];
+	struct folded out = { .n = 0 };
+	evs[0] = sc(1, 100, "read", -512);
+	evs[0].interrupted = true;
+	evs[1] = other(2, 100, SD_EV_SIGNAL);
+	struct sd_refold *f = sd_refold_new(collect, &out);
+	sd_refold_feed(f, &evs[0], 0);
+	sd_refold_feed(f, &evs[1], 1);
+	sd_refold_free(f);
+	assert_int_equal(out.n, 0);
 }
 
 static void test_arg_copy(void **state)
@@ -179,7 +241,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fold_restarted_call),
 		cmocka_unit_test(test_fold_eintr_and_death),
-		cmocka_unit_test(test_fold_chain),
+		cmocka_unit_test(test_fold_end_of_input),
+		cmocka_unit_test(test_fold_free_unflushed),
 		cmocka_unit_test(test_arg_copy),
 		cmocka_unit_test(test_event_copy),
 	};

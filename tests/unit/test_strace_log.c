@@ -27,6 +27,7 @@
 #include "decode/decode.h"
 #include "format/reader.h"
 #include "format/writers.h"
+#include "event/restart.h"
 #include "format/strace_log.h"
 #include "tracer/tracer.h"
 #include "util/util.h"
@@ -410,6 +411,23 @@ static void test_signals_and_ends(void **state)
 	log_free(l);
 }
 
+/* Events as the restart folder emits them. */
+struct folded {
+	struct sd_event ev[32];
+	size_t n;
+};
+
+static void collect_folded(void *priv, struct sd_event *ev, uint64_t tag, enum sd_settle how)
+{
+	struct folded *f = priv;
+
+	(void)tag;
+	(void)how;
+	assert_true(f->n < 32);
+	f->ev[f->n++] = *ev;
+	sd_event_init(ev);
+}
+
 static void test_errors_and_restarts(void **state)
 {
 	(void)state;
@@ -446,25 +464,25 @@ static void test_errors_and_restarts(void **state)
 	assert_int_equal(n1->ret, 0);
 
 	/* folding works on imported events */
-	struct sd_event evs[32];
+	struct folded f = { .n = 0 };
+	struct sd_refold *rf = sd_refold_new(collect_folded, &f);
 	int n = l->n;
-	for (int i = 0; i < n; i++) {
-		evs[i] = l->ev[i];
-		sd_event_init(&l->ev[i]);
-	}
+	for (int i = 0; i < n; i++)
+		sd_refold_feed(rf, &l->ev[i], (uint64_t)i);
+	sd_refold_flush(rf);
+	sd_refold_free(rf);
 	l->n = 0;
-	size_t m = sd_events_fold_restarts(evs, (size_t)n);
-	assert_int_equal(m, (size_t)n - 2);
+	assert_int_equal(f.n, (size_t)n - 2);
 	int reads = 0;
-	for (size_t i = 0; i < m; i++) {
-		if (evs[i].kind == SD_EV_SYSCALL && !strcmp(evs[i].name, "read"))
+	for (size_t i = 0; i < f.n; i++) {
+		if (f.ev[i].kind == SD_EV_SYSCALL && !strcmp(f.ev[i].name, "read"))
 			reads++;
-		assert_false(evs[i].interrupted && evs[i].kind == SD_EV_SYSCALL &&
-			     !strcmp(evs[i].name, "clock_nanosleep"));
+		assert_false(f.ev[i].interrupted && f.ev[i].kind == SD_EV_SYSCALL &&
+			     !strcmp(f.ev[i].name, "clock_nanosleep"));
 	}
 	assert_int_equal(reads, 3);   /* restarted, EINTR'd (now -EINTR), its retry */
-	for (size_t i = 0; i < (size_t)n; i++)
-		sd_event_clear(&evs[i]);
+	for (size_t i = 0; i < f.n; i++)
+		sd_event_clear(&f.ev[i]);
 	log_free(l);
 }
 
