@@ -59,6 +59,8 @@ static struct pend *pend_of(struct sd_refold *f, pid_t tid)
 
 /* Settle pending p: drop the interrupted call into cont (if given), or give it what the
  * program saw; then let the queued events out. */
+void sd_refold_feed(struct sd_refold *f, struct sd_event *ev, uint64_t tag);
+
 static void pend_release(struct sd_refold *f, struct pend *p, struct sd_event *cont,
 			 uint64_t ctag, bool died)
 {
@@ -78,8 +80,10 @@ static void pend_release(struct sd_refold *f, struct pend *p, struct sd_event *c
 	for (size_t i = 0; i < me.nq; i++)
 		f->emit(f->priv, &me.q[i].ev, me.q[i].tag, SD_SETTLE_NONE);
 	free(me.q);
+	/* fed again: a continuation interrupted in its turn waits for its own (a chain of
+	 * restarts is one call); the thread has nothing pending now, so this goes no deeper */
 	if (cont)
-		f->emit(f->priv, cont, ctag, SD_SETTLE_NONE);
+		sd_refold_feed(f, cont, ctag);
 }
 
 static bool ends_thread(const struct sd_event *ev)

@@ -1,4 +1,6 @@
 """Signals: interrupted and restarted syscalls, job-control stops, fatal signals."""
+import json
+import os
 import unittest
 
 import sdtest
@@ -78,6 +80,30 @@ class SigRestartTest(SysdiffTest):
             if not a1.get("at_exit"):
                 self.assertEqual(a1.get("text"), a2.get("text"))
         self.assertEqual(self.evs[-2].get("name"), "exit_group", fmt_events(self.evs[-3:]))
+
+
+class SigChainTest(SysdiffTest):
+    """A call restarted several times in a row is one logical call for compare."""
+
+    def test_chain_of_restarts_is_one_call(self):
+        fx = sdtest.need_fixture(self, "sigchain")
+        path = os.path.join(self.tmp, "chain.jsonl")
+        r = self.trace([fx], out=path, expect_rc=0)
+        self.assertComplete(r.trace, 0)
+        sl = [e for e in r.trace.events if e.get("name") in SLEEPS]
+        # each attempt continues the one before it
+        self.assertGreaterEqual(len(sl), 3, fmt_events(sl))
+        for prev, cur in zip(sl, sl[1:]):
+            self.assertTrue(prev.get("interrupted"), fmt_event(prev))
+            self.assertEqual(cur.get("restart_of"), prev["seq"], fmt_event(cur))
+        self.assertEqual(sl[-1]["ret"], 0)
+        p = self.run_cmd([sdtest.SYSDIFF, "compare", "--format", "json", "--no-noise-filter",
+                          "--root-exec", path, path])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rep = json.loads(p.stdout)
+        # after folding, the chain counts once: every attempt but the last is gone
+        self.assertEqual(rep["original"]["events"], len(r.trace.events) - (len(sl) - 1))
+        self.assertEqual(rep["original"]["compared"], rep["original"]["events"])
 
 
 class StopContTest(SysdiffTest):

@@ -154,6 +154,33 @@ static void test_fold_end_of_input(void **state)
 	folded_free(&out);
 }
 
+static void test_fold_chain(void **state)
+{
+	(void)state;
+	/* interrupted twice before it completes: one logical call remains */
+	struct sd_event evs[5];
+	struct folded out;
+	evs[0] = sc(1, 100, "clock_nanosleep", -516);
+	evs[0].interrupted = true;
+	evs[1] = other(2, 100, SD_EV_SIGNAL);
+	evs[2] = sc(3, 100, "clock_nanosleep", -516);
+	evs[2].interrupted = true;
+	evs[2].restart_of = 1;
+	evs[3] = other(4, 100, SD_EV_SIGNAL);
+	evs[4] = sc(5, 100, "clock_nanosleep", 0);
+	evs[4].restart_of = 3;
+	fold(&out, evs, 5);
+	assert_int_equal(out.n, 3);
+	assert_int_equal(out.ev[0].kind, SD_EV_SIGNAL);
+	assert_int_equal(out.ev[1].kind, SD_EV_SIGNAL);
+	assert_int_equal(out.ev[2].seq, 5);
+	assert_int_equal(out.ev[2].ret, 0);
+	assert_false(out.ev[2].interrupted);
+	assert_int_equal(out.ev[2].t_ns, 1000);        /* the first attempt's start */
+	assert_int_equal(out.ev[2].dur_ns, 5000 + 10 - 1000);
+	folded_free(&out);
+}
+
 static void test_fold_free_unflushed(void **state)
 {
 	(void)state;
@@ -242,6 +269,7 @@ int main(void)
 		cmocka_unit_test(test_fold_restarted_call),
 		cmocka_unit_test(test_fold_eintr_and_death),
 		cmocka_unit_test(test_fold_end_of_input),
+		cmocka_unit_test(test_fold_chain),
 		cmocka_unit_test(test_fold_free_unflushed),
 		cmocka_unit_test(test_arg_copy),
 		cmocka_unit_test(test_event_copy),
