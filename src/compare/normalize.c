@@ -406,11 +406,6 @@ uint64_t sd_norm_arg_key(struct sd_norm *n, const struct sd_event *ev, int i)
 	return i >= 0 && i < ev->nargs && i < SD_MAX_ARGS ? arg_key(n, ev, i, pf & F_ARG(i)) : 0;
 }
 
-uint64_t sd_norm_ret_key(struct sd_norm *n, const struct sd_event *ev)
-{
-	return ret_key(n, ev, sd_norm_pid_fields(ev->name) & F_RET);
-}
-
 uint64_t sd_norm_str_key(const char *s, uint64_t seed)
 {
 	return str_key(s, seed);

@@ -51,7 +51,6 @@ bool sd_norm_is_spawn(const char *name);
 uint64_t sd_norm_path_key(struct sd_norm *n, const char *path);
 uint64_t sd_norm_ref_key(struct sd_norm *n, const char *ref);
 uint64_t sd_norm_arg_key(struct sd_norm *n, const struct sd_event *ev, int i);
-uint64_t sd_norm_ret_key(struct sd_norm *n, const struct sd_event *ev);
 uint64_t sd_norm_str_key(const char *s, uint64_t seed);
 
 /* Apply the path maps to s (malloc'd result). */

@@ -370,11 +370,6 @@ char *sd_sem_open_flags(const char *text)
 	return sb_detach(&sb);
 }
 
-uint64_t sd_sem_target(struct sd_norm *n, const struct sd_event *ev)
-{
-	return target_of(n, ev, 0);
-}
-
 void sd_sem_payload(const struct sd_event *ev, uint64_t *len, const unsigned char **data,
 		    uint64_t *kept, bool *complete)
 {
@@ -406,7 +401,6 @@ struct sd_profiles {
 	bool python, rust;
 	char *script;                     /* the python script run, its own file */
 	char *pybin;                      /* "<prefix>/bin/python": its executable lookup */
-	char names[160];
 };
 
 /* own: s is malloc'd (freed with p); cpython: one of CPython's own files */
@@ -457,7 +451,6 @@ struct sd_profiles *sd_profiles_for(const struct sd_event *root_exec)
 		add_prefix(p, loader[i], false, false);
 	for (size_t i = 0; i < sizeof glibc / sizeof *glibc; i++)
 		add_prefix(p, glibc[i], false, false);
-	snprintf(p->names, sizeof p->names, "dynamic loader, glibc");
 	if (!root_exec)
 		return p;
 	const char *exe = root_exec->nargs > 0 && root_exec->args[0].abs ? root_exec->args[0].abs :
@@ -513,10 +506,8 @@ struct sd_profiles *sd_profiles_for(const struct sd_event *root_exec)
 			p->script = xstrdup(realpath(s, rs) ? rs : s);
 			break;
 		}
-		snprintf(p->names, sizeof p->names, "dynamic loader, glibc, CPython");
 	} else if (is_rust(real)) {
 		p->rust = true;
-		snprintf(p->names, sizeof p->names, "dynamic loader, glibc, Rust std");
 	}
 	return p;
 }
@@ -530,11 +521,6 @@ void sd_profiles_free(struct sd_profiles *p)
 	free(p->script);
 	free(p->pybin);
 	free(p);
-}
-
-const char *sd_profiles_names(const struct sd_profiles *p)
-{
-	return p->names;
 }
 
 /* python: also CPython's own files (stdlib, .pyc, the script); false for calls the

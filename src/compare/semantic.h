@@ -40,8 +40,6 @@ int sd_sem_field_arg(const struct sd_event *ev, const char *cls, int field);
 /* Flag text reduced to what the semantic level compares for an open ("O_WRONLY|O_CREAT"). */
 char *sd_sem_open_flags(const char *text);
 
-/* The file a transfer moves data to or from, as a key (its fd's target). */
-uint64_t sd_sem_target(struct sd_norm *n, const struct sd_event *ev);
 /* Bytes and data of a transfer: len in all, data and kept the bytes the trace holds
  * (data may be NULL), complete when they cover all len bytes. */
 void sd_sem_payload(const struct sd_event *ev, uint64_t *len, const unsigned char **data,
@@ -58,7 +56,5 @@ struct sd_profiles *sd_profiles_for(const struct sd_event *root_exec);
 void sd_profiles_free(struct sd_profiles *p);
 /* Is ev the runtime's own activity?  *rule names the profile entry. */
 bool sd_profiles_match(const struct sd_profiles *p, const struct sd_event *ev, const char **rule);
-/* The runtimes detected, for --verbose ("loader, glibc, CPython 3.11"). */
-const char *sd_profiles_names(const struct sd_profiles *p);
 
 #endif

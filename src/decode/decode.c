@@ -24,11 +24,6 @@ char *ref_dup(struct dctx *c, int fd, bool fresh)
 	return r ? xstrdup(r) : NULL;
 }
 
-void arg_set_type(struct dctx *c, int i, enum sd_arg_type t)
-{
-	c->ev->args[i].type = t;
-}
-
 void arg_set_flags(struct dctx *c, int i, const struct xtab *t, uint64_t v)
 {
 	struct sd_arg *a = &c->ev->args[i];

@@ -49,7 +49,6 @@ void fmt_open_flags(struct sb *sb, uint64_t flags);
 extern const struct xtab xt_oflag;   /* open flags without the access mode */
 void fmt_sigset(struct sb *sb, const void *set, size_t bytes);
 void fmt_signal(struct sb *sb, int sig);
-void fmt_errno_ret(struct sb *sb, int64_t v);
 
 extern const struct xtab xt_at_flags, xt_access_mode, xt_seek, xt_rename, xt_fcntl_cmd,
 	xt_fd_flags, xt_ioctl, xt_statx_mask, xt_prot, xt_map, xt_madv, xt_mremap,
@@ -152,7 +151,6 @@ void arg_set_text(struct sd_arg *a, char *text);     /* takes ownership */
 void arg_set_flags(struct dctx *c, int i, const struct xtab *t, uint64_t v);
 void arg_set_struct(struct dctx *c, int i, sdec_fn fn, bool at_exit);
 void arg_set_fd(struct dctx *c, int i);
-void arg_set_type(struct dctx *c, int i, enum sd_arg_type t);
 void arg_fill_struct(struct dctx *c, int i, sdec_fn fn);
 char *ref_dup(struct dctx *c, int fd, bool fresh);
 

@@ -138,13 +138,3 @@ void fmt_sigset(struct sb *sb, const void *set, size_t bytes)
 	}
 	sb_addc(sb, ']');
 }
-
-/* A return-like value that may be -errno: "-1 ENOENT" style is not wanted inside
- * structs, so print "-ENOENT" for errors and the number otherwise. */
-void fmt_errno_ret(struct sb *sb, int64_t v)
-{
-	if (sd_ret_is_error(v))
-		sb_addf(sb, "-%s", sd_errno_name((int)-v));
-	else
-		sb_addf(sb, "%lld", (long long)v);
-}

@@ -62,7 +62,6 @@ struct sd_input *sd_input_open(const char *path, const struct sd_input_opts *o, 
 }
 
 enum sd_input_format sd_input_format(const struct sd_input *in) { return in->fmt; }
-const char *sd_input_name(const struct sd_input *in) { return in->name; }
 bool sd_input_compressed(const struct sd_input *in) { return in->compressed; }
 
 const char *sd_input_format_name(enum sd_input_format f)

@@ -58,7 +58,7 @@ static void side_obj(struct sb *out, const struct sd_cmp_side *s)
 	sb_adds(out, "{\"name\":");
 	jstr(out, s->name);
 	sb_addf(out, ",\"format\":\"%s\",\"compressed\":%s,\"argv\":",
-		s->fmt == SD_FMT_STRACE ? "strace" : "sysdiff", s->compressed ? "true" : "false");
+		sd_input_format_name(s->fmt), s->compressed ? "true" : "false");
 	if (s->argv) {
 		sb_addc(out, '[');
 		for (size_t i = 0; s->argv[i]; i++) {
