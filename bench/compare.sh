@@ -1,6 +1,6 @@
 #!/bin/sh
 # Benchmark: `sysdiff compare` next to GNU diff on two synthetic traces that differ in a
-# few places (the goal: within 3x of GNU diff's time, under 600 bytes per event).
+# few places, with the memory per event (bench/README.md gives the goals and figures).
 #   bench/compare.sh [EVENTS] [CHANGES] [RUNS]   (defaults 1000000, 100 and 3)
 # Builds bench/gen_trace.c, writes trace A (--seed 1) and trace B (the same with CHANGES
 # changes) into a temporary directory, and runs each tool RUNS times under

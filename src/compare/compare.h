@@ -41,7 +41,8 @@ struct sd_cmp_opts {
 					  and utime of files in it are judged there, not here */
 };
 
-/* The default noise set of the table (brk, mmap, futex, ...). */
+/* The default noise set: memory management, futexes, signal masks and handlers,
+ * clocks, thread set-up and getrandom (sd_cmp_noise_spec: brk, mmap, futex, ...). */
 void sd_cmp_default_noise(struct sd_sysset *s);
 extern const char sd_cmp_noise_spec[];
 

@@ -246,7 +246,7 @@ def check_expect(testcase, where, exp, lang_level=True):
 
 
 class CorpusShapeTest(unittest.TestCase):
-    """The corpus holds what issue 4 asks for and every case.json is well formed."""
+    """The corpus holds enough pairs of each kind and every case.json is well formed."""
 
     def test_pairs(self):
         names = pair_names()
