@@ -146,10 +146,23 @@ fuzz:
 	$(MAKE) -j2 -f fuzz/Makefile
 
 # CPython 3.11/3.12 layouts (src/srcloc/pylayout_gen.h) from internal headers: Debian's
-# python3.11-dev and a 3.12 tree (PY312_INCLUDE).
-PY312_INCLUDE ?= $(HOME)/.pyenv/versions/3.12.1/include/python3.12
+# python3.11-dev and a 3.12 tree (Python.h and internal/).  PY312_INCLUDE=DIR names the
+# 3.12 tree; by default it is the first found of: the include directory (sysconfig) of
+# each python3.12 on PATH, then of pyenv's 3.12 builds, then /usr/include/python3.12.
+# Looked for only when regen-pylayout runs (the variable is expanded nowhere else).
+PY312_PYTHONS  = $(foreach d,$(subst :, ,$(PATH)),$(wildcard $(d)/python3.12)) \
+	$(sort $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12))
+PY312_INCDIRS  = $(foreach py,$(PY312_PYTHONS),$(shell '$(py)' -c \
+	'import sysconfig; print(sysconfig.get_paths()["include"])' 2>/dev/null)) /usr/include/python3.12
+PY312_INCLUDE ?= $(firstword $(foreach d,$(PY312_INCDIRS),\
+	$(and $(wildcard $(d)/Python.h),$(wildcard $(d)/internal/pycore_frame.h),$(d))))
 regen-pylayout:
-	scripts/gen-pylayout.sh /usr/include/python3.11 $(PY312_INCLUDE) > src/srcloc/pylayout_gen.h.tmp
+	@inc='$(PY312_INCLUDE)'; \
+	[ -n "$$inc" ] || { echo "regen-pylayout: no CPython 3.12 headers with internal/ found" \
+	  "(python3.12 on PATH, $(HOME)/.pyenv/versions/3.12*, /usr/include/python3.12);" \
+	  "install a 3.12 with its headers or give make PY312_INCLUDE=DIR" >&2; exit 1; }; \
+	echo "scripts/gen-pylayout.sh /usr/include/python3.11 $$inc > src/srcloc/pylayout_gen.h.tmp"; \
+	scripts/gen-pylayout.sh /usr/include/python3.11 "$$inc" > src/srcloc/pylayout_gen.h.tmp
 	mv src/srcloc/pylayout_gen.h.tmp src/srcloc/pylayout_gen.h
 
 regen-syscalls:
