@@ -11,7 +11,7 @@ BUILD   ?= build
 SAN     ?=
 
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -Wall -Wextra -Wshadow -MMD -MP -Isrc -I$(BUILD)/gen
+CFLAGS  += -std=gnu11 -Wall -Wextra -Wshadow -MMD -MP -Isrc
 CFLAGS  += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 

@@ -79,7 +79,7 @@ mkdir "$T/files"
 # the interpreters: Debian's, then pyenv's 3.11 and later (3.11-3.14 are supported)
 PYS=""
 [ -x /usr/bin/python3.11 ] && PYS="/usr/bin/python3.11"
-for root in /root/.pyenv/versions "$HOME/.pyenv/versions"; do
+for root in "${PYENV_ROOT:-$HOME/.pyenv}/versions" "$HOME/.pyenv/versions"; do
 	for p in "$root"/*/bin/python3.1[1-9]; do
 		[ -x "$p" ] || continue
 		case "$p" in */python3.11|*/python3.12|*/python3.13|*/python3.14) ;; *) continue ;; esac

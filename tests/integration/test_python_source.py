@@ -33,14 +33,12 @@ STACKS = os.path.join(PY_IN, "stacks.py")
 CHILD_EXEC = os.path.join(PY_IN, "child_exec.py")
 
 DEBIAN_PY = "/usr/bin/python3.11"
+# other interpreters are found: pyenv's builds ($PYENV_ROOT, ~/.pyenv) and python3.X on PATH
 PYENV_ROOTS = []
-for _r in ("/root/.pyenv/versions", os.path.expanduser("~/.pyenv/versions")):
-    if _r not in PYENV_ROOTS:
+for _r in (os.path.join(os.environ.get("PYENV_ROOT", ""), "versions"),
+           os.path.expanduser("~/.pyenv/versions")):
+    if os.path.isabs(_r) and _r not in PYENV_ROOTS:
         PYENV_ROOTS.append(_r)
-# the pyenv builds this machine is expected to have: reported as skipped when absent
-EXPECTED_PYENV = ["/root/.pyenv/versions/3.11.7/bin/python3.11",
-                  "/root/.pyenv/versions/3.12.1/bin/python3.12",
-                  "/root/.pyenv/versions/3.13.0/bin/python3.13"]
 SUPPORTED_MINORS = range(11, 15)     # CPython 3.11-3.14
 
 # Calls any line may make (pymalloc's arenas, the GIL's hand-over between threads):
@@ -73,6 +71,14 @@ def _pyenv_glob(pattern):
     return found
 
 
+def _is_elf(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read(4) == b"\x7fELF"
+    except OSError:
+        return False
+
+
 def _minor_of_name(path):
     m = re.search(r"python3\.(\d+)$", path)
     return int(m.group(1)) if m else None
@@ -87,7 +93,10 @@ def _uniq(paths):
 
 
 def supported_pythons():
-    cands = [DEBIAN_PY] + EXPECTED_PYENV + sorted(_pyenv_glob("python3.1[1-9]"))
+    # on PATH: the interpreter itself, not a launcher script (pyenv's shims)
+    on_path = [os.path.realpath(p) for p in (shutil.which("python3.%d" % m) for m in SUPPORTED_MINORS)
+               if p and _is_elf(p)]
+    cands = [DEBIAN_PY] + sorted(_pyenv_glob("python3.1[1-9]")) + on_path
     return _uniq(p for p in cands if _minor_of_name(p) in SUPPORTED_MINORS)
 
 
@@ -986,15 +995,28 @@ class ValidateTest(PyBase):
         self.exit_phase("shebang")
 
 
+def include_312():
+    """A CPython 3.12 header tree with internal/ (as the Makefile's regen-pylayout finds
+    one), or None."""
+    for py in supported_pythons():
+        if _minor_of_name(py) != 12:
+            continue
+        p = subprocess.run([py, "-c", "import sysconfig; print(sysconfig.get_paths()['include'])"],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=60)
+        d = p.stdout.decode().strip()
+        if p.returncode == 0 and os.path.isdir(os.path.join(d, "internal")):
+            return d
+    return None
+
+
 class LayoutTableTest(unittest.TestCase):
     """src/srcloc/pylayout_gen.h is what scripts/gen-pylayout.sh makes of the internal
     headers on this machine (Debian's python3.11-dev, installed by install-deps.sh;
     a 3.12 tree when pyenv has one): the committed offsets are the headers' own."""
 
     def test_generated_table_matches_the_headers(self):
-        dirs = [d for d in ("/usr/include/python3.11",
-                            "/root/.pyenv/versions/3.12.1/include/python3.12")
-                if os.path.isdir(os.path.join(d, "internal"))]
+        dirs = [d for d in ("/usr/include/python3.11", include_312())
+                if d and os.path.isdir(os.path.join(d, "internal"))]
         if not dirs:
             self.skipTest("no CPython 3.11/3.12 internal headers installed")
         p = subprocess.run([os.path.join(sdtest.ROOT, "scripts", "gen-pylayout.sh")] + dirs,

@@ -45,8 +45,8 @@ VERDICTS = ("equivalent", "different")
 
 
 def find_rustc():
-    for cand in (shutil.which("rustc"), os.path.expanduser("~/.cargo/bin/rustc"),
-                 "/root/.cargo/bin/rustc"):
+    cargo = os.environ.get("CARGO_HOME") or os.path.expanduser("~/.cargo")
+    for cand in (shutil.which("rustc"), os.path.join(cargo, "bin", "rustc")):
         if cand and os.access(cand, os.X_OK):
             return cand
     return None
