@@ -547,9 +547,11 @@ static void clone_reorder(struct call *c)
 		{ "parent_tidptr", 2 }, { "child_tidptr", 3 }, { "child_tid", 3 },
 		{ "tls", 4 }, { "newtls", 4 },
 	};
-	struct span out[SD_MAX_ARGS] = { { "", 0 } };
+	struct span out[SD_MAX_ARGS];
 	int n = 0;
 
+	for (int i = 0; i < SD_MAX_ARGS; i++)
+		out[i] = (struct span){ "", 0 };   /* a gap is an empty token, never NULL */
 	for (int i = 0; i < c->ntok; i++) {
 		struct span v = c->tok[i];
 		const char *eq = memchr(v.p, '=', v.n);
