@@ -15,10 +15,6 @@
 #include "report/report.h"
 #include "util/util.h"
 
-#define EXIT_SAME 0
-#define EXIT_DIFFERENT 1
-#define EXIT_ERROR 2
-
 static const char compare_usage[] =
 	"usage: sysdiff compare [options] ORIGINAL_TRACE REWRITE_TRACE\n"
 	"\n"
@@ -46,7 +42,17 @@ static const char compare_usage[] =
 enum { OPT_FORMAT = 256, OPT_COLOR, OPT_MAXMIS, OPT_IGNORE, OPT_KEEP, OPT_MAP, OPT_CLOEXEC,
        OPT_SIGCHLD, OPT_ROOTEXEC, OPT_STRACECWD, OPT_CONTEXT, OPT_NONOISE };
 
-#define die2(...) sd_die_code(EXIT_ERROR, __VA_ARGS__)
+#define die2(...) sd_die_code(SD_EXIT_ERROR, __VA_ARGS__)
+
+struct compare_args {
+	struct sd_cmp_opts o;            /* ignore set, maps filled after the options */
+	struct sd_sysset ign, keep;      /* --ignore, --keep */
+	struct sd_path_map *maps;        /* --map-path */
+	size_t nmaps;
+	const char *format, *out_path, *color;
+	bool verbose, noise;
+	const char *paths[2];            /* the two traces */
+};
 
 /* Add the syscalls of SPEC to *into (the option may be given more than once). */
 static void sysset_arg(struct sd_sysset *into, const char *opt, const char *spec)
@@ -61,7 +67,50 @@ static void sysset_arg(struct sd_sysset *into, const char *opt, const char *spec
 			sd_sysset_add(into, nr);
 }
 
-int cmd_compare(int argc, char **argv)
+/* One option (getopt's c, optarg) into a. */
+static void set_option(int c, struct compare_args *a, char **argv)
+{
+	switch (c) {
+	case OPT_FORMAT: a->format = optarg; break;
+	case 'o': a->out_path = optarg; break;
+	case OPT_COLOR: a->color = optarg ? optarg : "always"; break;
+	case 'v': a->verbose = true; break;
+	case OPT_MAXMIS: a->o.max_report = (size_t)cli_num("--max-mismatches", optarg, 0, 1000000, SD_EXIT_ERROR); break;
+	case OPT_IGNORE: sysset_arg(&a->ign, "--ignore", optarg); break;
+	case OPT_KEEP: sysset_arg(&a->keep, "--keep", optarg); break;
+	case OPT_NONOISE: a->noise = false; break;
+	case OPT_MAP: {
+		const char *eq = strchr(optarg, '=');
+		if (!eq || eq == optarg || optarg[0] != '/')
+			die2("invalid --map-path '%s' (expected /FROM=TO)", optarg);
+		a->maps = xrealloc(a->maps, (a->nmaps + 1) * sizeof *a->maps);
+		a->maps[a->nmaps].from = xstrndup(optarg, (size_t)(eq - optarg));
+		a->maps[a->nmaps].to = eq + 1;
+		a->nmaps++;
+		break;
+	}
+	case OPT_CLOEXEC: a->o.ignore_cloexec = true; break;
+	case OPT_SIGCHLD: a->o.keep_sigchld = true; break;
+	case OPT_ROOTEXEC: a->o.root_exec = true; break;
+	case OPT_STRACECWD:
+		if (optarg[0] != '/')
+			die2("invalid --strace-cwd '%s' (expected an absolute directory)", optarg);
+		a->o.strace_cwd = optarg;
+		break;
+	case OPT_CONTEXT: a->o.context = (int)cli_num("--context", optarg, 1, 1000, SD_EXIT_ERROR); break;
+	case 'h': fputs(compare_usage, stdout); exit(0);
+	default:
+		if (optopt == 'o')
+			die2("option -o needs an argument (see 'sysdiff compare --help')");
+		if (optopt && optopt < 256)
+			die2("unknown option -%c (see 'sysdiff compare --help')", optopt);
+		die2("unknown option or missing argument '%s' (see 'sysdiff compare --help')",
+		     argv[optind - 1]);
+	}
+}
+
+/* The options and the two traces, checked (usage errors exit 2), into a. */
+static void parse_args(int argc, char **argv, struct compare_args *a)
 {
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, OPT_FORMAT },
@@ -82,87 +131,78 @@ int cmd_compare(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct sd_cmp_opts o = { .max_report = 10, .context = 3 };
-	struct sd_sysset ign, keep;
-	struct sd_path_map *maps = NULL;
-	size_t nmaps = 0;
-	const char *format = "text", *out_path = NULL, *color = "auto";
-	bool verbose = false, noise = true;
 	int c;
 
-	sd_sysset_clear(&ign);
-	sd_sysset_clear(&keep);
+	a->o = (struct sd_cmp_opts){ .max_report = 10, .context = 3 };
+	sd_sysset_clear(&a->ign);
+	sd_sysset_clear(&a->keep);
+	a->format = "text";
+	a->color = "auto";
+	a->noise = true;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+o:vh", longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_FORMAT: format = optarg; break;
-		case 'o': out_path = optarg; break;
-		case OPT_COLOR: color = optarg ? optarg : "always"; break;
-		case 'v': verbose = true; break;
-		case OPT_MAXMIS: o.max_report = (size_t)cli_num("--max-mismatches", optarg, 0, 1000000, EXIT_ERROR); break;
-		case OPT_IGNORE: sysset_arg(&ign, "--ignore", optarg); break;
-		case OPT_KEEP: sysset_arg(&keep, "--keep", optarg); break;
-		case OPT_NONOISE: noise = false; break;
-		case OPT_MAP: {
-			const char *eq = strchr(optarg, '=');
-			if (!eq || eq == optarg || optarg[0] != '/')
-				die2("invalid --map-path '%s' (expected /FROM=TO)", optarg);
-			maps = xrealloc(maps, (nmaps + 1) * sizeof *maps);
-			maps[nmaps].from = xstrndup(optarg, (size_t)(eq - optarg));
-			maps[nmaps].to = eq + 1;
-			nmaps++;
-			break;
-		}
-		case OPT_CLOEXEC: o.ignore_cloexec = true; break;
-		case OPT_SIGCHLD: o.keep_sigchld = true; break;
-		case OPT_ROOTEXEC: o.root_exec = true; break;
-		case OPT_STRACECWD:
-			if (optarg[0] != '/')
-				die2("invalid --strace-cwd '%s' (expected an absolute directory)", optarg);
-			o.strace_cwd = optarg;
-			break;
-		case OPT_CONTEXT: o.context = (int)cli_num("--context", optarg, 1, 1000, EXIT_ERROR); break;
-		case 'h': fputs(compare_usage, stdout); exit(0);
-		default:
-			if (optopt == 'o')
-				die2("option -o needs an argument (see 'sysdiff compare --help')");
-			if (optopt && optopt < 256)
-				die2("unknown option -%c (see 'sysdiff compare --help')", optopt);
-			die2("unknown option or missing argument '%s' (see 'sysdiff compare --help')",
-			     argv[optind - 1]);
-		}
-	}
-	if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "junit"))
-		die2("unknown --format '%s' (expected text, json or junit)", format);
-	if (strcmp(color, "auto") && strcmp(color, "always") && strcmp(color, "never"))
-		die2("invalid --color '%s' (expected auto, always or never)", color);
+	while ((c = getopt_long(argc, argv, "+o:vh", longopts, NULL)) != -1)
+		set_option(c, a, argv);
+	if (strcmp(a->format, "text") && strcmp(a->format, "json") && strcmp(a->format, "junit"))
+		die2("unknown --format '%s' (expected text, json or junit)", a->format);
+	if (strcmp(a->color, "auto") && strcmp(a->color, "always") && strcmp(a->color, "never"))
+		die2("invalid --color '%s' (expected auto, always or never)", a->color);
 	if (argc - optind != 2)
 		die2("expected two traces: ORIGINAL_TRACE REWRITE_TRACE (see 'sysdiff compare --help')");
+	a->paths[0] = argv[optind];
+	a->paths[1] = argv[optind + 1];
+}
 
-	if (noise)
-		sd_cmp_default_noise(&o.ignore);
+/* The noise set (or none), then --ignore added and --keep taken out; the path maps. */
+static void setup_opts(struct compare_args *a)
+{
+	struct sd_cmp_opts *o = &a->o;
+
+	if (a->noise)
+		sd_cmp_default_noise(&o->ignore);
 	else
-		sd_sysset_clear(&o.ignore);
+		sd_sysset_clear(&o->ignore);
 	for (int nr = 0; nr < SD_NR_MAX; nr++) {
-		if (sd_sysset_has(&ign, nr))
-			sd_sysset_add(&o.ignore, nr);
-		if (sd_sysset_has(&keep, nr))
-			sd_sysset_del(&o.ignore, nr);
+		if (sd_sysset_has(&a->ign, nr))
+			sd_sysset_add(&o->ignore, nr);
+		if (sd_sysset_has(&a->keep, nr))
+			sd_sysset_del(&o->ignore, nr);
 	}
-	o.maps = maps;
-	o.nmaps = nmaps;
+	o->maps = a->maps;
+	o->nmaps = a->nmaps;
+}
 
-	const char *paths[2] = { argv[optind], argv[optind + 1] };
+/* The report of res in a->format, to -o FILE or stdout. */
+static void write_report(const struct compare_args *a, const struct sd_cmp_result *res,
+			 double seconds)
+{
+	struct sd_report_opts ro = { .verbose = a->verbose, .seconds = seconds };
+	struct sb sb = SB_INIT;
+
+	ro.color = cli_color(a->color, a->out_path);
+	if (!strcmp(a->format, "json"))
+		sd_report_json(&sb, res, &ro);
+	else if (!strcmp(a->format, "junit"))
+		sd_report_junit(&sb, res, &ro);
+	else
+		sd_report_text(&sb, res, &ro);
+	cli_write_report(a->out_path, &sb, SD_EXIT_ERROR);
+	sb_free(&sb);
+}
+
+int cmd_compare(int argc, char **argv)
+{
+	struct compare_args a = { .maps = NULL };
 	struct sd_cmp_result res;
 	char *err = NULL;
+	int rc = SD_EXIT_ERROR;
+
+	parse_args(argc, argv, &a);
+	setup_opts(&a);
 	uint64_t t0 = sd_now_mono_ns();
-	if (sd_compare(paths, &o, &res, &err) < 0) {
+	if (sd_compare(a.paths, &a.o, &res, &err) < 0) {
 		sd_error("%s", err);
 		free(err);
-		for (size_t i = 0; i < nmaps; i++)
-			free((char *)maps[i].from);
-		free(maps);
-		return EXIT_ERROR;
+		goto out;
 	}
 	for (int i = 0; i < 2; i++)
 		if (!res.side[i].complete)
@@ -171,25 +211,12 @@ int cmd_compare(int argc, char **argv)
 	if (!res.exact)
 		sd_warn("the traces differ in too many places for an exact alignment; "
 			"divergences after the first may be approximate");
-
-	struct sd_report_opts ro = {
-		.verbose = verbose,
-		.seconds = (double)(sd_now_mono_ns() - t0) / 1e9,
-	};
-	ro.color = cli_color(color, out_path);
-	struct sb sb = SB_INIT;
-	if (!strcmp(format, "json"))
-		sd_report_json(&sb, &res, &ro);
-	else if (!strcmp(format, "junit"))
-		sd_report_junit(&sb, &res, &ro);
-	else
-		sd_report_text(&sb, &res, &ro);
-	cli_write_report(out_path, &sb, EXIT_ERROR);
-	sb_free(&sb);
-	int rc = res.equivalent ? EXIT_SAME : EXIT_DIFFERENT;
+	write_report(&a, &res, (double)(sd_now_mono_ns() - t0) / 1e9);
+	rc = res.equivalent ? SD_EXIT_EQUIVALENT : SD_EXIT_DIFFERENT;
 	sd_cmp_result_free(&res);
-	for (size_t i = 0; i < nmaps; i++)
-		free((char *)maps[i].from);
-	free(maps);
+out:
+	for (size_t i = 0; i < a.nmaps; i++)
+		free((char *)a.maps[i].from);
+	free(a.maps);
 	return rc;
 }

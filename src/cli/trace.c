@@ -15,7 +15,6 @@
 #include "cli/cli.h"
 #include "format/writers.h"
 #include "srcloc/srcloc.h"
-#include "tracer/launch.h"
 #include "tracer/tracer.h"
 #include "util/util.h"
 

@@ -20,10 +20,6 @@
 #include "util/util.h"
 #include "validate/validate.h"
 
-#define EXIT_SAME 0
-#define EXIT_DIFFERENT 1
-#define EXIT_ERROR 2
-
 static const char validate_usage[] =
 	"usage: sysdiff validate [--trace-syscalls] --original ORIG --transpiled NEW\n"
 	"                        [options] [-- ARGS...]\n"
@@ -55,31 +51,80 @@ enum { OPT_ORIG = 256, OPT_NEW, OPT_ORIGCMD, OPT_NEWCMD, OPT_STRICT, OPT_LEVEL, 
        OPT_KEEP, OPT_TIMEOUT, OPT_ENV, OPT_WORKDIR, OPT_FAILSKIP, OPT_MAXPROCS, OPT_MAXMIS,
        OPT_COLOR, OPT_CASES, OPT_TRACE, OPT_MAXOUT };
 
-#define die2(...) sd_die_code(EXIT_ERROR, __VA_ARGS__)
+#define die2(...) sd_die_code(SD_EXIT_ERROR, __VA_ARGS__)
+
+struct validate_args {
+	struct sd_validate_cfg cfg;
+	const char *workdir;     /* --workdir, or NULL: the current directory */
+	const char *cases;       /* --cases FILE */
+	long jobs;               /* -j */
+	char **args;             /* ARGS after the options, for both programs */
+};
 
 static void on_signal(int sig)
 {
 	sd_validate_interrupted = sig;
 }
 
-/* ---- the command ---- */
+/* ---- options ---- */
 
-/* stdin for both runs: a copy of ours, read once; /dev/null for a terminal or none. */
-static char *stdin_copy(const char *dir)
+/* One option (getopt's c, optarg) into a. */
+static void set_option(int c, struct validate_args *a, char **argv)
 {
-	if (isatty(STDIN_FILENO) || fcntl(STDIN_FILENO, F_GETFD) < 0)
-		return xstrdup("/dev/null");
-	char *p = xasprintf("%s/stdin", dir);
-	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		die2("cannot keep a copy of stdin in %s: %s", p, strerror(errno));
-	if (sd_copy_fd(STDIN_FILENO, fd) < 0)
-		die2("cannot copy stdin: %s", strerror(errno));
-	close(fd);
-	return p;
+	struct sd_validate_cfg *cfg = &a->cfg;
+
+	switch (c) {
+	case OPT_TRACE: break;
+	case OPT_ORIG: cfg->orig = optarg; break;
+	case OPT_NEW: cfg->new = optarg; break;
+	case OPT_ORIGCMD: cfg->origcmd = optarg; break;
+	case OPT_NEWCMD: cfg->newcmd = optarg; break;
+	case OPT_STRICT: cfg->level_name = "strict"; break;
+	case OPT_LEVEL:
+		if (strcmp(optarg, "strict") && strcmp(optarg, "semantic"))
+			die2("invalid --level '%s' (expected semantic or strict)", optarg);
+		cfg->level_name = !strcmp(optarg, "strict") ? "strict" : "semantic";
+		break;
+	case OPT_FORMAT: cfg->format = optarg; break;
+	case 'o': cfg->out_path = optarg; break;
+	case 'v': cfg->verbose = true; break;
+	case OPT_KEEP: cfg->keep_traces = optarg; break;
+	case OPT_TIMEOUT: cfg->timeout = (double)cli_num("--timeout", optarg, 1, 86400, SD_EXIT_ERROR); break;
+	case OPT_ENV:
+		if (!strchr(optarg, '=') || optarg[0] == '=')
+			die2("invalid --env '%s' (expected NAME=VALUE)", optarg);
+		cfg->envs = xrealloc(cfg->envs, (cfg->nenvs + 1) * sizeof *cfg->envs);
+		cfg->envs[cfg->nenvs++] = optarg;
+		break;
+	case OPT_WORKDIR: a->workdir = optarg; break;
+	case OPT_FAILSKIP: cfg->fail_on_skip = true; break;
+	case OPT_MAXPROCS: cfg->max_procs = (int)cli_num("--max-procs", optarg, 1, 100000, SD_EXIT_ERROR); break;
+	case OPT_MAXOUT:
+		cfg->max_output = (uint64_t)cli_num("--max-output", optarg, 1, 1 << 20, SD_EXIT_ERROR) << 20;
+		break;
+	case OPT_MAXMIS:
+		cfg->cmp.max_report = (size_t)cli_num("--max-mismatches", optarg, 0, 100000, SD_EXIT_ERROR);
+		break;
+	case OPT_COLOR:
+		if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never"))
+			die2("invalid --color '%s' (expected auto, always or never)", optarg);
+		cfg->color = optarg;
+		break;
+	case OPT_CASES: a->cases = optarg; break;
+	case 'j': a->jobs = cli_num("-j", optarg, 1, 256, SD_EXIT_ERROR); break;
+	case 'h': fputs(validate_usage, stdout); exit(0);
+	default:
+		if (optopt == 'o' || optopt == 'j')
+			die2("option -%c needs an argument (see 'sysdiff validate --help')", optopt);
+		if (optopt && optopt < 256)
+			die2("unknown option -%c (see 'sysdiff validate --help')", optopt);
+		die2("unknown option or missing argument '%s' (see 'sysdiff validate --help')",
+		     argv[optind - 1]);
+	}
 }
 
-int cmd_validate(int argc, char **argv)
+/* The options, checked (usage errors exit 2), into a; a->cfg gets its defaults first. */
+static void parse_args(int argc, char **argv, struct validate_args *a)
 {
 	static const struct option longopts[] = {
 		{ "trace-syscalls", no_argument, NULL, OPT_TRACE },
@@ -106,92 +151,169 @@ int cmd_validate(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct sd_validate_cfg cfg = { .timeout = 60, .max_procs = 256, .max_output = 512ull << 20,
-				       .level_name = "semantic",
-				       .format = "text", .color = "auto" };
-	const char *orig = NULL, *new = NULL, *origcmd = NULL, *newcmd = NULL, *workdir = NULL;
-	const char *cases = NULL;
-	char **envs = NULL;
-	size_t nenvs = 0;
-	bool fail_on_skip = false, verbose = false;
-	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
+	struct sd_validate_cfg *cfg = &a->cfg;
 	int c;
 
-	cfg.cmp.max_report = 10;
-	cfg.cmp.context = 3;
+	*cfg = (struct sd_validate_cfg){ .timeout = 60, .max_procs = 256,
+					 .max_output = 512ull << 20, .level_name = "semantic",
+					 .format = "text", .color = "auto" };
+	cfg->cmp.max_report = 10;
+	cfg->cmp.context = 3;
+	a->jobs = sysconf(_SC_NPROCESSORS_ONLN);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+o:vhj:", longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_TRACE: break;
-		case OPT_ORIG: orig = optarg; break;
-		case OPT_NEW: new = optarg; break;
-		case OPT_ORIGCMD: origcmd = optarg; break;
-		case OPT_NEWCMD: newcmd = optarg; break;
-		case OPT_STRICT: cfg.level_name = "strict"; break;
-		case OPT_LEVEL:
-			if (strcmp(optarg, "strict") && strcmp(optarg, "semantic"))
-				die2("invalid --level '%s' (expected semantic or strict)", optarg);
-			cfg.level_name = !strcmp(optarg, "strict") ? "strict" : "semantic";
-			break;
-		case OPT_FORMAT: cfg.format = optarg; break;
-		case 'o': cfg.out_path = optarg; break;
-		case 'v': verbose = true; break;
-		case OPT_KEEP: cfg.keep_traces = optarg; break;
-		case OPT_TIMEOUT: cfg.timeout = (double)cli_num("--timeout", optarg, 1, 86400, EXIT_ERROR); break;
-		case OPT_ENV:
-			if (!strchr(optarg, '=') || optarg[0] == '=')
-				die2("invalid --env '%s' (expected NAME=VALUE)", optarg);
-			envs = xrealloc(envs, (nenvs + 1) * sizeof *envs);
-			envs[nenvs++] = optarg;
-			break;
-		case OPT_WORKDIR: workdir = optarg; break;
-		case OPT_FAILSKIP: fail_on_skip = true; break;
-		case OPT_MAXPROCS: cfg.max_procs = (int)cli_num("--max-procs", optarg, 1, 100000, EXIT_ERROR); break;
-		case OPT_MAXOUT:
-			cfg.max_output = (uint64_t)cli_num("--max-output", optarg, 1, 1 << 20, EXIT_ERROR) << 20;
-			break;
-		case OPT_MAXMIS:
-			cfg.cmp.max_report = (size_t)cli_num("--max-mismatches", optarg, 0, 100000, EXIT_ERROR);
-			break;
-		case OPT_COLOR:
-			if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never"))
-				die2("invalid --color '%s' (expected auto, always or never)", optarg);
-			cfg.color = optarg;
-			break;
-		case OPT_CASES: cases = optarg; break;
-		case 'j': jobs = cli_num("-j", optarg, 1, 256, EXIT_ERROR); break;
-		case 'h': fputs(validate_usage, stdout); exit(0);
-		default:
-			if (optopt == 'o' || optopt == 'j')
-				die2("option -%c needs an argument (see 'sysdiff validate --help')", optopt);
-			if (optopt && optopt < 256)
-				die2("unknown option -%c (see 'sysdiff validate --help')", optopt);
-			die2("unknown option or missing argument '%s' (see 'sysdiff validate --help')",
-			     argv[optind - 1]);
-		}
-	}
-	if (strcmp(cfg.format, "text") && strcmp(cfg.format, "json") && strcmp(cfg.format, "junit"))
-		die2("unknown --format '%s' (expected text, json or junit)", cfg.format);
-	if (!orig == !origcmd)
-		die2(orig ? "give --original or --original-cmd, not both"
-			  : "missing --original PROG (see 'sysdiff validate --help')");
-	if (!new == !newcmd)
-		die2(new ? "give --transpiled or --transpiled-cmd, not both"
-			 : "missing --transpiled PROG (see 'sysdiff validate --help')");
-	if (cfg.keep_traces) {
+	while ((c = getopt_long(argc, argv, "+o:vhj:", longopts, NULL)) != -1)
+		set_option(c, a, argv);
+	a->args = argv + optind;
+	if (strcmp(cfg->format, "text") && strcmp(cfg->format, "json") && strcmp(cfg->format, "junit"))
+		die2("unknown --format '%s' (expected text, json or junit)", cfg->format);
+	if (!cfg->orig == !cfg->origcmd)
+		die2(cfg->orig ? "give --original or --original-cmd, not both"
+			       : "missing --original PROG (see 'sysdiff validate --help')");
+	if (!cfg->new == !cfg->newcmd)
+		die2(cfg->new ? "give --transpiled or --transpiled-cmd, not both"
+			      : "missing --transpiled PROG (see 'sysdiff validate --help')");
+	if (cfg->keep_traces) {
 		struct stat st;
-		if (stat(cfg.keep_traces, &st) < 0 || !S_ISDIR(st.st_mode))
-			die2("--keep-traces %s: not a directory", cfg.keep_traces);
+		if (stat(cfg->keep_traces, &st) < 0 || !S_ISDIR(st.st_mode))
+			die2("--keep-traces %s: not a directory", cfg->keep_traces);
 	}
-	cfg.verbose = verbose;
-	cfg.orig = orig;
-	cfg.new = new;
-	cfg.origcmd = origcmd;
-	cfg.newcmd = newcmd;
-	cfg.envs = envs;
-	cfg.nenvs = nenvs;
-	cfg.fail_on_skip = fail_on_skip;
-	sd_validate_setup_compare(&cfg);
+}
+
+/* ---- the command ---- */
+
+/* stdin for both runs: a copy of ours, read once; /dev/null for a terminal or none. */
+static char *stdin_copy(const char *dir)
+{
+	if (isatty(STDIN_FILENO) || fcntl(STDIN_FILENO, F_GETFD) < 0)
+		return xstrdup("/dev/null");
+	char *p = xasprintf("%s/stdin", dir);
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		die2("cannot keep a copy of stdin in %s: %s", p, strerror(errno));
+	if (sd_copy_fd(STDIN_FILENO, fd) < 0)
+		die2("cannot copy stdin: %s", strerror(errno));
+	close(fd);
+	return p;
+}
+
+/* The starting directory: --workdir (or the current one) as a real path, not "/". */
+static void start_dir(const char *workdir, char wd[PATH_MAX])
+{
+	struct stat st;
+
+	if (!realpath(workdir ? workdir : ".", wd))
+		die2("--workdir %s: %s", workdir ? workdir : ".", strerror(errno));
+	if (stat(wd, &st) < 0 || !S_ISDIR(st.st_mode))
+		die2("--workdir %s: not a directory", wd);
+	if (!strcmp(wd, "/"))
+		die2("the starting directory cannot be / (use --workdir DIR)");
+}
+
+/* Resolve both programs; 0, or -1 with v->verdict skipped or error (printed). */
+static int resolve_both(struct sd_validation *v, char **args)
+{
+	const struct sd_validate_cfg *cfg = v->cfg;
+	char *why = NULL;
+
+	v->argv[0] = sd_prog_argv(cfg->orig, cfg->origcmd, args, &v->exec[0], &why);
+	if (!v->argv[0]) {
+		sd_warn("validation skipped: the original cannot be run: %s", why);
+		sd_validation_fail(v, SD_VERDICT_SKIPPED, "the original cannot be run: %s", why);
+		free(why);
+		return -1;
+	}
+	v->argv[1] = sd_prog_argv(cfg->new, cfg->newcmd, args, &v->exec[1], &why);
+	if (!v->argv[1]) {
+		sd_error("the transpiled program cannot be run: %s", why);
+		sd_validation_fail(v, SD_VERDICT_ERROR, "the transpiled program cannot be run: %s", why);
+		free(why);
+		return -1;
+	}
+	return 0;
+}
+
+/* Both runs from the starting directory wd, stdin copied once for both. */
+static void run_validation(struct sd_validation *v, const char *wd)
+{
+	char *why = NULL, *sdir = sd_scratch_dir(wd, &why);
+
+	if (!sdir)
+		die2("%s", why);
+	v->workdir = xstrdup(wd);
+	v->env = sd_validate_env(wd, v->cfg->envs, v->cfg->nenvs);
+	v->stdin_path = stdin_copy(sdir);
+	if (sd_validate_one(v) < 0)
+		sd_error("%s", v->error);
+	if (strcmp(v->stdin_path, "/dev/null"))
+		unlink(v->stdin_path);
+	rmdir(sdir);
+	free(sdir);
+}
+
+/* The report of a judged validation in cfg->format, to -o FILE or stdout. */
+static void write_report(const struct sd_validation *v)
+{
+	const struct sd_validate_cfg *cfg = v->cfg;
+	struct sd_report_opts ro = { .verbose = cfg->verbose,
+				     .seconds = v->run[0].seconds + v->run[1].seconds };
+	struct sb sb = SB_INIT;
+
+	ro.color = cli_color(cfg->color, cfg->out_path);
+	if (!strcmp(cfg->format, "junit"))
+		sd_validate_junit(&sb, v, &ro);
+	else
+		sd_validate_render(&sb, v, cfg->format, &ro);
+	cli_write_report(cfg->out_path, &sb, SD_EXIT_ERROR);
+	sb_free(&sb);
+}
+
+/* One validation: its report, and the exit status (128+N when signal N stopped the runs). */
+static int validate_single(const struct validate_args *a)
+{
+	struct sd_validation v = { .cfg = &a->cfg };
+	char wd[PATH_MAX];
+	int rc;
+
+	start_dir(a->workdir, wd);
+	bool ran = resolve_both(&v, a->args) == 0;
+	if (ran) {
+		run_validation(&v, wd);
+		if (v.verdict != SD_VERDICT_ERROR)
+			write_report(&v);
+	}
+	switch (v.verdict) {
+	case SD_VERDICT_EQUIVALENT: rc = SD_EXIT_EQUIVALENT; break;
+	case SD_VERDICT_DIFFERENT: rc = SD_EXIT_DIFFERENT; break;
+	case SD_VERDICT_SKIPPED:
+		rc = a->cfg.fail_on_skip ? SD_EXIT_DIFFERENT : SD_EXIT_EQUIVALENT;
+		break;
+	default:
+		rc = ran && sd_validate_interrupted ? 128 + sd_validate_interrupted : SD_EXIT_ERROR;
+		break;
+	}
+	sd_validation_free(&v);
+	return rc;
+}
+
+/* --cases FILE: the report of all cases, written once complete. */
+static int validate_cases(const struct validate_args *a)
+{
+	struct sb sb = SB_INIT;
+	int rc = sd_validate_cases(&a->cfg, a->cases, a->workdir, (int)a->jobs, &sb);
+
+	if (sb.len)
+		cli_write_report(a->cfg.out_path, &sb, SD_EXIT_ERROR);
+	sb_free(&sb);
+	return rc;
+}
+
+int cmd_validate(int argc, char **argv)
+{
+	struct validate_args a = { .workdir = NULL };
+	int rc;
+
+	parse_args(argc, argv, &a);
+	sd_validate_setup_compare(&a.cfg);
 
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigemptyset(&sa.sa_mask);
@@ -200,66 +322,7 @@ int cmd_validate(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (cases)
-		return sd_validate_cases(&cfg, cases, workdir, (int)jobs);
-
-	char wd[PATH_MAX];
-	if (!realpath(workdir ? workdir : ".", wd))
-		die2("--workdir %s: %s", workdir ? workdir : ".", strerror(errno));
-	struct stat st;
-	if (stat(wd, &st) < 0 || !S_ISDIR(st.st_mode))
-		die2("--workdir %s: not a directory", wd);
-	if (!strcmp(wd, "/"))
-		die2("the starting directory cannot be / (use --workdir DIR)");
-
-	struct sd_validation v = { .cfg = &cfg };
-	char *why = NULL;
-	char **args = argv + optind;
-	v.argv[0] = sd_prog_argv(orig, origcmd, args, &v.exec[0], &why);
-	if (!v.argv[0]) {
-		sd_warn("validation skipped: the original cannot be run: %s", why);
-		free(why);
-		free(envs);
-		return fail_on_skip ? EXIT_DIFFERENT : EXIT_SAME;
-	}
-	v.argv[1] = sd_prog_argv(new, newcmd, args, &v.exec[1], &why);
-	if (!v.argv[1]) {
-		sd_error("the transpiled program cannot be run: %s", why);
-		free(why);
-		sd_validation_free(&v);
-		free(envs);
-		return EXIT_ERROR;
-	}
-	v.workdir = xstrdup(wd);
-	v.env = sd_validate_env(wd, envs, nenvs);
-	char *sdir = sd_scratch_dir(wd, &why);
-	if (!sdir)
-		die2("%s", why);
-	v.stdin_path = stdin_copy(sdir);
-	int rc = sd_validate_one(&v);
-	if (strcmp(v.stdin_path, "/dev/null"))
-		unlink(v.stdin_path);
-	rmdir(sdir);
-	free(sdir);
-	if (rc < 0) {
-		sd_error("%s", v.error);
-		sd_validation_free(&v);
-		free(envs);
-		return sd_validate_interrupted ? 128 + sd_validate_interrupted : EXIT_ERROR;
-	}
-	struct sd_report_opts ro = { .verbose = verbose, .seconds = v.run[0].seconds + v.run[1].seconds };
-	ro.color = cli_color(cfg.color, cfg.out_path);
-	struct sb sb = SB_INIT;
-	if (!strcmp(cfg.format, "junit")) {
-		struct sd_validation *one = &v;
-		sd_validate_junit(&sb, &one, 1, &ro);
-	} else {
-		sd_validate_render(&sb, &v, cfg.format, &ro);
-	}
-	cli_write_report(cfg.out_path, &sb, EXIT_ERROR);
-	sb_free(&sb);
-	rc = v.equivalent ? EXIT_SAME : EXIT_DIFFERENT;
-	sd_validation_free(&v);
-	free(envs);
+	rc = a.cases ? validate_cases(&a) : validate_single(&a);
+	free(a.cfg.envs);
 	return rc;
 }

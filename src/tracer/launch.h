@@ -6,10 +6,6 @@
 #include <sys/types.h>
 #include "tracer/tracer.h"
 
-/* Find cmd like execvp would.  0 and *out = malloc'd path, or an errno
- * (ENOENT: not found; EACCES/EISDIR...: found but not executable). */
-int sd_resolve_command(const char *cmd, char **out);
-
 /* Fork and exec o->exec_path under ptrace (seized with ptrace_opts, seccomp filter prog
  * installed in the child when non-NULL).  Returns the pid (stopped at its start, not yet
  * reported by wait), and the read end of a pipe that delivers an errno if the exec

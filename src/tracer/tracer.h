@@ -1,5 +1,6 @@
 /* tracer.h - the ptrace engine: launch a command (or attach to a pid), follow every
- * process and thread, and hand each completed event to the sinks in seq order. */
+ * process and thread, and hand each completed event to the sinks in seq order; and
+ * the PATH search the launcher does, for callers that check a command beforehand. */
 #ifndef SD_TRACER_H
 #define SD_TRACER_H
 
@@ -34,6 +35,10 @@ struct sd_tracer_opts {
  * SD_EXIT_TOOL (or 126/127 for a command that cannot be executed / is not found)
  * with end->complete false. */
 int sd_tracer_run(const struct sd_tracer_opts *opts, struct sd_trace_end *end);
+
+/* Find cmd like execvp would (launch.c).  0 and *out = malloc'd path, or an errno
+ * (ENOENT: not found; EACCES/EISDIR...: found but not executable). */
+int sd_resolve_command(const char *cmd, char **out);
 
 /* Explain why ptrace(PTRACE_SEIZE) of pid failed with errno err, in one line
  * (another tracer attached, Yama ptrace_scope, missing CAP_SYS_PTRACE). */

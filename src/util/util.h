@@ -15,6 +15,11 @@
 #define SD_EXIT_NOEXEC   126  /* the command exists but cannot be executed */
 #define SD_EXIT_NOTFOUND 127  /* the command was not found */
 
+/* Exit codes of compare and validate (docs/validate.md, `sysdiff compare --help`). */
+#define SD_EXIT_EQUIVALENT 0  /* the traces or programs behave the same (validate: or skipped) */
+#define SD_EXIT_DIFFERENT  1  /* they do not */
+#define SD_EXIT_ERROR      2  /* usage, input or tool error */
+
 extern const char *sd_progname;
 
 /* Print "sysdiff: <msg>" to stderr.  sd_die also exits with SD_EXIT_TOOL. */

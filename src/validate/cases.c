@@ -4,8 +4,10 @@
  *   {"cases": [{"name": "empty-input", "args": ["-n"], "stdin": "in/empty.txt",
  *               "env": {"K": "V"}, "workdir": "fixtures/one"}, ...]}
  * Paths in it are relative to the manifest's directory.  Each case runs in a worker
- * process of its own; the parent prints a progress line per case on a terminal
- * ("[3/20] empty-input ... equivalent (0.4 s)"), then the reports, then a summary. */
+ * process of its own, which leaves its reports and results in files of a scratch
+ * directory and exits with its verdict; the parent prints a progress line per case on
+ * a terminal ("[3/20] empty-input ... equivalent (0.4 s)"), then builds the report of
+ * all cases from those files (the reports, then a summary; JUnit through report.c). */
 #define _GNU_SOURCE
 #include "validate/validate.h"
 
@@ -35,7 +37,7 @@ struct vcase {
 	pid_t pid;
 	int slot;                /* which of the -j places (and CPU) it runs in */
 	char *out;               /* worker's output file prefix */
-	int verdict;             /* 0 equivalent, 1 not, 2 error, -1 not run */
+	enum sd_verdict verdict; /* error until its worker says otherwise */
 	double seconds;
 	bool done;
 };
@@ -127,7 +129,7 @@ static int load_manifest(const char *path, struct vcase **out, size_t *n, char *
 			*err = xasprintf("%s: case '%s': \"workdir\" must be a directory name", path, k->name);
 			goto bad;
 		}
-		k->verdict = -1;
+		k->verdict = SD_VERDICT_ERROR;
 	}
 	json_decref(root);
 	free(dir);
@@ -162,46 +164,77 @@ static void write_file(const char *path, const struct sb *sb)
 	}
 }
 
-/* The worker: one validation, its reports into files, exit with the verdict. */
-static void worker(const struct sd_validate_cfg *cfg, struct vcase *k, const char *default_wd)
+/* A worker's result file: "PREFIX.EXT". */
+static char *result_path(const struct vcase *k, const char *ext)
 {
-	struct sd_validation v = { .cfg = cfg, .name = xstrdup(k->name) };
+	return xasprintf("%s.%s", k->out, ext);
+}
+
+static void write_result(const struct vcase *k, const char *ext, const struct sb *sb)
+{
+	char *p = result_path(k, ext);
+	write_file(p, sb);
+	free(p);
+}
+
+/* Its content, or NULL when the worker left none. */
+static char *read_result(const struct vcase *k, const char *ext)
+{
+	char *p = result_path(k, ext), *s = sd_read_file(p, SIZE_MAX, NULL, NULL);
+	free(p);
+	return s;
+}
+
+static const char *const result_exts[] = { "text", "json", "error", "time" };
+
+/* The worker's validation of case k: resolved, run and judged, or v->error. */
+static void worker_validate(const struct sd_validate_cfg *cfg, const struct vcase *k,
+			    const char *default_wd, struct sd_validation *v)
+{
 	char wd[PATH_MAX], *why = NULL;
-	struct sd_report_opts ro = { .verbose = cfg->verbose };
-	struct sb text = SB_INIT, json = SB_INIT, junit = SB_INIT;
-	char *p;
 
 	if (!realpath(k->workdir ? k->workdir : default_wd, wd)) {
-		v.error = xasprintf("workdir %s: %s", k->workdir ? k->workdir : default_wd, strerror(errno));
-		goto report;
+		sd_validation_fail(v, SD_VERDICT_ERROR, "workdir %s: %s",
+				   k->workdir ? k->workdir : default_wd, strerror(errno));
+		return;
 	}
 	if (k->stdin_path && access(k->stdin_path, R_OK) < 0) {
-		v.error = xasprintf("stdin %s: %s", k->stdin_path, strerror(errno));
-		goto report;
+		sd_validation_fail(v, SD_VERDICT_ERROR, "stdin %s: %s", k->stdin_path, strerror(errno));
+		return;
 	}
-	v.argv[0] = sd_prog_argv(cfg->orig, cfg->origcmd, k->args, &v.exec[0], &why);
-	if (!v.argv[0]) {
-		v.error = xasprintf("skipped: the original cannot be run: %s", why);
+	v->argv[0] = sd_prog_argv(cfg->orig, cfg->origcmd, k->args, &v->exec[0], &why);
+	if (!v->argv[0]) {
+		sd_validation_fail(v, SD_VERDICT_SKIPPED, "skipped: the original cannot be run: %s", why);
 		free(why);
-		goto report;
+		return;
 	}
-	v.argv[1] = sd_prog_argv(cfg->new, cfg->newcmd, k->args, &v.exec[1], &why);
-	if (!v.argv[1]) {
-		v.error = xasprintf("the transpiled program cannot be run: %s", why);
+	v->argv[1] = sd_prog_argv(cfg->new, cfg->newcmd, k->args, &v->exec[1], &why);
+	if (!v->argv[1]) {
+		sd_validation_fail(v, SD_VERDICT_ERROR, "the transpiled program cannot be run: %s", why);
 		free(why);
-		goto report;
+		return;
 	}
 	char **envs = xcalloc(cfg->nenvs + k->nenvs + 1, sizeof *envs);
 	for (size_t i = 0; i < cfg->nenvs; i++)
 		envs[i] = cfg->envs[i];
 	for (size_t i = 0; i < k->nenvs; i++)
 		envs[cfg->nenvs + i] = k->envs[i];
-	v.workdir = xstrdup(wd);
-	v.env = sd_validate_env(wd, envs, cfg->nenvs + k->nenvs);
+	v->workdir = xstrdup(wd);
+	v->env = sd_validate_env(wd, envs, cfg->nenvs + k->nenvs);
 	free(envs);
-	v.stdin_path = xstrdup(k->stdin_path ? k->stdin_path : "/dev/null");
-	sd_validate_one(&v);
-report:
+	v->stdin_path = xstrdup(k->stdin_path ? k->stdin_path : "/dev/null");
+	sd_validate_one(v);
+}
+
+/* The worker: one validation, its reports and results into files (the parent reads
+ * them), exit with the verdict. */
+static void worker(const struct sd_validate_cfg *cfg, struct vcase *k, const char *default_wd)
+{
+	struct sd_validation v = { .cfg = cfg, .name = xstrdup(k->name) };
+	struct sd_report_opts ro = { .verbose = cfg->verbose };
+	struct sb text = SB_INIT, json = SB_INIT, err = SB_INIT, t = SB_INIT;
+
+	worker_validate(cfg, k, default_wd, &v);
 	if (!v.error) {
 		sd_validate_render(&text, &v, "text", &ro);
 		sd_validate_render(&json, &v, "json", &ro);
@@ -212,203 +245,245 @@ report:
 		sb_adds(&json, ",\"verdict\":\"error\",\"error\":");
 		sd_report_json_string(&json, v.error);
 		sb_adds(&json, "}\n");
+		sb_adds(&err, v.error);
 	}
-	struct sd_validation *one = &v;
-	sd_validate_junit(&junit, &one, 1, &ro);
-	p = xasprintf("%s.text", k->out);
-	write_file(p, &text);
-	free(p);
-	p = xasprintf("%s.json", k->out);
-	write_file(p, &json);
-	free(p);
-	p = xasprintf("%s.xml", k->out);
-	write_file(p, &junit);
-	free(p);
-	p = xasprintf("%s.time", k->out);
-	struct sb t = SB_INIT;
 	sb_addf(&t, "%.3f\n", v.run[0].seconds + v.run[1].seconds);
-	write_file(p, &t);
-	sb_free(&t);
-	free(p);
-	int code = v.error ? (!strncmp(v.error, "skipped", 7) ? 3 : 2) : v.equivalent ? 0 : 1;
-	_exit(code);
+	write_result(k, "text", &text);
+	write_result(k, "json", &json);
+	if (v.error)
+		write_result(k, "error", &err);
+	write_result(k, "time", &t);
+	_exit((int)v.verdict);
 }
 
-static const char *verdict_name(int v)
+/* The verdict a worker's wait status carries: anything else is an error. */
+static enum sd_verdict worker_verdict(int st)
 {
-	return v == 0 ? "equivalent" : v == 1 ? "NOT equivalent" : v == 3 ? "skipped" : "error";
+	if (!WIFEXITED(st) || WEXITSTATUS(st) > SD_VERDICT_ERROR)
+		return SD_VERDICT_ERROR;
+	return (enum sd_verdict)WEXITSTATUS(st);
 }
 
-int sd_validate_cases(const struct sd_validate_cfg *cfg, const char *manifest,
-		      const char *workdir, int jobs)
+static const char *verdict_name(enum sd_verdict v)
 {
+	return v == SD_VERDICT_EQUIVALENT ? "equivalent" : v == SD_VERDICT_DIFFERENT ? "NOT equivalent"
+	     : v == SD_VERDICT_SKIPPED ? "skipped" : "error";
+}
+
+/* ---- running the cases ---- */
+
+struct case_run {
+	const struct sd_validate_cfg *cfg;
 	struct vcase *v;
-	size_t n, next = 0, running = 0, finished = 0;
-	char *err = NULL, *why = NULL, wd[PATH_MAX];
-	bool tty = isatty(STDERR_FILENO);
+	size_t n, next, running, finished;
+	int jobs;
+	const char *wd;          /* the default starting directory */
+	bool tty;                /* progress lines on stderr */
+};
 
-	if (load_manifest(manifest, &v, &n, &err) < 0) {
-		sd_error("%s", err);
-		free(err);
-		free_cases(v, n);
-		return 2;
+/* The lowest of the -j places that no running case holds. */
+static int free_slot(const struct case_run *r)
+{
+	int slot = 0;
+
+	for (bool taken = true; taken; slot++) {
+		taken = false;
+		for (size_t j = 0; j < r->n; j++)
+			if (r->v[j].pid > 0 && !r->v[j].done && r->v[j].slot == slot)
+				taken = true;
+		if (!taken)
+			break;
 	}
-	if (!realpath(workdir ? workdir : ".", wd)) {
-		sd_error("--workdir %s: %s", workdir ? workdir : ".", strerror(errno));
-		free_cases(v, n);
-		return 2;
-	}
-	char *dir = sd_scratch_dir(wd, &why);
-	if (!dir) {
-		sd_error("%s", why);
-		free(why);
-		free_cases(v, n);
-		return 2;
-	}
-	for (size_t i = 0; i < n; i++)
-		v[i].out = xasprintf("%s/case-%zu", dir, i);
-	while (finished < n) {
-		while (!sd_validate_interrupted && running < (size_t)jobs && next < n) {
-			struct vcase *k = &v[next++];
-			fflush(NULL);
-			int slot = 0;
-			for (bool taken = true; taken; slot++) {
-				taken = false;
-				for (size_t j = 0; j < n; j++)
-					if (v[j].pid > 0 && !v[j].done && v[j].slot == slot)
-						taken = true;
-				if (!taken)
-					break;
-			}
-			k->slot = slot;
-			k->pid = fork();
-			if (k->pid == 0) {
-				/* the tracer runs on the CPU it starts on: spread the workers */
-				cpu_set_t cpus;
-				long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-				CPU_ZERO(&cpus);
-				if (ncpu > 1) {
-					CPU_SET(slot % ncpu, &cpus);
-					sched_setaffinity(0, sizeof cpus, &cpus);
-				}
-				worker(cfg, k, wd);
-			}
-			if (k->pid < 0) {
-				k->verdict = 2;
-				k->done = true;
-				finished++;
-				continue;
-			}
-			running++;
+	return slot;
+}
+
+/* Fork the worker of case k (an error when fork fails). */
+static void start_case(struct case_run *r, struct vcase *k)
+{
+	fflush(NULL);
+	k->slot = free_slot(r);
+	k->pid = fork();
+	if (k->pid == 0) {
+		/* the tracer runs on the CPU it starts on: spread the workers */
+		cpu_set_t cpus;
+		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		CPU_ZERO(&cpus);
+		if (ncpu > 1) {
+			CPU_SET(k->slot % ncpu, &cpus);
+			sched_setaffinity(0, sizeof cpus, &cpus);
 		}
-		if (!running)
+		worker(r->cfg, k, r->wd);
+	}
+	if (k->pid < 0) {
+		k->verdict = SD_VERDICT_ERROR;
+		k->done = true;
+		r->finished++;
+		return;
+	}
+	r->running++;
+}
+
+/* Worker pid ended with wait status st. */
+static void case_ended(struct case_run *r, pid_t pid, int st)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		struct vcase *k = &r->v[i];
+		if (k->pid != pid || k->done)
+			continue;
+		k->done = true;
+		k->verdict = worker_verdict(st);
+		char *t = read_result(k, "time");
+		k->seconds = t ? atof(t) : 0;
+		free(t);
+		r->finished++;
+		r->running--;
+		if (r->tty)
+			fprintf(stderr, "[%zu/%zu] %s ... %s (%.1f s)\n", r->finished, r->n, k->name,
+				verdict_name(k->verdict), k->seconds);
+	}
+}
+
+/* Every case, -j at a time, until all ended (or an interruption stopped the rest). */
+static void run_cases(struct case_run *r)
+{
+	while (r->finished < r->n) {
+		while (!sd_validate_interrupted && r->running < (size_t)r->jobs && r->next < r->n)
+			start_case(r, &r->v[r->next++]);
+		if (!r->running)
 			break;
 		int st;
 		pid_t pid = wait(&st);
 		if (pid < 0) {
 			if (errno == EINTR) {
-				for (size_t i = 0; i < n; i++)
-					if (v[i].pid > 0 && !v[i].done)
-						kill(v[i].pid, SIGTERM);
+				for (size_t i = 0; i < r->n; i++)
+					if (r->v[i].pid > 0 && !r->v[i].done)
+						kill(r->v[i].pid, SIGTERM);
 				continue;
 			}
 			break;
 		}
-		for (size_t i = 0; i < n; i++) {
-			struct vcase *k = &v[i];
-			if (k->pid != pid || k->done)
-				continue;
-			k->done = true;
-			k->verdict = WIFEXITED(st) ? WEXITSTATUS(st) : 2;
-			char *tp = xasprintf("%s.time", k->out), *t = sd_read_file(tp, SIZE_MAX, NULL, NULL);
-			k->seconds = t ? atof(t) : 0;
-			free(t);
-			free(tp);
-			finished++;
-			running--;
-			if (tty)
-				fprintf(stderr, "[%zu/%zu] %s ... %s (%.1f s)\n", finished, n, k->name,
-					verdict_name(k->verdict), k->seconds);
-		}
+		case_ended(r, pid, st);
 	}
+}
 
-	/* the reports, in manifest order */
-	struct sb out = SB_INIT;
-	size_t neq = 0, ndiff = 0, nerr = 0, nskip = 0;
-	bool json = !strcmp(cfg->format, "json"), junit = !strcmp(cfg->format, "junit");
-	if (json)
-		sb_adds(&out, "{\"cases\":[");
-	if (junit) {
-		size_t fail = 0, errs = 0;
-		for (size_t i = 0; i < n; i++) {
-			fail += v[i].verdict == 1;
-			errs += v[i].verdict == 2 || v[i].verdict < 0;
-		}
-		sb_addf(&out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"sysdiff\" "
-			"tests=\"%zu\" failures=\"%zu\" errors=\"%zu\">\n  <testsuite name=\"sysdiff "
-			"validate\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\">\n", n, fail, errs, n,
-			fail, errs);
-	}
+/* ---- the report ---- */
+
+/* The JSON of every case and the counts. */
+static void json_cases(struct sb *out, const struct vcase *v, size_t n, const size_t count[4])
+{
+	sb_adds(out, "{\"cases\":[");
 	for (size_t i = 0; i < n; i++) {
-		struct vcase *k = &v[i];
-		neq += k->verdict == 0;
-		ndiff += k->verdict == 1;
-		nskip += k->verdict == 3;
-		nerr += k->verdict == 2 || k->verdict < 0;
-		char *p = xasprintf("%s.%s", k->out, json ? "json" : junit ? "xml" : "text");
-		char *body = k->verdict < 0 ? NULL : sd_read_file(p, SIZE_MAX, NULL, NULL);
-		if (!body)
-			body = xstrdup("");
-		if (json) {
-			size_t l = strlen(body);
-			while (l && body[l - 1] == '\n')
-				body[--l] = '\0';
-			sb_addf(&out, "%s%s", i ? "," : "", *body ? body : "null");
-		} else if (junit) {
-			/* keep the <testcase> element of the worker's document */
-			char *a = strstr(body, "    <testcase"), *b = a ? strstr(a, "    </testcase>") : NULL;
-			if (a && b)
-				sb_add(&out, a, (size_t)(b - a) + strlen("    </testcase>\n"));
-		} else if (k->verdict != 0 || cfg->verbose) {
-			sb_addf(&out, "=== case %s: %s\n%s\n", k->name, verdict_name(k->verdict), body);
-		}
+		char *body = read_result(&v[i], "json");
+		size_t l = body ? strlen(body) : 0;
+		while (l && body[l - 1] == '\n')
+			body[--l] = '\0';
+		sb_addf(out, "%s%s", i ? "," : "", l ? body : "null");
 		free(body);
-		free(p);
-		const char *ext[] = { "text", "json", "xml", "time" };
-		for (size_t e = 0; e < 4; e++) {
-			char *f = xasprintf("%s.%s", k->out, ext[e]);
+	}
+	sb_addf(out, "],\"equivalent\":%zu,\"not_equivalent\":%zu,\"skipped\":%zu,\"errors\":%zu}\n",
+		count[SD_VERDICT_EQUIVALENT], count[SD_VERDICT_DIFFERENT], count[SD_VERDICT_SKIPPED],
+		count[SD_VERDICT_ERROR]);
+}
+
+/* JUnit: one test case per case that ran (report.c). */
+static void junit_cases(struct sb *out, const struct vcase *v, size_t n)
+{
+	struct sd_case_report *c = xcalloc(n, sizeof *c);
+	char **text = xcalloc(n, sizeof *text), **error = xcalloc(n, sizeof *error);
+
+	for (size_t i = 0; i < n; i++) {
+		text[i] = read_result(&v[i], "text");     /* NULL: never ran */
+		error[i] = read_result(&v[i], "error");
+		c[i] = (struct sd_case_report){ .name = v[i].name, .verdict = v[i].verdict,
+			.seconds = v[i].seconds, .error = error[i], .text = text[i] };
+	}
+	sd_validate_junit_cases(out, c, n);
+	for (size_t i = 0; i < n; i++) {
+		free(text[i]);
+		free(error[i]);
+	}
+	free(text);
+	free(error);
+	free(c);
+}
+
+/* Text: the report of every case that is not equivalent (all with -v), a summary. */
+static void text_cases(struct sb *out, const struct vcase *v, size_t n, const size_t count[4],
+		       bool verbose)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].verdict == SD_VERDICT_EQUIVALENT && !verbose)
+			continue;
+		char *body = read_result(&v[i], "text");
+		sb_addf(out, "=== case %s: %s\n%s\n", v[i].name, verdict_name(v[i].verdict),
+			body ? body : "");
+		free(body);
+	}
+	sb_addf(out, "%zu cases: %zu equivalent, %zu not equivalent, %zu skipped, %zu errors\n",
+		n, count[SD_VERDICT_EQUIVALENT], count[SD_VERDICT_DIFFERENT],
+		count[SD_VERDICT_SKIPPED], count[SD_VERDICT_ERROR]);
+}
+
+/* The report in cfg->format; the workers' files removed.  The exit status. */
+static int report_cases(const struct sd_validate_cfg *cfg, struct vcase *v, size_t n,
+			struct sb *out)
+{
+	size_t count[4] = { 0 };
+
+	for (size_t i = 0; i < n; i++)
+		count[v[i].verdict]++;
+	if (!strcmp(cfg->format, "json"))
+		json_cases(out, v, n, count);
+	else if (!strcmp(cfg->format, "junit"))
+		junit_cases(out, v, n);
+	else
+		text_cases(out, v, n, count, cfg->verbose);
+	for (size_t i = 0; i < n; i++)
+		for (size_t e = 0; e < sizeof result_exts / sizeof *result_exts; e++) {
+			char *f = result_path(&v[i], result_exts[e]);
 			unlink(f);
 			free(f);
 		}
-	}
-	if (json)
-		sb_addf(&out, "],\"equivalent\":%zu,\"not_equivalent\":%zu,\"skipped\":%zu,\"errors\":%zu}\n",
-			neq, ndiff, nskip, nerr);
-	else if (junit)
-		sb_adds(&out, "  </testsuite>\n</testsuites>\n");
-	else
-		sb_addf(&out, "%zu cases: %zu equivalent, %zu not equivalent, %zu skipped, %zu errors\n",
-			n, neq, ndiff, nskip, nerr);
-	int fd = STDOUT_FILENO;
-	if (cfg->out_path) {
-		fd = open(cfg->out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0) {
-			sd_error("cannot write the report to '%s': %s", cfg->out_path, strerror(errno));
-			fd = STDOUT_FILENO;
-		}
-	}
-	sd_write_full(fd, sb_str(&out), out.len);
-	if (fd != STDOUT_FILENO)
-		close(fd);
-	sb_free(&out);
-	rmdir(dir);
-	free(dir);
-	free_cases(v, n);
 	if (sd_validate_interrupted)
 		return 128 + sd_validate_interrupted;
-	if (nerr)
-		return 2;
-	if (ndiff || (nskip && cfg->fail_on_skip))
-		return 1;
-	return 0;
+	if (count[SD_VERDICT_ERROR])
+		return SD_EXIT_ERROR;
+	if (count[SD_VERDICT_DIFFERENT] || (count[SD_VERDICT_SKIPPED] && cfg->fail_on_skip))
+		return SD_EXIT_DIFFERENT;
+	return SD_EXIT_EQUIVALENT;
+}
+
+int sd_validate_cases(const struct sd_validate_cfg *cfg, const char *manifest,
+		      const char *workdir, int jobs, struct sb *out)
+{
+	struct case_run r = { .cfg = cfg, .jobs = jobs, .tty = isatty(STDERR_FILENO) };
+	char *err = NULL, *why = NULL, wd[PATH_MAX];
+
+	if (load_manifest(manifest, &r.v, &r.n, &err) < 0) {
+		sd_error("%s", err);
+		free(err);
+		free_cases(r.v, r.n);
+		return SD_EXIT_ERROR;
+	}
+	if (!realpath(workdir ? workdir : ".", wd)) {
+		sd_error("--workdir %s: %s", workdir ? workdir : ".", strerror(errno));
+		free_cases(r.v, r.n);
+		return SD_EXIT_ERROR;
+	}
+	char *dir = sd_scratch_dir(wd, &why);
+	if (!dir) {
+		sd_error("%s", why);
+		free(why);
+		free_cases(r.v, r.n);
+		return SD_EXIT_ERROR;
+	}
+	r.wd = wd;
+	for (size_t i = 0; i < r.n; i++)
+		r.v[i].out = xasprintf("%s/case-%zu", dir, i);
+	run_cases(&r);
+	int rc = report_cases(cfg, r.v, r.n, out);
+	rmdir(dir);
+	free(dir);
+	free_cases(r.v, r.n);
+	return rc;
 }

@@ -1,4 +1,4 @@
-/* report.c - text, JSON and JUnit reports of validations. */
+/* report.c - text, JSON and JUnit reports of validations, and JUnit of a manifest's cases. */
 #define _GNU_SOURCE
 #include "validate/validate.h"
 
@@ -13,6 +13,7 @@ static void text_report(struct sb *out, const struct sd_validation *v, const str
 {
 	struct sd_report_opts o = *ro;
 	const char *bold = o.color ? "\033[1m" : "", *off = o.color ? "\033[0m" : "";
+	bool eq = v->verdict == SD_VERDICT_EQUIVALENT;
 
 	o.no_summary = true;
 	if (o.verbose) {
@@ -54,12 +55,12 @@ static void text_report(struct sb *out, const struct sd_validation *v, const str
 		if (v->out_differs[k])
 			sb_addf(out, "%s%s differs:%s\n%s\n", bold, k ? "Stderr" : "Stdout", off,
 				v->out_diff[k]);
-	sb_addf(out, "%s", o.color ? (v->equivalent ? "\033[32m" : "\033[31m") : "");
+	sb_addf(out, "%s", o.color ? (eq ? "\033[32m" : "\033[31m") : "");
 	sd_report_counts(out, &v->cmp);
 	sb_addf(out, "; end state %s, stdout %s, stderr %s, exit status %d and %d: %s%s\n",
 		v->nstate ? "differs" : "same", v->out_differs[0] ? "differs" : "same",
 		v->out_differs[1] ? "differs" : "same", v->run[0].status, v->run[1].status,
-		v->equivalent ? "equivalent" : "not equivalent", off);
+		eq ? "equivalent" : "not equivalent", off);
 }
 
 static void jstr(struct sb *out, const char *s)
@@ -70,12 +71,13 @@ static void jstr(struct sb *out, const char *s)
 static void json_report(struct sb *out, const struct sd_validation *v, const struct sd_report_opts *ro)
 {
 	struct sb cmp = SB_INIT;
+	bool eq = v->verdict == SD_VERDICT_EQUIVALENT;
 
 	sd_report_json(&cmp, &v->cmp, ro);
 	while (cmp.len && cmp.buf[cmp.len - 1] == '\n')
 		cmp.len--;
 	sb_addf(out, "{\"verdict\":\"%s\",\"equivalent\":%s,\"level\":\"%s\",",
-		v->equivalent ? "equivalent" : "not equivalent", v->equivalent ? "true" : "false",
+		eq ? "equivalent" : "not equivalent", eq ? "true" : "false",
 		v->cfg->level_name);
 	if (v->name) {
 		sb_adds(out, "\"case\":");
@@ -119,48 +121,68 @@ void sd_validate_render(struct sb *out, const struct sd_validation *v, const cha
 		text_report(out, v, ro);
 }
 
+/* ---- JUnit ---- */
 
-/* JUnit: one test case per validation. */
-void sd_validate_junit(struct sb *out, struct sd_validation *const *v, size_t n,
+/* One <testcase>: an <error> when skipped or not done, a <failure> with the text
+ * report when the programs differ. */
+static void junit_testcase(struct sb *out, const struct sd_case_report *c)
+{
+	sb_adds(out, "    <testcase classname=\"sysdiff.validate\" name=\"");
+	sd_report_xml_string(out, c->name);
+	sb_addf(out, "\" time=\"%.3f\">\n", c->seconds);
+	if (c->verdict == SD_VERDICT_SKIPPED || c->verdict == SD_VERDICT_ERROR) {
+		sb_adds(out, "      <error message=\"");
+		sd_report_xml_string(out, c->error ? c->error : "");
+		sb_adds(out, "\"/>\n");
+	} else if (c->verdict == SD_VERDICT_DIFFERENT) {
+		sb_adds(out, "      <failure type=\"not equivalent\" message=\"not equivalent\">");
+		sd_report_xml_string(out, c->text);
+		sb_adds(out, "</failure>\n");
+	}
+	sb_adds(out, "    </testcase>\n");
+}
+
+static const char junit_head[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+static const char junit_tail[] = "  </testsuite>\n</testsuites>\n";
+
+void sd_validate_junit(struct sb *out, const struct sd_validation *v,
 		       const struct sd_report_opts *ro)
 {
 	struct sd_report_opts plain = *ro;
-	size_t fail = 0, err = 0;
-	double total = 0;
+	struct sb body = SB_INIT;
+	struct sd_case_report c = {
+		.name = v->name ? v->name : v->cfg->orig ? v->cfg->orig : v->cfg->origcmd,
+		.verdict = v->verdict, .seconds = v->run[0].seconds + v->run[1].seconds,
+		.error = v->error,
+	};
+	int fail = v->verdict == SD_VERDICT_DIFFERENT, err = v->error != NULL;
 
 	plain.color = false;
+	if (fail)
+		sd_validate_render(&body, v, "text", &plain);
+	c.text = sb_str(&body);
+	sb_addf(out, "%s<testsuites name=\"sysdiff\" tests=\"1\" failures=\"%d\" errors=\"%d\" "
+		"time=\"%.3f\">\n  <testsuite name=\"sysdiff validate\" tests=\"1\" failures=\"%d\" "
+		"errors=\"%d\" skipped=\"0\" time=\"%.3f\">\n", junit_head, fail, err, c.seconds,
+		fail, err, c.seconds);
+	junit_testcase(out, &c);
+	sb_adds(out, junit_tail);
+	sb_free(&body);
+}
+
+void sd_validate_junit_cases(struct sb *out, const struct sd_case_report *c, size_t n)
+{
+	size_t fail = 0, errs = 0;
+
 	for (size_t i = 0; i < n; i++) {
-		if (v[i]->error)
-			err++;
-		else if (!v[i]->equivalent)
-			fail++;
-		total += v[i]->run[0].seconds + v[i]->run[1].seconds;
+		fail += c[i].verdict == SD_VERDICT_DIFFERENT;
+		errs += c[i].verdict == SD_VERDICT_ERROR;
 	}
-	sb_addf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-		"<testsuites name=\"sysdiff\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" time=\"%.3f\">\n"
-		"  <testsuite name=\"sysdiff validate\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
-		"skipped=\"0\" time=\"%.3f\">\n", n, fail, err, total, n, fail, err, total);
-	for (size_t i = 0; i < n; i++) {
-		const struct sd_validation *x = v[i];
-		struct sb body = SB_INIT;
-		sb_adds(out, "    <testcase classname=\"sysdiff.validate\" name=\"");
-		if (x->name)
-			sd_report_xml_string(out, x->name);
-		else
-			sd_report_xml_string(out, x->cfg->orig ? x->cfg->orig : x->cfg->origcmd);
-		sb_addf(out, "\" time=\"%.3f\">\n", x->run[0].seconds + x->run[1].seconds);
-		if (x->error) {
-			sb_adds(out, "      <error message=\"");
-			sd_report_xml_string(out, x->error);
-			sb_adds(out, "\"/>\n");
-		} else if (!x->equivalent) {
-			sd_validate_render(&body, x, "text", &plain);
-			sb_adds(out, "      <failure type=\"not equivalent\" message=\"not equivalent\">");
-			sd_report_xml_string(out, sb_str(&body));
-			sb_adds(out, "</failure>\n");
-		}
-		sb_adds(out, "    </testcase>\n");
-		sb_free(&body);
-	}
-	sb_adds(out, "  </testsuite>\n</testsuites>\n");
+	sb_addf(out, "%s<testsuites name=\"sysdiff\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\">\n"
+		"  <testsuite name=\"sysdiff validate\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\">\n",
+		junit_head, n, fail, errs, n, fail, errs);
+	for (size_t i = 0; i < n; i++)
+		if (c[i].text)
+			junit_testcase(out, &c[i]);
+	sb_adds(out, junit_tail);
 }

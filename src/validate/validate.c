@@ -8,6 +8,7 @@
 #include <ftw.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,7 @@
 #include <wordexp.h>
 
 #include "report/udiff.h"
-#include "tracer/launch.h"
+#include "tracer/tracer.h"
 #include "util/util.h"
 
 volatile int sd_validate_interrupted;
@@ -58,6 +59,109 @@ void sd_strv_free(char **v)
 	free(v);
 }
 
+/* CMD split like a shell would, without command substitution.  0, or -1 (*why). */
+static int cmd_argv(const char *cmd, char ***v, size_t *n, char **why)
+{
+	wordexp_t we;
+	int rc = wordexp(cmd, &we, WRDE_NOCMD | WRDE_SHOWERR);
+
+	if (rc != 0 || we.we_wordc == 0) {
+		*why = xasprintf("cannot split the command line '%s'", cmd);
+		if (rc == 0)
+			wordfree(&we);
+		return -1;
+	}
+	for (size_t i = 0; i < we.we_wordc; i++)
+		strv_push(v, n, we.we_wordv[i]);
+	wordfree(&we);
+	return 0;
+}
+
+/* The file PROG: run itself, by the interpreter of its #! line when it is a script
+ * that is not executable, or by python3 when it is a .py file without #!.  0, or -1
+ * (*why). */
+static int file_argv(const char *prog, char ***v, size_t *n, char **why)
+{
+	char real[PATH_MAX];
+	struct stat st;
+
+	if (stat(prog, &st) < 0) {
+		*why = xasprintf("%s: %s", prog, strerror(errno));
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		*why = xasprintf("%s: is a directory", prog);
+		return -1;
+	}
+	if (!realpath(prog, real)) {
+		*why = xasprintf("%s: %s", prog, strerror(errno));
+		return -1;
+	}
+	char head[256] = "";
+	int fd = open(real, O_RDONLY | O_CLOEXEC);
+	ssize_t hn = fd >= 0 ? read(fd, head, sizeof head - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (hn < 0) {
+		*why = xasprintf("%s: %s", prog, strerror(errno));
+		return -1;
+	}
+	head[hn] = '\0';
+	bool shebang = hn > 2 && head[0] == '#' && head[1] == '!';
+	size_t len = strlen(real);
+	bool py = len > 3 && !strcmp(real + len - 3, ".py");
+	if (shebang && access(real, X_OK) != 0) {
+		/* a script that is not executable: its interpreter runs it */
+		char *nl = strchr(head, '\n');
+		if (nl)
+			*nl = '\0';
+		char *p = head + 2, *save = NULL;
+		for (char *t = strtok_r(p, " \t", &save); t; t = strtok_r(NULL, " \t", &save))
+			strv_push(v, n, t);
+		if (!*n) {
+			*why = xasprintf("%s: empty #! line", prog);
+			return -1;
+		}
+		strv_push(v, n, real);
+	} else if (!shebang && py) {
+		char *python = find_python();
+		if (!python) {
+			*why = xasprintf("%s: python3 is not installed", prog);
+			return -1;
+		}
+		strv_push(v, n, python);
+		strv_push(v, n, real);
+		free(python);
+	} else {
+		strv_push(v, n, real);
+	}
+	return 0;
+}
+
+/* An interpreter named by the #! line of the script exec_path must exist too.  0, or
+ * -1 (*why, naming prog). */
+static int check_interpreter(const char *prog, const char *exec_path, char **why)
+{
+	char head[256] = "";
+	int fd = open(exec_path, O_RDONLY | O_CLOEXEC);
+	ssize_t hn = fd >= 0 ? read(fd, head, sizeof head - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (hn > 2 && head[0] == '#' && head[1] == '!') {
+		head[hn] = '\0';
+		char *p = head + 2;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		p[strcspn(p, " \t\n")] = '\0';
+		if (*p && access(p, X_OK) != 0) {
+			*why = xasprintf("%s: interpreter %s: %s", prog, p, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Build the argv to run PROG (a file) or CMD (a command line).  Returns NULL and
  * *why when it cannot be run. */
 char **sd_prog_argv(const char *prog, const char *cmd, char **args, char **exec_path, char **why)
@@ -67,71 +171,9 @@ char **sd_prog_argv(const char *prog, const char *cmd, char **args, char **exec_
 
 	*exec_path = NULL;
 	*why = NULL;
-	if (cmd) {
-		wordexp_t we;
-		int rc = wordexp(cmd, &we, WRDE_NOCMD | WRDE_SHOWERR);
-		if (rc != 0 || we.we_wordc == 0) {
-			*why = xasprintf("cannot split the command line '%s'", cmd);
-			if (rc == 0)
-				wordfree(&we);
-			return NULL;
-		}
-		for (size_t i = 0; i < we.we_wordc; i++)
-			strv_push(&v, &n, we.we_wordv[i]);
-		wordfree(&we);
-	} else {
-		char real[PATH_MAX];
-		struct stat st;
-		if (stat(prog, &st) < 0) {
-			*why = xasprintf("%s: %s", prog, strerror(errno));
-			return NULL;
-		}
-		if (S_ISDIR(st.st_mode)) {
-			*why = xasprintf("%s: is a directory", prog);
-			return NULL;
-		}
-		if (!realpath(prog, real)) {
-			*why = xasprintf("%s: %s", prog, strerror(errno));
-			return NULL;
-		}
-		char head[256] = "";
-		int fd = open(real, O_RDONLY | O_CLOEXEC);
-		ssize_t hn = fd >= 0 ? read(fd, head, sizeof head - 1) : -1;
-		if (fd >= 0)
-			close(fd);
-		if (hn < 0) {
-			*why = xasprintf("%s: %s", prog, strerror(errno));
-			return NULL;
-		}
-		head[hn] = '\0';
-		bool shebang = hn > 2 && head[0] == '#' && head[1] == '!';
-		size_t len = strlen(real);
-		bool py = len > 3 && !strcmp(real + len - 3, ".py");
-		if (shebang && access(real, X_OK) != 0) {
-			/* a script that is not executable: its interpreter runs it */
-			char *nl = strchr(head, '\n');
-			if (nl)
-				*nl = '\0';
-			char *p = head + 2, *save = NULL;
-			for (char *t = strtok_r(p, " \t", &save); t; t = strtok_r(NULL, " \t", &save))
-				strv_push(&v, &n, t);
-			if (!n) {
-				*why = xasprintf("%s: empty #! line", prog);
-				return NULL;
-			}
-			strv_push(&v, &n, real);
-		} else if (!shebang && py) {
-			char *python = find_python();
-			if (!python) {
-				*why = xasprintf("%s: python3 is not installed", prog);
-				return NULL;
-			}
-			strv_push(&v, &n, python);
-			strv_push(&v, &n, real);
-			free(python);
-		} else {
-			strv_push(&v, &n, real);
-		}
+	if ((cmd ? cmd_argv(cmd, &v, &n, why) : file_argv(prog, &v, &n, why)) < 0) {
+		sd_strv_free(v);
+		return NULL;
 	}
 	for (size_t i = 0; args && args[i]; i++)
 		strv_push(&v, &n, args[i]);
@@ -141,27 +183,11 @@ char **sd_prog_argv(const char *prog, const char *cmd, char **args, char **exec_
 		sd_strv_free(v);
 		return NULL;
 	}
-	/* an interpreter named by a shebang must exist too */
-	if (!cmd && !strcmp(v[0], *exec_path)) {
-		char head[256] = "";
-		int fd = open(*exec_path, O_RDONLY | O_CLOEXEC);
-		ssize_t hn = fd >= 0 ? read(fd, head, sizeof head - 1) : -1;
-		if (fd >= 0)
-			close(fd);
-		if (hn > 2 && head[0] == '#' && head[1] == '!') {
-			head[hn] = '\0';
-			char *p = head + 2;
-			while (*p == ' ' || *p == '\t')
-				p++;
-			p[strcspn(p, " \t\n")] = '\0';
-			if (*p && access(p, X_OK) != 0) {
-				*why = xasprintf("%s: interpreter %s: %s", prog, p, strerror(errno));
-				free(*exec_path);
-				*exec_path = NULL;
-				sd_strv_free(v);
-				return NULL;
-			}
-		}
+	if (!cmd && !strcmp(v[0], *exec_path) && check_interpreter(prog, *exec_path, why) < 0) {
+		free(*exec_path);
+		*exec_path = NULL;
+		sd_strv_free(v);
+		return NULL;
 	}
 	return v;
 }
@@ -282,30 +308,24 @@ static int copy_file(const char *from, const char *to)
 	return rc;
 }
 
-/* Run both sides and fill v; 0 or -1 (v->error). */
-int sd_validate_one(struct sd_validation *v)
+void sd_validation_fail(struct sd_validation *v, enum sd_verdict verdict, const char *fmt, ...)
+{
+	struct sb sb = SB_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	sb_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	free(v->error);
+	v->error = sb_detach(&sb);
+	v->verdict = verdict;
+}
+
+/* Both runs, one after the other, each side's files in side[i].  0 or -1 (v->error). */
+static int run_both(struct sd_validation *v, const char *io, char *const side[2])
 {
 	const struct sd_validate_cfg *c = v->cfg;
-	char *why = NULL;
-	int rc = -1;
 
-	v->tmp = sd_scratch_dir(v->workdir, &why);
-	if (!v->tmp) {
-		v->error = why;
-		return -1;
-	}
-	char *io = xasprintf("%s/io", v->tmp);
-	char *side[2] = { xasprintf("%s/original", v->tmp), xasprintf("%s/transpiled", v->tmp) };
-	if (mkdir(io, 0755) < 0 || mkdir(side[0], 0755) < 0 || mkdir(side[1], 0755) < 0) {
-		v->error = xasprintf("cannot prepare %s: %s", v->tmp, strerror(errno));
-		goto out;
-	}
-	sd_state_take(v->workdir, &v->before);
-	if (v->before.missing || v->before.error) {
-		v->error = xasprintf("cannot read the starting directory: %s",
-				     v->before.error ? v->before.error : v->workdir);
-		goto out;
-	}
 	for (int i = 0; i < 2 && !sd_validate_interrupted; i++) {
 		struct sd_run_spec s = {
 			.label = i ? "transpiled" : "original", .argv = v->argv[i],
@@ -316,48 +336,63 @@ int sd_validate_one(struct sd_validation *v)
 			.max_output = c->max_output,
 		};
 		if (sd_run(&s, &v->run[i]) < 0) {
-			v->error = xasprintf("%s", v->run[i].error ? v->run[i].error : "run failed");
-			goto out;
+			sd_validation_fail(v, SD_VERDICT_ERROR, "%s",
+					   v->run[i].error ? v->run[i].error : "run failed");
+			return -1;
 		}
 	}
 	if (sd_validate_interrupted) {
-		v->error = xasprintf("sd_validate_interrupted by %s", sd_signal_name(sd_validate_interrupted));
-		goto out;
+		sd_validation_fail(v, SD_VERDICT_ERROR, "interrupted by %s",
+				   sd_signal_name(sd_validate_interrupted));
+		return -1;
 	}
+	return 0;
+}
 
-	/* the traces */
-	char *paths[2];
+/* --keep-traces DIR: both traces copied there (a failure is only a warning). */
+static void keep_traces(const struct sd_validation *v, char *const paths[2])
+{
+	for (int i = 0; i < 2; i++) {
+		char *to = xasprintf("%s/%s%s.jsonl", v->cfg->keep_traces, v->name ? v->name : "",
+				     v->name ? (i ? "-transpiled" : "-original") :
+					       (i ? "transpiled" : "original"));
+		if (copy_file(paths[i], to) < 0)
+			sd_warn("cannot keep the trace in %s: %s", to, strerror(errno));
+		free(to);
+	}
+}
+
+/* The traces, compared at the configured level into v->cmp.  0 or -1 (v->error). */
+static int compare_traces(struct sd_validation *v, char *const side[2], const char *io)
+{
+	struct sd_cmp_opts co = v->cfg->cmp;
+	const char *content[] = { io, v->stdin_path, NULL };
+	char *paths[2], *err = NULL;
+	int rc = 0;
+
 	for (int i = 0; i < 2; i++)
 		paths[i] = xasprintf("%s/%s", side[i], SD_RUN_TRACE);
-	if (c->keep_traces) {
-		for (int i = 0; i < 2; i++) {
-			char *to = xasprintf("%s/%s%s.jsonl", c->keep_traces, v->name ? v->name : "",
-					     v->name ? (i ? "-transpiled" : "-original") :
-						       (i ? "transpiled" : "original"));
-			if (copy_file(paths[i], to) < 0)
-				sd_warn("cannot keep the trace in %s: %s", to, strerror(errno));
-			free(to);
-		}
-	}
-	struct sd_cmp_opts co = c->cmp;
-	const char *content[] = { io, v->stdin_path, NULL };
+	if (v->cfg->keep_traces)
+		keep_traces(v, paths);
 	co.content_paths = content;
 	co.state_root = v->workdir;
 	co.names[0] = v->argv[0][0];
 	co.names[1] = v->argv[1][0];
-	char *err = NULL;
 	if (sd_compare((const char *const *)paths, &co, &v->cmp, &err) < 0) {
-		v->error = xasprintf("comparing the traces: %s", err);
+		sd_validation_fail(v, SD_VERDICT_ERROR, "comparing the traces: %s", err);
 		free(err);
-		free(paths[0]);
-		free(paths[1]);
-		goto out;
+		rc = -1;
+	} else {
+		v->have_cmp = true;
 	}
-	v->have_cmp = true;
 	free(paths[0]);
 	free(paths[1]);
+	return rc;
+}
 
-	/* the directories they left */
+/* The directories the runs left, against the one they started from. */
+static void compare_states(struct sd_validation *v, char *const side[2])
+{
 	for (int i = 0; i < 2; i++) {
 		char *p = xasprintf("%s/%s", side[i], SD_RUN_STATE);
 		if (sd_state_load(&v->after[i], p) < 0)
@@ -365,8 +400,11 @@ int sd_validate_one(struct sd_validation *v)
 		free(p);
 	}
 	v->nstate = sd_state_compare(&v->before, &v->after[0], &v->after[1], &v->state_text);
+}
 
-	/* stdout, stderr, exit status */
+/* stdout and stderr of both runs, byte for byte, with a unified diff where they differ. */
+static void compare_outputs(struct sd_validation *v, char *const side[2])
+{
 	for (int k = 0; k < 2; k++) {
 		const char *name = k ? SD_RUN_STDERR : SD_RUN_STDOUT;
 		size_t la, lb;
@@ -392,10 +430,47 @@ int sd_validate_one(struct sd_validation *v)
 		free(pa);
 		free(pb);
 	}
+}
+
+/* Equivalent only when everything agrees and neither run was cut short. */
+static enum sd_verdict judge(const struct sd_validation *v)
+{
+	bool same = v->cmp.equivalent && !v->nstate && !v->out_differs[0] && !v->out_differs[1] &&
+		    !v->status_differs && !v->run[0].timed_out && !v->run[1].timed_out &&
+		    !v->run[0].output_limit && !v->run[1].output_limit;
+	return same ? SD_VERDICT_EQUIVALENT : SD_VERDICT_DIFFERENT;
+}
+
+/* Run both sides and judge them (see validate.h). */
+int sd_validate_one(struct sd_validation *v)
+{
+	char *why = NULL;
+	int rc = -1;
+
+	v->tmp = sd_scratch_dir(v->workdir, &why);
+	if (!v->tmp) {
+		sd_validation_fail(v, SD_VERDICT_ERROR, "%s", why);
+		free(why);
+		return -1;
+	}
+	char *io = xasprintf("%s/io", v->tmp);
+	char *side[2] = { xasprintf("%s/original", v->tmp), xasprintf("%s/transpiled", v->tmp) };
+	if (mkdir(io, 0755) < 0 || mkdir(side[0], 0755) < 0 || mkdir(side[1], 0755) < 0) {
+		sd_validation_fail(v, SD_VERDICT_ERROR, "cannot prepare %s: %s", v->tmp, strerror(errno));
+		goto out;
+	}
+	sd_state_take(v->workdir, &v->before);
+	if (v->before.missing || v->before.error) {
+		sd_validation_fail(v, SD_VERDICT_ERROR, "cannot read the starting directory: %s",
+				   v->before.error ? v->before.error : v->workdir);
+		goto out;
+	}
+	if (run_both(v, io, side) < 0 || compare_traces(v, side, io) < 0)
+		goto out;
+	compare_states(v, side);
+	compare_outputs(v, side);
 	v->status_differs = v->run[0].status != v->run[1].status;
-	v->equivalent = v->cmp.equivalent && !v->nstate && !v->out_differs[0] &&
-			!v->out_differs[1] && !v->status_differs && !v->run[0].timed_out &&
-			!v->run[1].timed_out && !v->run[0].output_limit && !v->run[1].output_limit;
+	v->verdict = judge(v);
 	rc = 0;
 out:
 	sd_rm_tree(v->tmp);

@@ -3,7 +3,8 @@
  * One validation: resolve both commands, take a snapshot of the starting directory,
  * run each side isolated and traced (run.h), compare the traces at the chosen level
  * (compare.h), the directories they left (state.h), their stdout, stderr and exit
- * status.  Cases (a manifest of inputs) run several validations in parallel. */
+ * status, into a verdict.  Cases (a manifest of inputs) run several validations in
+ * parallel.  Reports: text, JSON and JUnit of one validation, JUnit of many cases. */
 #ifndef SD_VALIDATE_H
 #define SD_VALIDATE_H
 
@@ -31,6 +32,15 @@ struct sd_validate_cfg {
 	struct sd_cmp_opts cmp;          /* filled by sd_validate_setup_compare */
 };
 
+/* What a validation concluded.  The values are also the exit statuses of the
+ * --cases workers (cases.c). */
+enum sd_verdict {
+	SD_VERDICT_EQUIVALENT,           /* traces, end state, output and status agree */
+	SD_VERDICT_DIFFERENT,            /* something differs, or a run hit a limit */
+	SD_VERDICT_SKIPPED,              /* the original cannot be run (error says why) */
+	SD_VERDICT_ERROR,                /* the validation could not be done (error says why) */
+};
+
 struct sd_validation {
 	const struct sd_validate_cfg *cfg;
 	char *name;                      /* case name, or NULL */
@@ -49,8 +59,8 @@ struct sd_validation {
 	bool out_differs[2];             /* stdout, stderr */
 	char *out_diff[2];
 	bool status_differs;
-	bool equivalent;
-	char *error;
+	enum sd_verdict verdict;         /* meaningful once judged, or with error set */
+	char *error;                     /* why it was skipped or could not be done */
 };
 
 /* Compare options for cfg's level (noise set, semantic folding, runtime profiles). */
@@ -68,21 +78,40 @@ char **sd_validate_env(const char *workdir, char **extra, size_t nextra);
 char *sd_scratch_dir(const char *workdir, char **why);
 void sd_rm_tree(const char *dir);
 
-/* Run both sides (v->argv, exec, env, workdir, stdin_path set).  0 or -1 (v->error). */
+/* Run both sides (v->argv, exec, env, workdir, stdin_path set) and judge them: 0 and
+ * v->verdict equivalent or different, or -1 with v->verdict error and v->error. */
 int sd_validate_one(struct sd_validation *v);
+/* v->verdict = verdict (skipped or error) and v->error = the message. */
+void sd_validation_fail(struct sd_validation *v, enum sd_verdict verdict, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 void sd_validation_free(struct sd_validation *v);
 
 /* Stop runs in progress (from a signal handler: the flag is checked between steps). */
 extern volatile int sd_validate_interrupted;
 
-/* Reports of validations (validate/report.c). */
+/* Reports of validations (validate/report.c).  render: text or json of a judged
+ * validation; junit: the same as a JUnit document with one test case. */
 void sd_validate_render(struct sb *out, const struct sd_validation *v, const char *format,
 			const struct sd_report_opts *ro);
-void sd_validate_junit(struct sb *out, struct sd_validation *const *v, size_t n,
+void sd_validate_junit(struct sb *out, const struct sd_validation *v,
 		       const struct sd_report_opts *ro);
 
-/* --cases FILE (validate/cases.c): the exit status of the whole run. */
+/* One case of a manifest as its report shows it. */
+struct sd_case_report {
+	const char *name;
+	enum sd_verdict verdict;
+	double seconds;                  /* both runs */
+	const char *error;               /* skipped or error: why */
+	const char *text;                /* the text report without colors (the failure's
+					    body); NULL: the case never ran (not listed) */
+};
+/* JUnit of a manifest's cases: one test suite, a test case per case that ran. */
+void sd_validate_junit_cases(struct sb *out, const struct sd_case_report *c, size_t n);
+
+/* --cases FILE (validate/cases.c): run every case and put the report in cfg->format
+ * into out; returns the exit status of the whole run.  out stays empty when no case
+ * could start (the error is printed). */
 int sd_validate_cases(const struct sd_validate_cfg *cfg, const char *manifest,
-		      const char *workdir, int jobs);
+		      const char *workdir, int jobs, struct sb *out);
 
 #endif

@@ -317,6 +317,85 @@ class CasesTest(ValidateBase):
         self.assertEqual([c["case"] for c in j["cases"]], ["from-stdin", "from-env", "default"])
         self.assertIn("Hello Grace", json.dumps(j["cases"][1]))
 
+    def two_programs(self):
+        """An original and a rewrite that differs only for the argument "bug"."""
+        src = os.path.join(self.tmp, "hello.c")
+        with open(src, "w") as f:
+            f.write('#include <stdio.h>\n#include <string.h>\n'
+                    'int main(int argc, char **argv)\n{\n'
+                    '\tconst char *a = argc > 1 ? argv[1] : "none";\n'
+                    '#ifdef NEW\n\tif (!strcmp(a, "bug")) { printf("hullo %s\\n", a); return 0; }\n'
+                    '#endif\n\tprintf("hello %s\\n", a);\n\treturn 0;\n}\n')
+        progs = []
+        for name, defs in (("hello-orig", []), ("hello-new", ["-DNEW"])):
+            out = os.path.join(self.bins, name)
+            p = subprocess.run(["cc", "-O1", "-o", out, src] + defs,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            progs.append(out)
+        return progs
+
+    def mixed_manifest(self):
+        d = os.path.join(self.tmp, "mixed")
+        os.mkdir(d)
+        path = os.path.join(d, "cases.json")
+        with open(path, "w") as f:
+            json.dump({"cases": [
+                {"name": "same", "args": ["a"]},
+                {"name": "bug", "args": ["bug"]},
+                {"name": "no-workdir", "workdir": "missing-dir"},
+            ]}, f)
+        return path
+
+    def test_junit_of_many_cases(self):
+        orig, new = self.two_programs()
+        manifest = self.mixed_manifest()
+        rc, out, err = self.validate("--cases", manifest, "-j", "2", "--format", "junit",
+                                     "--original", orig, "--transpiled", new, stdin=b"", expect_rc=2)
+        root = ET.fromstring(out)
+        suite = root.find("testsuite")
+        for el in (root, suite):
+            self.assertEqual((el.get("tests"), el.get("failures"), el.get("errors")), ("3", "1", "1"))
+        cases = suite.findall("testcase")
+        self.assertEqual([c.get("name") for c in cases], ["same", "bug", "no-workdir"])
+        self.assertEqual(list(cases[0]), [])
+        self.assertIn("+hullo bug", cases[1].find("failure").text)
+        self.assertIn("not equivalent", cases[1].find("failure").text.splitlines()[-1])
+        self.assertIn("workdir", cases[2].find("error").get("message"))
+        # an original whose interpreter is missing: its cases are skipped, not errors
+        script = os.path.join(self.tmp, "skip.py")
+        with open(script, "w") as f:
+            f.write("#!/nonexistent/python\nprint('x')\n")
+        os.chmod(script, 0o755)
+        rc, out, err = self.validate("--cases", manifest, "--format", "junit", "--original", script,
+                                     "--transpiled", new, stdin=b"", expect_rc=2)
+        root = ET.fromstring(out)
+        self.assertEqual((root.get("tests"), root.get("failures"), root.get("errors")), ("3", "0", "1"))
+        cases = root.findall("./testsuite/testcase")
+        self.assertEqual(len(cases), 3)
+        self.assertIn("skipped: the original cannot be run", cases[0].find("error").get("message"))
+
+    def test_report_file_of_many_cases_is_written_whole(self):
+        orig, new = self.two_programs()
+        manifest = self.mixed_manifest()
+        out_xml = os.path.join(self.tmp, "cases.xml")
+        with open(out_xml, "w") as f:
+            f.write("old")
+        ino = os.stat(out_xml).st_ino
+        rc, out, err = self.validate("--cases", manifest, "--format", "junit", "-o", out_xml,
+                                     "--original", orig, "--transpiled", new, stdin=b"", expect_rc=2)
+        self.assertEqual(out, "")
+        self.assertEqual(ET.parse(out_xml).getroot().get("tests"), "3")
+        self.assertNotEqual(os.stat(out_xml).st_ino, ino, "not replaced through a renamed file")
+        self.assertEqual([n for n in os.listdir(self.tmp) if ".tmp." in n], [])
+        # a report that cannot be written is an error, not a report on stdout
+        for args in (["--cases", manifest], ["--", "a"]):
+            with self.subTest(args=args[0]):
+                rc, out, err = self.validate("-o", "/nonexistent/dir/r.txt", "--original", orig,
+                                             "--transpiled", new, *args, stdin=b"", expect_rc=2)
+                self.assertEqual(out, "")
+                self.assertIn("cannot write the report to '/nonexistent/dir/r.txt'", err)
+
     def test_bad_manifest(self):
         bad = os.path.join(self.tmp, "bad.json")
         for text, msg in (("{", "invalid JSON"), ('{"cases": []}', "at least one case"),

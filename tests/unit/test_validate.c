@@ -1,6 +1,6 @@
 /* test_validate.c - validate's pieces that need no tracing: directory snapshots and
  * their comparison (state.c), the unified diff of outputs (udiff.c), and how commands
- * are turned into argv (validate.c). */
+ * are turned into argv (validate.c), verdicts and the JUnit of many cases (report.c). */
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
@@ -207,12 +207,65 @@ static void test_prog_argv(void **state)
 	free(d);
 }
 
+/* JUnit of a manifest's cases: counts (skipped is not an error), one test case per case
+ * that ran, the failure's body the text report, markup escaped. */
+static void test_junit_of_cases(void **state)
+{
+	(void)state;
+	const struct sd_case_report c[] = {
+		{ .name = "same", .verdict = SD_VERDICT_EQUIVALENT, .seconds = 0.25, .text = "" },
+		{ .name = "bug", .verdict = SD_VERDICT_DIFFERENT, .seconds = 1.5, .text = "a <b> & c\n" },
+		{ .name = "skip", .verdict = SD_VERDICT_SKIPPED, .error = "skipped: \"x\"", .text = "" },
+		{ .name = "err", .verdict = SD_VERDICT_ERROR, .error = "workdir w: gone", .text = "" },
+		{ .name = "never", .verdict = SD_VERDICT_ERROR },
+	};
+	struct sb sb = SB_INIT;
+
+	sd_validate_junit_cases(&sb, c, 5);
+	assert_string_equal(sb_str(&sb),
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		"<testsuites name=\"sysdiff\" tests=\"5\" failures=\"1\" errors=\"2\">\n"
+		"  <testsuite name=\"sysdiff validate\" tests=\"5\" failures=\"1\" errors=\"2\">\n"
+		"    <testcase classname=\"sysdiff.validate\" name=\"same\" time=\"0.250\">\n"
+		"    </testcase>\n"
+		"    <testcase classname=\"sysdiff.validate\" name=\"bug\" time=\"1.500\">\n"
+		"      <failure type=\"not equivalent\" message=\"not equivalent\">a &lt;b&gt; &amp; c\n"
+		"</failure>\n"
+		"    </testcase>\n"
+		"    <testcase classname=\"sysdiff.validate\" name=\"skip\" time=\"0.000\">\n"
+		"      <error message=\"skipped: &quot;x&quot;\"/>\n"
+		"    </testcase>\n"
+		"    <testcase classname=\"sysdiff.validate\" name=\"err\" time=\"0.000\">\n"
+		"      <error message=\"workdir w: gone\"/>\n"
+		"    </testcase>\n"
+		"  </testsuite>\n"
+		"</testsuites>\n");
+	sb_free(&sb);
+}
+
+/* sd_validation_fail: the verdict and the message together (a second one replaces). */
+static void test_validation_fail(void **state)
+{
+	(void)state;
+	struct sd_validation v = { .verdict = SD_VERDICT_EQUIVALENT };
+
+	sd_validation_fail(&v, SD_VERDICT_SKIPPED, "the original cannot be run: %s", "x");
+	assert_int_equal(v.verdict, SD_VERDICT_SKIPPED);
+	assert_string_equal(v.error, "the original cannot be run: x");
+	sd_validation_fail(&v, SD_VERDICT_ERROR, "%d", 2);
+	assert_int_equal(v.verdict, SD_VERDICT_ERROR);
+	assert_string_equal(v.error, "2");
+	sd_validation_free(&v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_state_changes_and_compare),
 		cmocka_unit_test(test_udiff_like_gnu_diff),
 		cmocka_unit_test(test_prog_argv),
+		cmocka_unit_test(test_junit_of_cases),
+		cmocka_unit_test(test_validation_fail),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
