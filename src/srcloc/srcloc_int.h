@@ -75,14 +75,8 @@ struct sd_srcctx {
 	Dwfl_Callbacks cb;
 	struct sd_image **images;   /* hash by inode */
 	size_t nimages;
-	struct pyprobe *pyprobes;   /* ELF files looked at for CPython (python.c) */
+	struct pyprobe *pyprobes;   /* ELF files looked at for CPython (python_probe.c) */
 };
-
-/* unwind.c: the file mapped at start (first_end: the end of its first mapping) of
- * process pid, checked by inode: path, the same path in the process's root (another
- * mount namespace), or /proc/PID/map_files (a file replaced on disk).  -1: none. */
-int sd_open_mapped(pid_t pid, const char *path, dev_t dev, ino_t ino, uint64_t start,
-		   uint64_t first_end);
 
 /* symbolize.c */
 struct sd_image *sd_image_get(struct sd_srcctx *c, const char *path, dev_t dev, ino_t ino,
@@ -92,23 +86,8 @@ void sd_images_free(struct sd_srcctx *c);
  * image is img.  Cached per (image, ELF address); the result stays owned by img. */
 const struct symres *sd_symbolize(struct sd_image *img, Dwfl_Module *mod, Dwarf_Addr adj);
 
-/* python.c: what an ELF file says about the CPython in it */
-struct sd_pyelf {
-	bool is_python;             /* named like CPython, or has its symbols */
-	bool exec;                  /* ET_EXEC: no load bias */
-	bool needs_libpython;       /* DT_NEEDED names libpython: the runtime is there */
-	uint64_t load_vaddr;        /* first PT_LOAD, aligned down */
-	uint64_t runtime;           /* _PyRuntime (symbol, else the .PyRuntime section), or 0 */
-	uint64_t runtime_off;       /* its offset in the file (0: in no section with bytes) */
-	uint64_t code_type;         /* PyCode_Type, or 0 */
-	unsigned long version;      /* PY_VERSION_HEX (Py_Version, the debug cookie or the
-	                               file name), or 0 */
-};
-int sd_py_probe_elf(int fd, const char *name, struct sd_pyelf *out);
-/* The runtime of process pid, whose file path (probed into pe) is mapped from map_start
- * (file offset 0).  NULL and *why when it cannot be used. */
-struct sd_pyrt *sd_py_attach(pid_t pid, const char *path, uint64_t map_start,
-			     const struct sd_pyelf *pe, char **why);
+/* python_probe.c (sd_py_closing: python.c): the Python runtime as unwind.c uses it;
+ * python_int.h has what the two Python files share. */
 /* The CPython runtime among the modules of process pid: each file named like CPython is
  * looked at once per trace (by inode) and the first whose _PyRuntime is usable wins.
  * NULL when there is none; *why (malloc'd) when a CPython was found but cannot be used

@@ -20,7 +20,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,12 +27,12 @@
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <sys/user.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include "procfs/procfs.h"
 #include "util/util.h"
 
 #define MAX_FRAMES 128          /* frames unwound per syscall */
@@ -81,63 +80,34 @@ static void modents_free(struct modent *m, size_t n)
 	free(m);
 }
 
-static bool hex_u64(const char **p, uint64_t *v)
-{
-	char *e;
-	errno = 0;
-	unsigned long long x = strtoull(*p, &e, 16);
-	if (e == *p || errno)
-		return false;
-	*v = x;
-	*p = e;
-	return true;
-}
-
 /* Parse /proc/PID/maps into modules: consecutive mappings of one file starting at
  * file offset 0 (anonymous mappings such as .bss may sit between them).  Only files
  * with an executable mapping, and the vdso, count. */
 static int read_maps(pid_t pid, struct modent **out, size_t *nout)
 {
-	char path[64], *text;
-	snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
-	if (!(text = sd_read_file(path, MAX_MAPS_BYTES, NULL, NULL)))
+	struct sd_procfs_maps it;
+	struct sd_procfs_map e;
+	if (sd_procfs_maps_open(&it, pid, MAX_MAPS_BYTES) < 0)
 		return -1;
 	struct modent *m = NULL;
 	size_t n = 0, cap = 0;
 	struct modent *open_m = NULL;
-	for (char *line = text, *nl; *line; line = nl ? nl + 1 : line + strlen(line)) {
-		nl = strchr(line, '\n');
-		if (nl)
-			*nl = 0;
-		const char *p = line;
-		uint64_t start, end, off, ino;
-		unsigned maj, min;
-		char perms[5];
-		if (!hex_u64(&p, &start) || *p++ != '-' || !hex_u64(&p, &end))
-			continue;
-		int used = 0;
-		if (sscanf(p, " %4s %" SCNx64 " %x:%x %" SCNu64 " %n", perms, &off, &maj, &min, &ino, &used) < 5)
-			continue;
-		const char *name = p + used;
-		bool exec = perms[2] == 'x';
+	while (sd_procfs_maps_next(&it, &e)) {
+		const char *name = e.path;
+		bool exec = e.perms[2] == 'x';
 		if (name[0] != '/' && strcmp(name, "[vdso]")) {
 			if (name[0])
 				open_m = NULL;      /* [heap], [stack]...: ends a module */
 			continue;           /* anonymous: may be a module's .bss */
 		}
-		size_t nlen = strlen(name);
-		static const char deleted[] = " (deleted)";
-		if (nlen > sizeof deleted - 1 && !strcmp(name + nlen - (sizeof deleted - 1), deleted))
-			nlen -= sizeof deleted - 1;
-		dev_t dev = makedev(maj, min);
-		if (open_m && open_m->dev == dev && open_m->ino == (ino_t)ino && off != 0 &&
-		    strlen(open_m->path) == nlen && !strncmp(open_m->path, name, nlen)) {
-			open_m->end = end;
+		if (open_m && open_m->dev == e.dev && open_m->ino == e.ino && e.offset != 0 &&
+		    !strcmp(open_m->path, name)) {
+			open_m->end = e.end;
 			open_m->exec |= exec;
 			continue;
 		}
 		open_m = NULL;
-		if (off != 0 && name[0] == '/')
+		if (e.offset != 0 && name[0] == '/')
 			continue;   /* a file mapped at an offset (data): not a module */
 		if (n == MAX_MODULES)
 			break;
@@ -145,11 +115,12 @@ static int read_maps(pid_t pid, struct modent **out, size_t *nout)
 			cap = cap ? 2 * cap : 32;
 			m = xrealloc(m, cap * sizeof *m);
 		}
-		m[n] = (struct modent){ .start = start, .end = end, .first_end = end, .dev = dev,
-					.ino = (ino_t)ino, .path = xstrndup(name, nlen), .exec = exec };
+		m[n] = (struct modent){ .start = e.start, .end = e.end, .first_end = e.end,
+					.dev = e.dev, .ino = e.ino, .path = xstrdup(name),
+					.exec = exec };
 		open_m = &m[n++];
 	}
-	free(text);
+	sd_procfs_maps_close(&it);
 	/* keep the modules with code */
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -181,7 +152,8 @@ static struct sd_image *identify(struct sd_srcctx *c, pid_t pid, const struct mo
 	if (!strcmp(e->path, "[vdso]"))
 		return sd_image_get(c, e->path, 0, 0, NULL);
 	/* System files are only symbolized for --stack, and opened only when still the
-	 * mapped inode (sd_open_mapped): the inode from the maps is identity enough. */
+	 * mapped inode (sd_procfs_open_mapped): the inode from the maps is identity
+	 * enough. */
 	if (sd_src_system_module(e->path))
 		return sd_image_get(c, e->path, e->dev, e->ino, NULL);
 	char mf[96];
@@ -197,25 +169,6 @@ static struct sd_image *identify(struct sd_srcctx *c, pid_t pid, const struct mo
 	if (!img->why)
 		img->why = xasprintf("%s was replaced on disk", e->path);
 	return img;
-}
-
-int sd_open_mapped(pid_t pid, const char *path, dev_t dev, ino_t ino, uint64_t start,
-		   uint64_t first_end)
-{
-	char root[PATH_MAX + 32], mf[96];
-	const char *cand[3] = { path, root, mf };
-	snprintf(root, sizeof root, "/proc/%d/root%s", (int)pid, path);
-	snprintf(mf, sizeof mf, "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, (int)pid, start,
-		 first_end);
-	for (int i = 0; i < 3; i++) {
-		struct stat st;
-		int fd = open(cand[i], O_RDONLY | O_CLOEXEC);
-		if (fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == dev && st.st_ino == ino)
-			return fd;
-		if (fd >= 0)
-			close(fd);
-	}
-	return -1;
 }
 
 static int cb_find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
@@ -247,7 +200,8 @@ static int cb_find_elf(Dwfl_Module *mod, void **userdata, const char *modname, D
 	}
 	if (sm->img->why)
 		return -1;
-	int fd = sd_open_mapped(sm->pid, sm->path, sm->dev, sm->ino, sm->start, sm->first_end);
+	int fd = sd_procfs_open_mapped(sm->pid, sm->path, sm->dev, sm->ino, sm->start,
+				       sm->first_end);
 	if (fd < 0) {
 		sm->img->why = xasprintf("%s was replaced on disk", sm->path);
 		return -1;

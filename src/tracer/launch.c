@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "procfs/procfs.h"
 #include "tracer/proc.h"
 #include "tracer/seccomp.h"
 #include "tracer/tracer.h"
@@ -148,40 +149,11 @@ pid_t sd_launch(const struct sd_tracer_opts *o, const struct sock_fprog *prog,
 	return pid;
 }
 
-static int read_status_field(pid_t pid, const char *key, long *val)
-{
-	char path[64], line[256];
-	snprintf(path, sizeof path, "/proc/%d/status", pid);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return -1;
-	int found = -1;
-	size_t klen = strlen(key);
-	while (fgets(line, sizeof line, f))
-		if (!strncmp(line, key, klen) && line[klen] == ':') {
-			*val = strtol(line + klen + 1, NULL, 10);
-			found = 0;
-			break;
-		}
-	fclose(f);
-	return found;
-}
-
 /* 'R', 'S', 'Z'... from /proc/TID/status, or 0. */
 static char thread_state(pid_t tid)
 {
-	char path[64], line[256], st = 0;
-	snprintf(path, sizeof path, "/proc/%d/status", tid);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof line, f))
-		if (!strncmp(line, "State:", 6)) {
-			sscanf(line + 6, " %c", &st);
-			break;
-		}
-	fclose(f);
-	return st;
+	char st[8];
+	return sd_procfs_status_field(tid, "State", st, sizeof st) == 0 ? st[0] : 0;
 }
 
 const char *sd_ptrace_diagnose(pid_t pid, int err)
@@ -196,7 +168,7 @@ const char *sd_ptrace_diagnose(pid_t pid, int err)
 		snprintf(msg, sizeof msg, "ptrace: %s", strerror(err));
 		return msg;
 	}
-	if (read_status_field(pid, "TracerPid", &tracer) == 0 && tracer) {
+	if (sd_procfs_status_long(pid, "TracerPid", &tracer) == 0 && tracer) {
 		snprintf(msg, sizeof msg, "process %d is already traced by process %ld", pid, tracer);
 		return msg;
 	}
@@ -242,7 +214,7 @@ int sd_attach(pid_t pid, unsigned ptrace_opts)
 				long tracer = 0;
 				if (err == ESRCH || thread_state(tid) == 'Z')
 					continue; /* exited meanwhile, or a zombie (main thread gone) */
-				if (err == EPERM && read_status_field(tid, "TracerPid", &tracer) == 0 &&
+				if (err == EPERM && sd_procfs_status_long(tid, "TracerPid", &tracer) == 0 &&
 				    tracer == getpid()) {
 					/* Created by a thread we hold: already attached by the kernel. */
 					sd_tracee_new(tid, pid);

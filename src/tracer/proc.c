@@ -4,12 +4,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "procfs/procfs.h"
 #include "srcloc/srcloc.h"
 #include "util/util.h"
 
@@ -34,19 +36,10 @@ struct sd_tracee *sd_tracee_find(pid_t tid)
 
 static pid_t read_tgid(pid_t tid)
 {
-	char path[64], line[256];
-	snprintf(path, sizeof path, "/proc/%d/status", tid);
-	FILE *f = fopen(path, "re");
-	pid_t tgid = tid;
-	if (!f)
+	long tgid;
+	if (sd_procfs_status_long(tid, "Tgid", &tgid) < 0 || tgid <= 0 || tgid > INT_MAX)
 		return tid;
-	while (fgets(line, sizeof line, f))
-		if (!strncmp(line, "Tgid:", 5)) {
-			tgid = atoi(line + 5);
-			break;
-		}
-	fclose(f);
-	return tgid > 0 ? tgid : tid;
+	return (pid_t)tgid;
 }
 
 static struct sd_proc *proc_of_group(pid_t tgid)
