@@ -106,7 +106,7 @@ char *sd_src_relative(const char *path, const char *dir);
  * copy of dir when none was), so that root + "/" + result is path. */
 char *sd_src_shorten(const char *path, const char *dir, char **root);
 
-/* ---- Python frames (python.c), exposed for tests and fuzzing ---- */
+/* ---- Python frames (python_probe.c, python.c), exposed for tests and fuzzing ---- */
 
 /* Reads n bytes of the tracee at addr into buf; false when not all can be read. */
 typedef bool (*sd_py_read_fn)(void *ctx, uint64_t addr, void *buf, size_t n);
