@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -183,6 +184,22 @@ int sd_procfs_status_last(pid_t pid, const char *key, long *val)
 
 /* ---- the mapped file ---- */
 
+/* overlayfs: stat gives a file the device of its layer, maps the overlay's. */
+static bool on_overlay(int fd)
+{
+	struct statfs sf;
+	return fstatfs(fd, &sf) == 0 && sf.f_type == 0x794c7630;   /* OVERLAYFS_SUPER_MAGIC */
+}
+
+bool sd_procfs_is_mapped(const char *path, dev_t dev, ino_t ino, struct stat *st)
+{
+	struct statfs sf;
+
+	if (stat(path, st) < 0 || st->st_ino != ino)
+		return false;
+	return st->st_dev == dev || (statfs(path, &sf) == 0 && sf.f_type == 0x794c7630);
+}
+
 int sd_procfs_open_mapped(pid_t pid, const char *path, dev_t dev, ino_t ino, uint64_t start,
 			  uint64_t first_end)
 {
@@ -194,7 +211,8 @@ int sd_procfs_open_mapped(pid_t pid, const char *path, dev_t dev, ino_t ino, uin
 	for (int i = 0; i < 3; i++) {
 		struct stat st;
 		int fd = open(cand[i], O_RDONLY | O_CLOEXEC);
-		if (fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == dev && st.st_ino == ino)
+		if (fd >= 0 && fstat(fd, &st) == 0 && st.st_ino == ino &&
+		    (st.st_dev == dev || on_overlay(fd)))
 			return fd;
 		if (fd >= 0)
 			close(fd);

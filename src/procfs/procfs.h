@@ -1,7 +1,8 @@
 /* procfs.h - what sysdiff reads of a process under /proc: the mappings of
  * /proc/PID/maps (an iterator over one reading of the file, or over given text), the
- * fields of /proc/PID/status, and the file a process maps, opened as it is mapped
- * (through /proc/PID/root or /proc/PID/map_files when the path is not that file). */
+ * fields of /proc/PID/status, the mounts of /proc/PID/mountinfo, and the file a process
+ * maps, opened as it is mapped (through /proc/PID/root or /proc/PID/map_files when the
+ * path is not that file). */
 #ifndef SD_PROCFS_H
 #define SD_PROCFS_H
 
@@ -50,10 +51,36 @@ int sd_procfs_status_text_field(const char *text, const char *key, char *buf, si
 int sd_procfs_status_text_long(const char *text, const char *key, bool last, long *val);
 
 /* The file mapped at start (first_end: the end of its first mapping) of process pid,
- * opened read-only and checked by device and inode: path, the same path in the process's
- * root (another mount namespace), or /proc/PID/map_files/START-END (a file replaced on
- * disk).  The descriptor, or -1 when none is that file. */
+ * opened read-only and checked by device and inode (on overlayfs by inode only: stat
+ * there gives the layer's device, maps the overlay's): path, the same path in the
+ * process's root (another mount namespace), or /proc/PID/map_files/START-END (a file
+ * replaced on disk).  The descriptor, or -1 when none is that file. */
 int sd_procfs_open_mapped(pid_t pid, const char *path, dev_t dev, ino_t ino, uint64_t start,
 			  uint64_t first_end);
+/* Is the file at path the one maps names by dev and ino (the same overlayfs rule)?
+ * *st gets its stat. */
+struct stat;
+bool sd_procfs_is_mapped(const char *path, dev_t dev, ino_t ino, struct stat *st);
+
+/* One line of /proc/PID/mountinfo (mountinfo.c). */
+struct sd_procfs_mount {
+	int id, parent;             /* mount ids */
+	unsigned major, minor;      /* st_dev of the file system */
+	char *root;                 /* the directory of the file system mounted ("/": all) */
+	char *path;                 /* where it is mounted (the kernel's octal escapes undone) */
+	char *opts;                 /* per-mount options ("rw,nosuid,relatime") */
+	char *fstype;               /* "ext4", "tmpfs", "fuse.sshfs", ... */
+	char *source;               /* "/dev/vda", "tmpfs", ... */
+	char *super;                /* super-block options */
+	bool ro;                    /* mounted read-only */
+};
+
+/* Every mount of process pid's mount namespace (0: this process), in the file's order
+ * (a mount comes after its parent; several at one path stack, the last on top).  0, or
+ * -1 with errno.  Lines that do not parse are skipped. */
+int sd_procfs_mounts(pid_t pid, struct sd_procfs_mount **out, size_t *n);
+/* The same over given text (tests, fuzzing). */
+void sd_procfs_mounts_text(const char *text, size_t len, struct sd_procfs_mount **out, size_t *n);
+void sd_procfs_mounts_free(struct sd_procfs_mount *m, size_t n);
 
 #endif

@@ -160,9 +160,8 @@ static struct sd_image *identify(struct sd_srcctx *c, pid_t pid, const struct mo
 	struct stat st;
 	snprintf(mf, sizeof mf, "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, (int)pid, e->start,
 		 e->first_end);
-	if (stat(mf, &st) == 0 && st.st_dev == e->dev && st.st_ino == e->ino)
-		return sd_image_get(c, e->path, e->dev, e->ino, &st);
-	if (stat(e->path, &st) == 0 && st.st_dev == e->dev && st.st_ino == e->ino)
+	if (sd_procfs_is_mapped(mf, e->dev, e->ino, &st) ||
+	    sd_procfs_is_mapped(e->path, e->dev, e->ino, &st))
 		return sd_image_get(c, e->path, e->dev, e->ino, &st);
 	/* The file at the path is another one now and the mapped one cannot be reached. */
 	struct sd_image *img = sd_image_get(c, e->path, e->dev, e->ino, NULL);

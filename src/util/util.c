@@ -332,25 +332,20 @@ int sd_copy_fd(int in, int out)
 	}
 }
 
-char *sd_read_file(const char *path, size_t max, size_t *len, bool *cut)
+char *sd_read_fd(int fd, size_t max, size_t *len, bool *cut)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct sb sb = SB_INIT;
 	char buf[65536];
 	bool more = false;
+	off_t off = 0;
 
-	if (len)
-		*len = 0;
-	if (cut)
-		*cut = false;
-	if (fd < 0)
-		return NULL;
 	for (;;) {
-		ssize_t n = read(fd, buf, sizeof buf);
+		ssize_t n = pread(fd, buf, sizeof buf, off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
+		off += n;
 		size_t room = max - sb.len;
 		if ((size_t)n > room) {
 			sb_add(&sb, buf, room);
@@ -359,12 +354,26 @@ char *sd_read_file(const char *path, size_t max, size_t *len, bool *cut)
 		}
 		sb_add(&sb, buf, (size_t)n);
 	}
-	close(fd);
 	if (len)
 		*len = sb.len;
 	if (cut)
 		*cut = more;
 	return sb_detach(&sb);
+}
+
+char *sd_read_file(const char *path, size_t max, size_t *len, bool *cut)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (len)
+		*len = 0;
+	if (cut)
+		*cut = false;
+	if (fd < 0)
+		return NULL;
+	char *text = sd_read_fd(fd, max, len, cut);
+	close(fd);
+	return text;
 }
 
 int sd_write_full(int fd, const void *buf, size_t len)
