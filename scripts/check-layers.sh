@@ -14,6 +14,7 @@ filter 1
 procfs 1
 decode 2
 srcloc 2
+sandbox 2
 format 3
 tracer 3
 compare 4

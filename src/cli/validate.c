@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <wordexp.h>
@@ -40,7 +41,11 @@ static const char validate_usage[] =
 	"  --workdir DIR          starting directory (default: the current one)\n"
 	"  --fail-on-skip         exit 1 instead of 0 when the original cannot run\n"
 	"  --max-procs N          processes per run at once (default 256)\n"
-	"  --max-output MIB       output and trace per run before it is stopped (default 512)\n"
+	"  --max-output MIB       output, trace and files written per run before it is\n"
+	"                         stopped (default 512)\n"
+	"  --net MODE             none (default: a private network, loopback only) or host\n"
+	"  --allow-write PATH     let writes to the mount at PATH through (a network or FUSE\n"
+	"                         mount, which cannot be overlaid; repeatable)\n"
 	"  --max-mismatches N     divergences shown (default 10)\n"
 	"  --color WHEN           auto, always or never\n"
 	"  --cases FILE           run every case of a JSON manifest;  -j N  in parallel\n"
@@ -49,12 +54,15 @@ static const char validate_usage[] =
 
 enum { OPT_ORIG = 256, OPT_NEW, OPT_ORIGCMD, OPT_NEWCMD, OPT_STRICT, OPT_LEVEL, OPT_FORMAT,
        OPT_KEEP, OPT_TIMEOUT, OPT_ENV, OPT_WORKDIR, OPT_FAILSKIP, OPT_MAXPROCS, OPT_MAXMIS,
-       OPT_COLOR, OPT_CASES, OPT_TRACE, OPT_MAXOUT };
+       OPT_COLOR, OPT_CASES, OPT_TRACE, OPT_MAXOUT, OPT_NET, OPT_ALLOW };
 
 #define die2(...) sd_die_code(SD_EXIT_ERROR, __VA_ARGS__)
 
 struct validate_args {
 	struct sd_validate_cfg cfg;
+	struct sd_sandbox_opts sandbox;   /* --net, --allow-write */
+	char **allow;
+	size_t nallow;
 	const char *workdir;     /* --workdir, or NULL: the current directory */
 	const char *cases;       /* --cases FILE */
 	long jobs;               /* -j */
@@ -111,6 +119,19 @@ static void set_option(int c, struct validate_args *a, char **argv)
 		cfg->color = optarg;
 		break;
 	case OPT_CASES: a->cases = optarg; break;
+	case OPT_NET:
+		if (strcmp(optarg, "none") && strcmp(optarg, "host"))
+			die2("invalid --net '%s' (expected none or host)", optarg);
+		a->sandbox.net_host = !strcmp(optarg, "host");
+		break;
+	case OPT_ALLOW:
+		if (optarg[0] != '/')
+			die2("--allow-write %s: give the mount point's absolute path", optarg);
+		a->allow = xrealloc(a->allow, (a->nallow + 2) * sizeof *a->allow);
+		a->allow[a->nallow++] = optarg;
+		a->allow[a->nallow] = NULL;
+		a->sandbox.allow_write = a->allow;
+		break;
 	case 'j': a->jobs = cli_num("-j", optarg, 1, 256, SD_EXIT_ERROR); break;
 	case 'h': fputs(validate_usage, stdout); exit(0);
 	default:
@@ -147,6 +168,8 @@ static void parse_args(int argc, char **argv, struct validate_args *a)
 		{ "max-mismatches", required_argument, NULL, OPT_MAXMIS },
 		{ "color", required_argument, NULL, OPT_COLOR },
 		{ "cases", required_argument, NULL, OPT_CASES },
+		{ "net", required_argument, NULL, OPT_NET },
+		{ "allow-write", required_argument, NULL, OPT_ALLOW },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -181,19 +204,18 @@ static void parse_args(int argc, char **argv, struct validate_args *a)
 
 /* ---- the command ---- */
 
-/* stdin for both runs: a copy of ours, read once; /dev/null for a terminal or none. */
-static char *stdin_copy(const char *dir)
+/* stdin for both runs: a copy of ours in memory, read once; -1 (/dev/null) for a
+ * terminal or none. */
+static int stdin_copy(void)
 {
 	if (isatty(STDIN_FILENO) || fcntl(STDIN_FILENO, F_GETFD) < 0)
-		return xstrdup("/dev/null");
-	char *p = xasprintf("%s/stdin", dir);
-	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		return -1;
+	int fd = memfd_create("stdin", MFD_CLOEXEC);
 	if (fd < 0)
-		die2("cannot keep a copy of stdin in %s: %s", p, strerror(errno));
+		die2("cannot keep a copy of stdin: %s", strerror(errno));
 	if (sd_copy_fd(STDIN_FILENO, fd) < 0)
 		die2("cannot copy stdin: %s", strerror(errno));
-	close(fd);
-	return p;
+	return fd;
 }
 
 /* The starting directory: --workdir (or the current one) as a real path, not "/". */
@@ -205,49 +227,64 @@ static void start_dir(const char *workdir, char wd[PATH_MAX])
 		die2("--workdir %s: %s", workdir ? workdir : ".", strerror(errno));
 	if (stat(wd, &st) < 0 || !S_ISDIR(st.st_mode))
 		die2("--workdir %s: not a directory", wd);
-	if (!strcmp(wd, "/"))
-		die2("the starting directory cannot be / (use --workdir DIR)");
 }
 
-/* Resolve both programs; 0, or -1 with v->verdict skipped or error (printed). */
-static int resolve_both(struct sd_validation *v, char **args)
+/* --original/--transpiled (or -cmd) that do not exist, are directories or do not
+ * split: a usage error, one line naming the option. */
+static void check_programs(const struct sd_validate_cfg *cfg)
 {
-	const struct sd_validate_cfg *cfg = v->cfg;
+	const char *opt[2] = { cfg->orig ? "--original" : "--original-cmd",
+			       cfg->new ? "--transpiled" : "--transpiled-cmd" };
 	char *why = NULL;
 
-	v->argv[0] = sd_prog_argv(cfg->orig, cfg->origcmd, args, &v->exec[0], &why);
-	if (!v->argv[0]) {
+	for (int i = 0; i < 2; i++)
+		if (sd_command_check(i ? cfg->new : cfg->orig, i ? cfg->newcmd : cfg->origcmd,
+				     &why) != SD_CMD_OK)
+			die2("%s: %s", opt[i], why);
+}
+
+/* Resolve both programs for runs from wd (docs/validate.md, "The programs"); 0, or -1
+ * with v->verdict skipped (the original cannot run here) or error (printed). */
+static int resolve_both(struct sd_validation *v, const char *wd, char **args)
+{
+	const struct sd_validate_cfg *cfg = v->cfg;
+	struct sd_cmd_ctx cx = { .envp = sd_validate_env(wd, cfg->envs, cfg->nenvs), .workdir = wd };
+	char *why = NULL;
+	int rc = 0;
+
+	enum sd_cmd_status st = sd_command_resolve(&cx, cfg->orig, cfg->origcmd, args, &v->argv[0],
+						   &v->exec[0], &why);
+	if (st == SD_CMD_CANNOT_RUN) {
 		sd_warn("validation skipped: the original cannot be run: %s", why);
 		sd_validation_fail(v, SD_VERDICT_SKIPPED, "the original cannot be run: %s", why);
-		free(why);
-		return -1;
+		rc = -1;
+	} else if (st != SD_CMD_OK) {
+		sd_error("the original cannot be validated: %s", why);
+		sd_validation_fail(v, SD_VERDICT_ERROR, "the original cannot be validated: %s", why);
+		rc = -1;
 	}
-	v->argv[1] = sd_prog_argv(cfg->new, cfg->newcmd, args, &v->exec[1], &why);
-	if (!v->argv[1]) {
+	if (!rc && sd_command_resolve(&cx, cfg->new, cfg->newcmd, args, &v->argv[1], &v->exec[1],
+				      &why) != SD_CMD_OK) {
 		sd_error("the transpiled program cannot be run: %s", why);
 		sd_validation_fail(v, SD_VERDICT_ERROR, "the transpiled program cannot be run: %s", why);
-		free(why);
-		return -1;
+		rc = -1;
 	}
-	return 0;
+	free(why);
+	sd_cmd_ctx_free(&cx);
+	sd_strv_free(cx.envp);
+	return rc;
 }
 
 /* Both runs from the starting directory wd, stdin copied once for both. */
 static void run_validation(struct sd_validation *v, const char *wd)
 {
-	char *why = NULL, *sdir = sd_scratch_dir(wd, &why);
-
-	if (!sdir)
-		die2("%s", why);
 	v->workdir = xstrdup(wd);
 	v->env = sd_validate_env(wd, v->cfg->envs, v->cfg->nenvs);
-	v->stdin_path = stdin_copy(sdir);
-	if (sd_validate_one(v) < 0)
+	v->stdin_fd = stdin_copy();
+	if (sd_validate_one(v) < 0 && v->verdict == SD_VERDICT_SKIPPED)
+		sd_warn("validation skipped: %s", v->error);   /* the original could not load */
+	else if (v->error)
 		sd_error("%s", v->error);
-	if (strcmp(v->stdin_path, "/dev/null"))
-		unlink(v->stdin_path);
-	rmdir(sdir);
-	free(sdir);
 }
 
 /* The report of a judged validation in cfg->format, to -o FILE or stdout. */
@@ -270,15 +307,15 @@ static void write_report(const struct sd_validation *v)
 /* One validation: its report, and the exit status (128+N when signal N stopped the runs). */
 static int validate_single(const struct validate_args *a)
 {
-	struct sd_validation v = { .cfg = &a->cfg };
+	struct sd_validation v = { .cfg = &a->cfg, .stdin_fd = -1 };
 	char wd[PATH_MAX];
 	int rc;
 
 	start_dir(a->workdir, wd);
-	bool ran = resolve_both(&v, a->args) == 0;
+	bool ran = resolve_both(&v, wd, a->args) == 0;
 	if (ran) {
 		run_validation(&v, wd);
-		if (v.verdict != SD_VERDICT_ERROR)
+		if (v.verdict == SD_VERDICT_EQUIVALENT || v.verdict == SD_VERDICT_DIFFERENT)
 			write_report(&v);
 	}
 	switch (v.verdict) {
@@ -313,7 +350,11 @@ int cmd_validate(int argc, char **argv)
 	int rc;
 
 	parse_args(argc, argv, &a);
+	check_programs(&a.cfg);
 	sd_validate_setup_compare(&a.cfg);
+	char *err = NULL;
+	if (sd_sandbox_plan(&a.sandbox, &a.cfg.plan, &err) < 0)
+		die2("%s", err);
 
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigemptyset(&sa.sa_mask);
@@ -323,6 +364,8 @@ int cmd_validate(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	rc = a.cases ? validate_cases(&a) : validate_single(&a);
+	sd_sandbox_plan_free(&a.cfg.plan);
 	free(a.cfg.envs);
+	free(a.allow);
 	return rc;
 }

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sched.h>
 #include <sys/wait.h>
@@ -187,6 +188,26 @@ static char *read_result(const struct vcase *k, const char *ext)
 
 static const char *const result_exts[] = { "text", "json", "error", "time" };
 
+/* A case's stdin: a copy in memory, as a single validation keeps its own (the programs
+ * see the same name either way).  The fd, or -1 with errno. */
+static int stdin_copy(const char *path)
+{
+	int in = open(path, O_RDONLY | O_CLOEXEC), fd = -1;
+
+	if (in >= 0 && (fd = memfd_create("stdin", MFD_CLOEXEC)) >= 0 && sd_copy_fd(in, fd) < 0) {
+		int e = errno;
+		close(fd);
+		fd = -1;
+		errno = e;
+	}
+	if (in >= 0) {
+		int e = errno;
+		close(in);
+		errno = e;
+	}
+	return fd;
+}
+
 /* The worker's validation of case k: resolved, run and judged, or v->error. */
 static void worker_validate(const struct sd_validate_cfg *cfg, const struct vcase *k,
 			    const char *default_wd, struct sd_validation *v)
@@ -198,20 +219,8 @@ static void worker_validate(const struct sd_validate_cfg *cfg, const struct vcas
 				   k->workdir ? k->workdir : default_wd, strerror(errno));
 		return;
 	}
-	if (k->stdin_path && access(k->stdin_path, R_OK) < 0) {
+	if (k->stdin_path && (v->stdin_fd = stdin_copy(k->stdin_path)) < 0) {
 		sd_validation_fail(v, SD_VERDICT_ERROR, "stdin %s: %s", k->stdin_path, strerror(errno));
-		return;
-	}
-	v->argv[0] = sd_prog_argv(cfg->orig, cfg->origcmd, k->args, &v->exec[0], &why);
-	if (!v->argv[0]) {
-		sd_validation_fail(v, SD_VERDICT_SKIPPED, "skipped: the original cannot be run: %s", why);
-		free(why);
-		return;
-	}
-	v->argv[1] = sd_prog_argv(cfg->new, cfg->newcmd, k->args, &v->exec[1], &why);
-	if (!v->argv[1]) {
-		sd_validation_fail(v, SD_VERDICT_ERROR, "the transpiled program cannot be run: %s", why);
-		free(why);
 		return;
 	}
 	char **envs = xcalloc(cfg->nenvs + k->nenvs + 1, sizeof *envs);
@@ -222,7 +231,21 @@ static void worker_validate(const struct sd_validate_cfg *cfg, const struct vcas
 	v->workdir = xstrdup(wd);
 	v->env = sd_validate_env(wd, envs, cfg->nenvs + k->nenvs);
 	free(envs);
-	v->stdin_path = xstrdup(k->stdin_path ? k->stdin_path : "/dev/null");
+	/* the commands, as the runs will see them (their PATH, their starting directory) */
+	struct sd_cmd_ctx cx = { .envp = v->env, .workdir = wd };
+	enum sd_cmd_status st = sd_command_resolve(&cx, cfg->orig, cfg->origcmd, k->args,
+						   &v->argv[0], &v->exec[0], &why);
+	if (st == SD_CMD_CANNOT_RUN)
+		sd_validation_fail(v, SD_VERDICT_SKIPPED, "skipped: the original cannot be run: %s", why);
+	else if (st != SD_CMD_OK)
+		sd_validation_fail(v, SD_VERDICT_ERROR, "the original cannot be validated: %s", why);
+	else if (sd_command_resolve(&cx, cfg->new, cfg->newcmd, k->args, &v->argv[1], &v->exec[1],
+				    &why) != SD_CMD_OK)
+		sd_validation_fail(v, SD_VERDICT_ERROR, "the transpiled program cannot be run: %s", why);
+	free(why);
+	sd_cmd_ctx_free(&cx);
+	if (v->error)
+		return;
 	sd_validate_one(v);
 }
 
@@ -230,7 +253,7 @@ static void worker_validate(const struct sd_validate_cfg *cfg, const struct vcas
  * them), exit with the verdict. */
 static void worker(const struct sd_validate_cfg *cfg, struct vcase *k, const char *default_wd)
 {
-	struct sd_validation v = { .cfg = cfg, .name = xstrdup(k->name) };
+	struct sd_validation v = { .cfg = cfg, .name = xstrdup(k->name), .stdin_fd = -1 };
 	struct sd_report_opts ro = { .verbose = cfg->verbose };
 	struct sb text = SB_INIT, json = SB_INIT, err = SB_INIT, t = SB_INIT;
 

@@ -24,7 +24,11 @@ static void text_report(struct sb *out, const struct sd_validation *v, const str
 			sb_addf(out, "\n  isolation: %s; %.2f s\n",
 				v->run[i].isolation ? v->run[i].isolation : "?", v->run[i].seconds);
 		}
-		sb_addf(out, "Level: %s\n\n", v->cfg->level_name);
+		sb_addf(out, "Level: %s\n", v->cfg->level_name);
+		struct sb plan = SB_INIT;
+		sd_sandbox_describe(&v->cfg->plan, &plan);
+		sb_addf(out, "%s\n", plan.buf ? plan.buf : "");
+		sb_free(&plan);
 	}
 	for (int i = 0; i < 2; i++)
 		if (v->run[i].timed_out)
@@ -36,6 +40,12 @@ static void text_report(struct sb *out, const struct sd_validation *v, const str
 				"trace; --max-output)\n\n", bold, i ? "transpiled program" : "original",
 				(unsigned long long)(v->cfg->max_output >> 20), off);
 	for (int i = 0; i < 2; i++)
+		if (v->run[i].layers_full)
+			sb_addf(out, "%sThe %s filled what a run may write to files%s (%llu MiB; "
+				"--max-output): its writes failed with ENOSPC\n\n", bold,
+				i ? "transpiled program" : "original", off,
+				(unsigned long long)(v->cfg->max_output >> 20));
+	for (int i = 0; i < 2; i++)
 		if (v->run[i].proc_limit)
 			sb_addf(out, "%sThe %s reached the process limit (%d)%s\n\n", bold,
 				i ? "transpiled program" : "original", v->cfg->max_procs, off);
@@ -46,7 +56,7 @@ static void text_report(struct sb *out, const struct sd_validation *v, const str
 			sb_addc(out, '\n');
 	}
 	if (v->nstate)
-		sb_addf(out, "%sEnd state of the starting directory differs:%s\n%s\n", bold, off,
+		sb_addf(out, "%sEnd state differs:%s\n%s\n", bold, off,
 			v->state_text);
 	if (v->status_differs)
 		sb_addf(out, "%sExit status differs:%s %d vs %d\n\n", bold, off, v->run[0].status,
@@ -94,9 +104,9 @@ static void json_report(struct sb *out, const struct sd_validation *v, const str
 			jstr(out, v->argv[i][k]);
 		}
 		sb_addf(out, "],\"exit_status\":%d,\"timed_out\":%s,\"process_limit\":%s,"
-			"\"output_limit\":%s,\"seconds\":%.3f,\"isolation\":", r->status,
-			r->timed_out ? "true" : "false", r->proc_limit ? "true" : "false",
-			r->output_limit ? "true" : "false", r->seconds);
+			"\"output_limit\":%s,\"files_limit\":%s,\"seconds\":%.3f,\"isolation\":",
+			r->status, r->timed_out ? "true" : "false", r->proc_limit ? "true" : "false",
+			r->output_limit ? "true" : "false", r->layers_full ? "true" : "false", r->seconds);
 		jstr(out, r->isolation);
 		sb_addc(out, '}');
 	}

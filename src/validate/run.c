@@ -1,46 +1,51 @@
-/* run.c - one isolated, traced run (see run.h). */
+/* run.c - runs of commands, each traced in a sandbox of its own, side by side (see
+ * run.h).
+ *
+ * sysdiff (the caller) makes each run's files (memory files for stdout, stderr, the
+ * set-up log and the change list; an unnamed file for the trace), starts a sandbox per
+ * run, puts it in a pids cgroup and lets it go, then watches all of them: a timeout, an
+ * output limit or a stop request sends SIGTERM to the sandbox's init, which passes it
+ * to the tracer (it kills the command and closes the trace), and SIGKILL follows if that
+ * takes more than 10 s.  In the sandbox, pid 2 sets up the command's fds and runs the
+ * tracer; the init hands the change list back through its file. */
 #define _GNU_SOURCE
 #include "validate/run.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "tracer/tracer.h"
 #include "format/writers.h"
+#include "tracer/tracer.h"
 #include "util/util.h"
-#include "validate/state.h"
 
-extern char **environ;
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
 
-/* ---- the runner (child) ---- */
-
-static FILE *info;   /* runner.log: "key value" lines for the parent */
-
-__attribute__((format(printf, 1, 2), noreturn))
-static void runner_fail(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("error ", info);
-	vfprintf(info, fmt, ap);
-	fputc('\n', info);
-	va_end(ap);
-	fclose(info);
-	_exit(SD_EXIT_TOOL);
-}
+/* One run in progress. */
+struct run {
+	const struct sd_run_spec *s;
+	struct sd_run_result *r;
+	int log_fd, state_fd, stdin_fd;   /* and r->out_fd, err_fd, trace_fd */
+	struct sd_sandbox_start sb;
+	int pidfd;
+	char *cg;                  /* its pids cgroup */
+	uint64_t t0, term_at;      /* start; when SIGTERM was sent (0: not yet) */
+	bool done;
+};
 
 static int write_file(const char *path, const char *text)
 {
@@ -52,171 +57,53 @@ static int write_file(const char *path, const char *text)
 	return rc;
 }
 
-/* Become root of a new user namespace (for users without CAP_SYS_ADMIN). */
-static int enter_userns(void)
-{
-	uid_t uid = getuid();
-	gid_t gid = getgid();
-	char m[64];
+/* ---- in the sandbox ---- */
 
-	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
-		return -1;
-	write_file("/proc/self/setgroups", "deny");
-	snprintf(m, sizeof m, "0 %u 1", (unsigned)uid);
-	if (write_file("/proc/self/uid_map", m) < 0)
-		return -1;
-	snprintf(m, sizeof m, "0 %u 1", (unsigned)gid);
-	return write_file("/proc/self/gid_map", m);
+__attribute__((format(printf, 2, 3)))
+static void run_log(const struct run *x, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vdprintf(x->log_fd, fmt, ap);
+	va_end(ap);
 }
 
-static bool opt_safe(const char *p)
+static int put_fd(int from, int to)
 {
-	return !strpbrk(p, ",:\\");
+	if (from == to)
+		return fcntl(to, F_SETFD, 0);
+	return dup2(from, to) < 0 ? -1 : 0;
 }
 
-/* ---- copying a tree (when overlayfs is refused) ---- */
-
-static const char *copy_src, *copy_dst;
-static int copy_err;
-
-static int copy_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+/* pid 2: the command's stdin, stdout and stderr, then the tracer. */
+static int runner(void *arg)
 {
-	(void)ftw;
-	char *dst = xasprintf("%s%s", copy_dst, path + strlen(copy_src));
-	int rc = 0;
+	struct run *x = arg;
+	const struct sd_run_spec *s = x->s;
+	int in = x->stdin_fd >= 0 ? x->stdin_fd : open("/dev/null", O_RDONLY | O_CLOEXEC);
 
-	if (flag == FTW_D) {
-		if (mkdir(dst, sb->st_mode & 07777) < 0 && errno != EEXIST)
-			rc = -1;
-	} else if (flag == FTW_SL) {
-		char t[4096];
-		ssize_t n = readlink(path, t, sizeof t - 1);
-		if (n < 0 || (t[n] = '\0', symlink(t, dst) < 0))
-			rc = -1;
-	} else if (flag == FTW_F && S_ISREG(sb->st_mode)) {
-		int in = open(path, O_RDONLY | O_CLOEXEC);
-		int out = in < 0 ? -1 : open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-					     sb->st_mode & 07777);
-		if (in < 0 || out < 0 || sd_copy_fd(in, out) < 0)
-			rc = -1;
-		if (in >= 0)
-			close(in);
-		if (out >= 0 && close(out) < 0)
-			rc = -1;
-	} else if (flag == FTW_DNR || flag == FTW_NS) {
-		rc = -1;
+	if (in < 0 || put_fd(in, 0) < 0 || put_fd(x->r->out_fd, 1) < 0 || put_fd(x->r->err_fd, 2) < 0) {
+		run_log(x, "error cannot set up the command's stdin, stdout and stderr: %s\n", strerror(errno));
+		return SD_EXIT_TOOL;
 	}
-	if (rc == 0 && flag != FTW_SL) {
-		if (chmod(dst, sb->st_mode & 07777) < 0)
-			rc = -1;
-		if (lchown(dst, sb->st_uid, sb->st_gid) < 0 && errno != EPERM && errno != EINVAL)
-			rc = -1;
+	/* the command gets 0, 1 and 2 only; sysdiff's own messages go to the log */
+	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+	FILE *log = fdopen(dup(x->log_fd), "w");
+	if (log) {
+		setvbuf(log, NULL, _IOLBF, 0);
+		stderr = log;
 	}
-	if (rc < 0 && !copy_err)
-		copy_err = errno ? errno : EIO;
-	free(dst);
-	return rc < 0 ? 1 : 0;
-}
-
-static int copy_tree(const char *src, const char *dst)
-{
-	copy_src = src;
-	copy_dst = dst;
-	copy_err = 0;
-	if (nftw(src, copy_one, 64, FTW_PHYS) != 0 || copy_err) {
-		errno = copy_err ? copy_err : errno;
-		return -1;
-	}
-	return 0;
-}
-
-/* Make the starting directory private to this run, at its own path. */
-static const char *isolate(const struct sd_run_spec *s)
-{
-	if (unshare(CLONE_NEWNS) < 0 && enter_userns() < 0)
-		runner_fail("cannot create a private mount namespace (needs root or user "
-			    "namespaces): %s", strerror(errno));
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		runner_fail("cannot make mounts private: %s", strerror(errno));
-	char *upper = xasprintf("%s/upper-%s", s->tmp, s->label);
-	char *work = xasprintf("%s/work-%s", s->tmp, s->label);
-	const char *how = NULL;
-	if (opt_safe(s->workdir) && opt_safe(upper) && opt_safe(work) &&
-	    mkdir(upper, 0755) == 0 && mkdir(work, 0755) == 0) {
-		char *o = xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", s->workdir, upper, work);
-		if (mount("overlay", s->workdir, "overlay", 0, o) == 0)
-			how = "overlayfs over the starting directory";
-		free(o);
-	}
-	if (!how) {
-		int ov = errno;
-		char *copy = xasprintf("%s/copy-%s", s->tmp, s->label);
-		if (copy_tree(s->workdir, copy) < 0)
-			runner_fail("cannot copy the starting directory %s (overlayfs refused: %s): %s",
-				    s->workdir, strerror(ov), strerror(errno));
-		if (mount(copy, s->workdir, NULL, MS_BIND | MS_REC, NULL) < 0)
-			runner_fail("cannot bind-mount a copy over %s: %s", s->workdir, strerror(errno));
-		how = "a copy of the starting directory bind-mounted at its path (overlayfs refused)";
-		free(copy);
-	}
-	free(upper);
-	free(work);
-	if (mount(s->side_dir, s->io_dir, NULL, MS_BIND, NULL) < 0)
-		runner_fail("cannot bind-mount %s: %s", s->side_dir, strerror(errno));
-	return how;
-}
-
-static void redirect(int fd, const char *path, int flags)
-{
-	int f = open(path, flags | O_CLOEXEC, 0644);
-	if (f < 0)
-		runner_fail("cannot open %s: %s", path, strerror(errno));
-	if (dup2(f, fd) < 0)
-		runner_fail("dup2: %s", strerror(errno));
-	close(f);
-}
-
-static void runner(const struct sd_run_spec *s, int sync_rd, int logfd)
-{
-	char c;
-
-	info = fdopen(logfd, "w");
-	if (!info)
-		_exit(SD_EXIT_TOOL);
-	setvbuf(info, NULL, _IOLBF, 0);
-	stderr = info;   /* sysdiff's own messages; the command's stderr is a file */
-	while (read(sync_rd, &c, 1) < 0 && errno == EINTR)
-		;
-	close(sync_rd);
-	setsid();        /* no controlling terminal: the command cannot read it */
-	sigset_t all;
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
-
-	const char *how = isolate(s);
-	fprintf(info, "isolation %s\n", how);
-	if (chdir(s->workdir) < 0)
-		runner_fail("cannot enter %s: %s", s->workdir, strerror(errno));
-	char *p_out = xasprintf("%s/%s", s->io_dir, SD_RUN_STDOUT);
-	char *p_err = xasprintf("%s/%s", s->io_dir, SD_RUN_STDERR);
-	char *p_trace = xasprintf("%s/%s", s->io_dir, SD_RUN_TRACE);
-	char *p_state = xasprintf("%s/%s", s->io_dir, SD_RUN_STATE);
-	redirect(0, s->stdin_path, O_RDONLY);
-	redirect(1, p_out, O_WRONLY | O_CREAT | O_TRUNC);
-	redirect(2, p_err, O_WRONLY | O_CREAT | O_TRUNC);
-	for (int fd = 0; fd < 3; fd++)
-		fcntl(fd, F_SETFD, 0);
+	setsid();   /* no controlling terminal */
 	if (s->max_procs > 0) {
 		struct rlimit rl = { (rlim_t)s->max_procs, (rlim_t)s->max_procs };
 		setrlimit(RLIMIT_NPROC, &rl);   /* for users; root is bound by the cgroup */
 	}
-	int tfd = open(p_trace, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (tfd < 0)
-		runner_fail("cannot write %s: %s", p_trace, strerror(errno));
-
+	if (s->cpu >= 0) {
+		cpu_set_t set;
+		CPU_ZERO(&set);
+		CPU_SET(s->cpu, &set);
+		sched_setaffinity(0, sizeof set, &set);
+	}
 	struct sd_tracer_opts o;
 	memset(&o, 0, sizeof o);
 	sd_sysset_fill(&o.traced);
@@ -227,31 +114,105 @@ static void runner(const struct sd_run_spec *s, int sync_rd, int logfd)
 	o.source = true;   /* source lines where debug info exists (docs/source.md) */
 	o.argv = s->argv;
 	o.exec_path = s->exec_path;
-	struct sd_sink *sink = sd_sink_jsonl_new(tfd);
+	struct sd_sink *sink = sd_sink_jsonl_new(x->r->trace_fd);
 	o.sinks = &sink;
 	o.nsinks = 1;
 	environ = s->envp;
 	struct sd_trace_end end;
 	int code = sd_tracer_run(&o, &end);
-	if (sink->end(sink, &end) < 0)
-		runner_fail("cannot write %s: %s", p_trace, strerror(errno));
+	if (sink->end(sink, &end) < 0) {
+		run_log(x, "error cannot write the trace: %s\n", strerror(errno));
+		code = SD_EXIT_TOOL;
+	}
 	sink->destroy(sink);
-	close(tfd);
-	fprintf(info, "status %d\n", code);
-	fprintf(info, "complete %d\n", end.complete);
+	run_log(x, "status %d\ncomplete %d\n", code, end.complete);
 	if (end.reason)
-		fprintf(info, "reason %s\n", end.reason);
+		run_log(x, "reason %s\n", end.reason);
+	return code;
+}
 
-	struct sd_state st;
-	sd_state_take(s->workdir, &st);
-	if (sd_state_save(&st, p_state) < 0)
-		runner_fail("cannot write %s: %s", p_state, strerror(errno));
-	sd_state_free(&st);
-	fclose(info);
-	_exit(0);
+/* The init, once everything in the sandbox has ended: the change list. */
+static void handover(void *arg, int status, const struct sd_fschanges *c, bool full)
+{
+	struct run *x = arg;
+
+	(void)status;
+	if (full)
+		run_log(x, "full 1\n");
+	if (sd_fschanges_save(c, x->state_fd) < 0)
+		run_log(x, "error cannot hand over the changes: %s\n", strerror(errno));
+	else
+		run_log(x, "changes %zu\n", c->n);
+}
+
+/* ---- files ---- */
+
+static int memfile(const char *name)
+{
+	return memfd_create(name, MFD_CLOEXEC);
+}
+
+/* The trace: an unnamed file in $TMPDIR or /tmp (it can be large), else in memory. */
+static int trace_file(void)
+{
+	const char *dirs[] = { getenv("TMPDIR"), "/tmp", "/var/tmp" };
+
+	for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+		if (!dirs[i] || !*dirs[i])
+			continue;
+		int fd = open(dirs[i], O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			return fd;
+	}
+	return memfile("trace");
+}
+
+static int open_files(struct run *x, char **why)
+{
+	struct sd_run_result *r = x->r;
+
+	r->out_fd = memfile("stdout");
+	r->err_fd = memfile("stderr");
+	r->trace_fd = trace_file();
+	x->log_fd = memfile("log");
+	x->state_fd = memfile("changes");
+	x->stdin_fd = -1;
+	if (x->s->stdin_fd >= 0) {   /* a description of its own: the offset is the run's */
+		char p[64];
+		snprintf(p, sizeof p, "/proc/self/fd/%d", x->s->stdin_fd);
+		x->stdin_fd = open(p, O_RDONLY | O_CLOEXEC);
+	}
+	if (r->out_fd < 0 || r->err_fd < 0 || r->trace_fd < 0 || x->log_fd < 0 || x->state_fd < 0 ||
+	    (x->s->stdin_fd >= 0 && x->stdin_fd < 0)) {
+		*why = xasprintf("cannot prepare the %s run: %s", x->s->label, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- process limit: a pids cgroup ---- */
+
+/* Cgroups of runs whose sysdiff was killed (SIGKILL leaves them): the sandbox died with
+ * it, so they are empty; remove them. */
+static void cgroup_sweep(const char *root)
+{
+	DIR *d = opendir(root);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		int pid;
+		char end;
+		if (sscanf(de->d_name, "sysdiff-%d%c", &pid, &end) != 1 || pid <= 0)
+			continue;
+		if (kill(pid, 0) == 0 || errno != ESRCH)
+			continue;   /* its sandbox is still there */
+		char *dir = xasprintf("%s/%s", root, de->d_name);
+		rmdir(dir);
+		free(dir);
+	}
+	if (d)
+		closedir(d);
+}
 
 static char *cgroup_make(pid_t pid, int max)
 {
@@ -268,6 +229,7 @@ static char *cgroup_make(pid_t pid, int max)
 		free(ctl);
 		if (!ok)
 			continue;
+		cgroup_sweep(roots[i]);
 		char *dir = xasprintf("%s/sysdiff-%d", roots[i], (int)pid);
 		char *f_max = xasprintf("%s/pids.max", dir), *f_procs = xasprintf("%s/cgroup.procs", dir);
 		snprintf(v, sizeof v, "%d", max);
@@ -320,173 +282,241 @@ static bool cgroup_end(char *dir)
 	return hit;
 }
 
-/* ---- the parent ---- */
+/* ---- watching ---- */
 
-/* Bytes the run has written to its side directory's output files so far. */
-static uint64_t output_size(const char *dir)
+static uint64_t fd_size(int fd)
 {
-	static const char *const names[] = { SD_RUN_STDOUT, SD_RUN_STDERR, SD_RUN_TRACE };
-	uint64_t total = 0;
-
-	for (size_t i = 0; i < 3; i++) {
-		char *p = xasprintf("%s/%s", dir, names[i]);
-		struct stat st;
-		if (stat(p, &st) == 0)
-			total += (uint64_t)st.st_size;
-		free(p);
-	}
-	return total;
+	struct stat st;
+	return fd >= 0 && fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0;
 }
 
-struct watch {
-	volatile int *stop;
-	const char *dir;        /* output files to watch, or NULL */
-	uint64_t max;
-};
-
-static int wait_timeout(pid_t pid, double seconds, const struct watch *wt)
+static uint64_t output_size(const struct run *x)
 {
-	volatile int *stop = wt ? wt->stop : NULL;
-	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pfd < 0)
-		return -1;
-	struct pollfd p = { .fd = pfd, .events = POLLIN };
-	uint64_t end = sd_now_mono_ns() + (uint64_t)(seconds * 1e9);
-	int rc = 1;
-	for (;;) {
+	return fd_size(x->r->out_fd) + fd_size(x->r->err_fd) + fd_size(x->r->trace_fd);
+}
+
+/* Ask run x to end (SIGTERM to its init: the tracer kills the command). */
+static void end_run(struct run *x)
+{
+	if (!x->term_at) {
+		x->term_at = sd_now_mono_ns();
+		kill(x->sb.pid, SIGTERM);
+	}
+}
+
+/* One look at run x: limits and timeouts.  How long until the next look is needed, ms. */
+static int check_run(struct run *x, uint64_t now)
+{
+	const struct sd_run_spec *s = x->s;
+
+	if (x->term_at) {
+		if (now - x->term_at > 10000000000ull)
+			kill(x->sb.pid, SIGKILL);
+		return 200;
+	}
+	if (s->stop && *s->stop) {
+		x->r->stopped = true;
+		end_run(x);
+	} else if (s->max_output && output_size(x) > s->max_output) {
+		x->r->output_limit = true;
+		end_run(x);
+	} else if (s->timeout > 0 && now - x->t0 >= (uint64_t)(s->timeout * 1e9)) {
+		x->r->timed_out = true;
+		end_run(x);
+	}
+	if (s->timeout > 0 && !x->term_at) {
+		uint64_t left = x->t0 + (uint64_t)(s->timeout * 1e9) - now;
+		if (left / 1000000 < 200)
+			return (int)(left / 1000000) + 1;
+	}
+	return 200;   /* look at the limits and the stop flag now and then */
+}
+
+static void wait_all(struct run *x, size_t n)
+{
+	struct pollfd p[8];
+	size_t left = n;
+
+	while (left) {
 		uint64_t now = sd_now_mono_ns();
-		if (seconds > 0 && now >= end) {
-			rc = 0;
-			break;
+		int ms = 200;
+		size_t k = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (x[i].done)
+				continue;
+			int m = check_run(&x[i], now);
+			if (m < ms)
+				ms = m;
+			p[k++] = (struct pollfd){ .fd = x[i].pidfd, .events = POLLIN };
 		}
-		if (stop && *stop) {
-			rc = 2;
+		int rc = poll(p, k, ms);
+		if (rc < 0 && errno != EINTR)
 			break;
-		}
-		if (wt && wt->dir && wt->max && output_size(wt->dir) > wt->max) {
-			rc = 3;
-			break;
-		}
-		int ms = seconds > 0 ? (int)((end - now) / 1000000 + 1) : 200;
-		if (ms > 200)
-			ms = 200;   /* look at *stop now and then */
-		int n = poll(&p, 1, ms);
-		if (n > 0)
-			break;
-		if (n < 0 && errno != EINTR) {
-			rc = -1;
-			break;
+		for (size_t i = 0, j = 0; i < n; i++) {
+			if (x[i].done)
+				continue;
+			if (p[j++].revents) {
+				x[i].done = true;
+				left--;
+			}
 		}
 	}
-	close(pfd);
-	return rc;   /* 1 exited, 0 timed out, 2 stopped, 3 output limit */
 }
 
-static void read_log(const char *path, struct sd_run_result *r)
-{
-	FILE *f = fopen(path, "re");
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
+/* ---- after ---- */
 
-	if (!f)
-		return;
-	while ((n = getline(&line, &cap, f)) > 0) {
-		if (line[n - 1] == '\n')
-			line[n - 1] = '\0';
-		if (!strncmp(line, "isolation ", 10)) {
-			free(r->isolation);
-			r->isolation = xstrdup(line + 10);
-		} else if (!strncmp(line, "status ", 7)) {
+static void read_log(struct run *x)
+{
+	struct sd_run_result *r = x->r;
+	size_t len;
+	char *text = sd_read_fd(x->log_fd, 1u << 20, &len, NULL);
+
+	for (char *line = text, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		if (!strncmp(line, "status ", 7))
 			r->status = atoi(line + 7);
-		} else if (!strncmp(line, "error ", 6)) {
-			if (!r->error)
-				r->error = xstrdup(line + 6);
-		} else if (!strncmp(line, "sysdiff: ", 9) && !r->error) {
+		else if (!strcmp(line, "full 1"))
+			r->layers_full = true;
+		else if (!strncmp(line, "error ", 6) && !r->error)
+			r->error = xstrdup(line + 6);
+		else if (!strncmp(line, "sysdiff: ", 9) && !r->error)
 			r->error = xstrdup(line + 9);   /* a message of the tracer */
-		}
 	}
-	free(line);
-	fclose(f);
+	free(text);
 }
 
-int sd_run(const struct sd_run_spec *s, struct sd_run_result *r)
+/* The run has ended: collect what it left.  0, or -1 (r->error). */
+static int finish(struct run *x)
 {
-	int sync[2];
-	char *logp = xasprintf("%s/runner.log", s->side_dir);
-	uint64_t t0 = sd_now_mono_ns();
+	struct sd_run_result *r = x->r;
+	int st = 0;
 
-	memset(r, 0, sizeof *r);
-	r->status = -1;
-	int logfd = open(logp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (logfd < 0 || pipe2(sync, O_CLOEXEC) < 0) {
-		r->error = xasprintf("cannot prepare the %s run: %s", s->label, strerror(errno));
-		free(logp);
-		if (logfd >= 0)
-			close(logfd);
-		return -1;
-	}
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0) {
-		r->error = xasprintf("fork: %s", strerror(errno));
-		close(sync[0]);
-		close(sync[1]);
-		close(logfd);
-		free(logp);
-		return -1;
-	}
-	if (pid == 0) {
-		close(sync[1]);
-		runner(s, sync[0], logfd);
-	}
-	close(sync[0]);
-	close(logfd);
-	char *cg = s->max_procs > 0 ? cgroup_make(pid, s->max_procs) : NULL;
-	if (write(sync[1], "g", 1) < 0)
-		kill(pid, SIGKILL);
-	close(sync[1]);
-
-	struct watch wt = { s->stop, s->side_dir, s->max_output };
-	int w = wait_timeout(pid, s->timeout, &wt);
-	if (w == 0 || w == 2 || w == 3) {
-		r->timed_out = w == 0;
-		r->stopped = w == 2;
-		r->output_limit = w == 3;
-		kill(pid, SIGTERM);    /* the tracer kills the command and closes the trace */
-		if (wait_timeout(pid, 10, NULL) != 1)
-			kill(-pid, SIGKILL);
-	}
-	int st;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+	while (waitpid(x->sb.pid, &st, 0) < 0 && errno == EINTR)
 		;
-	if (cg)
-		r->proc_limit = cgroup_end(cg);
-	kill(-pid, SIGKILL);           /* anything left in the runner's session */
-	r->seconds = (double)(sd_now_mono_ns() - t0) / 1e9;
-	read_log(logp, r);
-	free(logp);
-	if (WIFEXITED(st) && WEXITSTATUS(st) == SD_EXIT_TOOL) {
+	if (x->cg)
+		r->proc_limit = cgroup_end(x->cg);
+	x->cg = NULL;
+	r->seconds = (double)(sd_now_mono_ns() - x->t0) / 1e9;
+	read_log(x);
+	if (lseek(x->state_fd, 0, SEEK_SET) == 0 && sd_fschanges_load(&r->changes, x->state_fd) == 0)
+		r->have_changes = true;
+	for (int fd, i = 0; i < 3; i++)
+		if ((fd = i == 0 ? r->out_fd : i == 1 ? r->err_fd : r->trace_fd) >= 0)
+			lseek(fd, 0, SEEK_SET);
+	if (r->status < 0 && !r->timed_out && !r->stopped && !r->output_limit) {
+		/* the tracer never finished: the sandbox or the runner failed */
 		if (!r->error)
-			r->error = xasprintf("the %s run failed", s->label);
+			r->error = xasprintf("the %s run failed (%s)", x->s->label,
+					     WIFSIGNALED(st) ? sd_signal_name(WTERMSIG(st)) : "no status");
 		return -1;
 	}
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+	if (WIFEXITED(st) && WEXITSTATUS(st) == SD_EXIT_TOOL && !r->have_changes) {
+		if (!r->error)
+			r->error = xasprintf("the %s run failed", x->s->label);
+		return -1;
+	}
+	if (!r->have_changes && !r->timed_out && !r->stopped && !r->output_limit) {
 		free(r->error);
-		r->error = xasprintf("the %s run ended abnormally (%s)", s->label,
-				     WIFSIGNALED(st) ? sd_signal_name(WTERMSIG(st)) : "exit");
+		r->error = xasprintf("the %s run's sandbox ended abnormally (%s)", x->s->label,
+				     WIFSIGNALED(st) ? sd_signal_name(WTERMSIG(st)) : "no change list");
 		return -1;
 	}
-	if (r->status == SD_EXIT_TOOL || r->status == SD_EXIT_NOEXEC || r->status == SD_EXIT_NOTFOUND) {
-		if (r->error)
-			r->tool_failed = true;
-	}
+	if (r->status == SD_EXIT_TOOL || r->status == SD_EXIT_NOEXEC || r->status == SD_EXIT_NOTFOUND)
+		r->tool_failed = r->error != NULL;
 	return 0;
+}
+
+static void close_run(struct run *x)
+{
+	int *fds[] = { &x->log_fd, &x->state_fd, &x->stdin_fd, &x->sb.go_fd, &x->pidfd };
+	for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
+		if (*fds[i] >= 0) {
+			close(*fds[i]);
+			*fds[i] = -1;
+		}
+}
+
+/* Start run x (stopped until go). */
+static int start(struct run *x)
+{
+	const struct sd_run_spec *s = x->s;
+	char *why = NULL;
+
+	x->log_fd = x->state_fd = x->stdin_fd = x->pidfd = x->sb.go_fd = -1;
+	x->sb.pid = -1;
+	x->r->status = -1;
+	x->r->out_fd = x->r->err_fd = x->r->trace_fd = -1;
+	if (open_files(x, &why) < 0)
+		goto fail;
+	struct sd_sandbox_job j = { runner, handover, x, s->workdir, x->log_fd, s->max_output };
+	if (sd_sandbox_start(s->plan, &j, &x->sb, &why) < 0)
+		goto fail;
+	x->pidfd = (int)syscall(SYS_pidfd_open, x->sb.pid, 0);
+	if (x->pidfd < 0) {
+		why = xasprintf("pidfd_open: %s", strerror(errno));
+		kill(x->sb.pid, SIGKILL);
+		waitpid(x->sb.pid, NULL, 0);
+		x->sb.pid = -1;
+		goto fail;
+	}
+	x->cg = s->max_procs > 0 ? cgroup_make(x->sb.pid, s->max_procs) : NULL;
+	x->r->isolation = sd_sandbox_summary(s->plan);
+	return 0;
+fail:
+	x->r->error = why;
+	close_run(x);
+	return -1;
+}
+
+int sd_run_all(const struct sd_run_spec *s, struct sd_run_result *r, size_t n)
+{
+	struct run x[8];
+	int rc = 0;
+
+	if (n > sizeof x / sizeof *x)
+		n = sizeof x / sizeof *x;
+	memset(x, 0, sizeof x);
+	memset(r, 0, n * sizeof *r);
+	for (size_t i = 0; i < n; i++) {
+		x[i].s = &s[i];
+		x[i].r = &r[i];
+		if (start(&x[i]) < 0) {
+			for (size_t k = 0; k < i; k++) {   /* the ones started: never let go */
+				kill(x[k].sb.pid, SIGKILL);
+				waitpid(x[k].sb.pid, NULL, 0);
+				if (x[k].cg)
+					cgroup_end(x[k].cg);
+				close_run(&x[k]);
+			}
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		x[i].t0 = sd_now_mono_ns();
+		sd_sandbox_go(&x[i].sb);
+	}
+	wait_all(x, n);
+	for (size_t i = 0; i < n; i++) {
+		if (!x[i].done)
+			kill(x[i].sb.pid, SIGKILL);
+		if (finish(&x[i]) < 0)
+			rc = -1;
+		close_run(&x[i]);
+	}
+	return rc;
 }
 
 void sd_run_result_free(struct sd_run_result *r)
 {
 	free(r->error);
 	free(r->isolation);
+	for (int fd, i = 0; i < 3; i++)
+		if ((fd = i == 0 ? r->out_fd : i == 1 ? r->err_fd : r->trace_fd) > 0)
+			close(fd);
+	if (r->have_changes)
+		sd_fschanges_free(&r->changes);
 	memset(r, 0, sizeof *r);
+	r->out_fd = r->err_fd = r->trace_fd = -1;
 }

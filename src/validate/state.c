@@ -1,4 +1,4 @@
-/* state.c - directory snapshots and their comparison (see state.h). */
+/* state.c - the end states of two runs compared, from what each changed (see state.h). */
 #define _GNU_SOURCE
 #include "validate/state.h"
 
@@ -9,395 +9,339 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "report/udiff.h"
 #include "util/util.h"
 
-struct walk {
-	struct sd_state *st;
-	size_t cap;
-	dev_t dev;
-};
+/* ---- comparison of two runs' change lists ---- */
 
-static void add(struct walk *w, struct sd_entry e)
+#define DIFF_LINES 40   /* lines of a content diff shown per file */
+
+static const char *const side_name[2] = { "original", "transpiled program" };
+
+static const char *kind_name(char t)
 {
-	struct sd_state *st = w->st;
+	switch (t) {
+	case 'f': return "file";
+	case 'd': return "directory";
+	case 'l': return "symlink";
+	case 'p': return "fifo";
+	case 's': return "socket";
+	case 'c': return "character device";
+	case 'b': return "block device";
+	default: return "nothing";
+	}
+}
 
-	if (st->n >= SD_STATE_MAX) {
-		st->truncated = true;
-		free(e.path);
-		free(e.target);
+/* A name as text: control bytes and '\' escaped, so that a block keeps its lines. */
+static void put_name(struct sb *sb, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '\n')
+			sb_adds(sb, "\\n");
+		else if (*p == '\t')
+			sb_adds(sb, "\\t");
+		else if (*p == '\\')
+			sb_adds(sb, "\\\\");
+		else if (*p < 0x20 || *p == 0x7f)
+			sb_addf(sb, "\\x%02x", *p);
+		else
+			sb_addc(sb, (char)*p);
+	}
+}
+
+/* "file 0644, 12 bytes", "symlink -> x", "character device 1:3 0666". */
+static void describe_fs(struct sb *sb, const struct sd_fsentry *e)
+{
+	sb_adds(sb, kind_name(e->type));
+	if (e->type == 'l') {
+		sb_adds(sb, " -> ");
+		put_name(sb, e->target ? e->target : "?");
 		return;
 	}
-	if (st->n == w->cap) {
-		w->cap = w->cap ? 2 * w->cap : 64;
-		st->e = xrealloc(st->e, w->cap * sizeof *st->e);
-	}
-	st->e[st->n++] = e;
+	if (e->type == 'c' || e->type == 'b')
+		sb_addf(sb, " %u:%u", major(e->rdev), minor(e->rdev));
+	sb_addf(sb, " %04o", (unsigned)e->mode);
+	if (e->type == 'f')
+		sb_addf(sb, ", %llu bytes", (unsigned long long)e->size);
 }
 
-static void note_error(struct sd_state *st, const char *path, int err)
+/* Start one more item of a path's line. */
+static void item(struct sb *line)
 {
-	if (!st->error)
-		st->error = xasprintf("%s: %s", *path ? path : ".", strerror(err));
+	if (line->len)
+		sb_adds(line, "; ");
 }
 
-static uint64_t hash_file(int dirfd, const char *name, struct sd_state *st, const char *rel)
+static void put_time(struct sb *sb, enum sd_fstime how, int64_t ns)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	XXH64_state_t *h;
-	char buf[65536];
-	ssize_t n;
+	int64_t s = ns / 1000000000, f = ns % 1000000000;
+	struct tm tm;
+	char buf[64];
 
-	if (fd < 0) {
-		note_error(st, rel, errno);
-		return 0;
-	}
-	h = XXH64_createState();
-	XXH64_reset(h, 0);
-	while ((n = read(fd, buf, sizeof buf)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			note_error(st, rel, errno);
-			break;
-		}
-		XXH64_update(h, buf, (size_t)n);
-	}
-	uint64_t v = XXH64_digest(h);
-	XXH64_freeState(h);
-	close(fd);
-	return v;
-}
-
-static void walk_dir(struct walk *w, int dfd, const char *rel, int depth)
-{
-	DIR *d = fdopendir(dfd);
-	struct dirent *de;
-
-	if (!d) {
-		note_error(w->st, rel, errno);
-		close(dfd);
+	if (how == SD_TIME_NOW) {
+		sb_adds(sb, "left as the time of the run");
 		return;
 	}
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		struct stat sb;
-		char *path = *rel ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
-		if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
-			note_error(w->st, path, errno);
-			free(path);
-			continue;
-		}
-		struct sd_entry e = { .path = path, .mode = sb.st_mode & 07777,
-				      .size = (uint64_t)sb.st_size };
-		if (S_ISREG(sb.st_mode)) {
-			e.type = 'f';
-			e.hash = hash_file(dirfd(d), de->d_name, w->st, path);
-		} else if (S_ISLNK(sb.st_mode)) {
-			char t[4096];
-			ssize_t n = readlinkat(dirfd(d), de->d_name, t, sizeof t - 1);
-			e.type = 'l';
-			if (n >= 0) {
-				t[n] = '\0';
-				e.target = xstrdup(t);
-				e.hash = XXH64(t, (size_t)n, 0);
+	if (f < 0) {
+		f += 1000000000;
+		s--;
+	}
+	sb_adds(sb, how == SD_TIME_SET ? "set to " : "left unchanged (");
+	time_t t = (time_t)s;
+	if (gmtime_r(&t, &tm) && strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm)) {
+		sb_adds(sb, buf);
+		if (f) {
+			int w = 9;
+			while (f % 10 == 0) {
+				f /= 10;
+				w--;
 			}
-			e.mode = 0;   /* symlink permissions mean nothing */
-		} else if (S_ISDIR(sb.st_mode)) {
-			e.type = 'd';
-			e.size = 0;   /* directory sizes depend on the file system */
-		} else {
-			e.type = 'o';
+			sb_addf(sb, ".%0*lld", w, (long long)f);
 		}
-		bool recurse = e.type == 'd' && sb.st_dev == w->dev && depth < 256;
-		add(w, e);
-		if (recurse) {
-			int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-			if (sub >= 0)
-				walk_dir(w, sub, path, depth + 1);
-			else
-				note_error(w->st, path, errno);
-		}
+		sb_adds(sb, " UTC");
+	} else {
+		sb_addf(sb, "%lld ns", (long long)ns);
 	}
-	closedir(d);
+	if (how == SD_TIME_UNCHANGED)
+		sb_addc(sb, ')');
 }
 
-static int cmp_entry(const void *a, const void *b)
+/* A time differs only when a run set it: set vs set to another time, set vs now, set vs
+ * unchanged (another time). */
+static void time_item(struct sb *line, const char *what, enum sd_fstime ka, int64_t ta,
+		      enum sd_fstime kb, int64_t tb)
 {
-	return strcmp(((const struct sd_entry *)a)->path, ((const struct sd_entry *)b)->path);
-}
-
-void sd_state_take(const char *root, struct sd_state *st)
-{
-	struct walk w = { .st = st };
-	struct stat sb;
-
-	memset(st, 0, sizeof *st);
-	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &sb) < 0) {
-		if (errno == ENOENT)
-			st->missing = true;
-		else
-			note_error(st, "", errno);
-		if (fd >= 0)
-			close(fd);
+	if (ka != SD_TIME_SET && kb != SD_TIME_SET)
 		return;
-	}
-	w.dev = sb.st_dev;
-	add(&w, (struct sd_entry){ .path = xstrdup(""), .type = 'd', .mode = sb.st_mode & 07777 });
-	walk_dir(&w, fd, "", 0);
-	qsort(st->e, st->n, sizeof *st->e, cmp_entry);
+	if (ka != SD_TIME_NOW && kb != SD_TIME_NOW && ta == tb)
+		return;
+	item(line);
+	sb_addf(line, "%s ", what);
+	put_time(line, ka, ta);
+	sb_adds(line, " vs ");
+	put_time(line, kb, tb);
 }
 
-void sd_state_free(struct sd_state *st)
+/* Were a file's first bytes kept? */
+static bool kept(const struct sd_fsentry *e)
 {
-	for (size_t i = 0; i < st->n; i++) {
-		free(st->e[i].path);
-		free(st->e[i].target);
-	}
-	free(st->e);
-	free(st->error);
-	memset(st, 0, sizeof *st);
+	return e->size == 0 || e->data;
 }
 
-/* ---- file form: "TYPE MODE SIZE HASH PATH\tTARGET", paths with \\, \t, \n escaped ---- */
-
-static void put_esc(FILE *f, const char *s)
+/* Text: no NUL, valid UTF-8 (but for a character cut at the end of what was kept). */
+static bool textual(const struct sd_fsentry *e)
 {
-	for (; *s; s++) {
-		if (*s == '\\')
-			fputs("\\\\", f);
-		else if (*s == '\n')
-			fputs("\\n", f);
-		else if (*s == '\t')
-			fputs("\\t", f);
+	if (!kept(e) || (e->ndata && memchr(e->data, 0, e->ndata)))
+		return false;
+	for (size_t cut = 0; cut < 4 && cut <= e->ndata; cut++) {
+		if (sd_utf8_valid(e->data, e->ndata - cut))
+			return true;
+		if (e->ndata == e->size)
+			break;
+	}
+	return false;
+}
+
+/* Append the diff's first DIFF_LINES lines to body, indented. */
+static void put_diff(struct sb *body, const struct sb *d)
+{
+	const char *p = sb_str(d), *end = p + d->len;
+	size_t lines = 0;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *next = nl ? nl + 1 : end;
+		if (lines++ < DIFF_LINES) {
+			sb_adds(body, "  ");
+			sb_add(body, p, (size_t)(next - p));
+			if (!nl)
+				sb_addc(body, '\n');
+		}
+		p = next;
+	}
+	if (lines > DIFF_LINES)
+		sb_addf(body, "  ... %zu more lines\n", lines - DIFF_LINES);
+}
+
+/* Where two files' contents differ, from the bytes kept of each. */
+static void content_items(struct sb *line, struct sb *body, const char *path,
+			  const struct sd_fsentry *x, const struct sd_fsentry *y)
+{
+	size_t m = x->ndata < y->ndata ? x->ndata : y->ndata;
+
+	if (!kept(x) || !kept(y))
+		return;
+	if (textual(x) && textual(y)) {
+		struct sb d = SB_INIT, la = SB_INIT, lb = SB_INIT;
+		sb_adds(&la, "original ");
+		put_name(&la, path);
+		sb_adds(&lb, "transpiled ");
+		put_name(&lb, path);
+		size_t changed = sd_unified_diff(&d, x->data ? (const char *)x->data : "", x->ndata,
+						 y->data ? (const char *)y->data : "", y->ndata,
+						 sb_str(&la), sb_str(&lb));
+		put_diff(body, &d);
+		if (changed && (x->ndata < x->size || y->ndata < y->size))
+			sb_addf(body, "  (of the first %zu and %zu bytes, all that was kept)\n",
+				x->ndata, y->ndata);
+		sb_free(&d);
+		sb_free(&la);
+		sb_free(&lb);
+		if (changed)
+			return;
+	} else {
+		for (size_t i = 0; i < m; i++)
+			if (x->data[i] != y->data[i]) {
+				item(line);
+				sb_addf(line, "first difference at byte %zu", i);
+				return;
+			}
+	}
+	item(line);
+	sb_addf(line, "they differ after the first %zu bytes", m);
+}
+
+/* Two ends of the same kind. */
+static void same_kind(struct sb *line, struct sb *body, const char *path,
+		      const struct sd_fsentry *x, const struct sd_fsentry *y,
+		      const enum sd_fstime how[2][2])
+{
+	if (x->type != 'l' && x->mode != y->mode) {
+		item(line);
+		sb_addf(line, "mode %04o vs %04o", (unsigned)x->mode, (unsigned)y->mode);
+	}
+	if (x->uid != y->uid || x->gid != y->gid) {
+		item(line);
+		sb_addf(line, "owner %u:%u vs %u:%u", (unsigned)x->uid, (unsigned)x->gid,
+			(unsigned)y->uid, (unsigned)y->gid);
+	}
+	if (x->type == 'l' && (!x->target || !y->target || strcmp(x->target, y->target))) {
+		item(line);
+		sb_adds(line, "symlink to ");
+		put_name(line, x->target ? x->target : "?");
+		sb_adds(line, " vs ");
+		put_name(line, y->target ? y->target : "?");
+	}
+	if ((x->type == 'c' || x->type == 'b') && x->rdev != y->rdev) {
+		item(line);
+		sb_addf(line, "device %u:%u vs %u:%u", major(x->rdev), minor(x->rdev),
+			major(y->rdev), minor(y->rdev));
+	}
+	if (x->type == 'f' && (x->size != y->size || x->hash != y->hash)) {
+		item(line);
+		if (x->size != y->size)
+			sb_addf(line, "%llu vs %llu bytes", (unsigned long long)x->size,
+				(unsigned long long)y->size);
 		else
-			fputc(*s, f);
+			sb_addf(line, "same size (%llu bytes), different content",
+				(unsigned long long)x->size);
+		content_items(line, body, path, x, y);
 	}
+	time_item(line, "mtime", how[0][0], x->mtime_ns, how[1][0], y->mtime_ns);
+	time_item(line, "atime", how[0][1], x->atime_ns, how[1][1], y->atime_ns);
 }
 
-static char *get_esc(const char *s, size_t n)
+/* What one path ended as on each side (end[i]: the entry, how its times came to be,
+ * whether side i changed it), and what it was before.  1 when they differ. */
+/* A path under the starting directory relative to it, as the program named it. */
+static const char *shown_path(const char *path, const char *workdir)
 {
-	char *o = xmalloc(n + 1), *p = o;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '\\' && i + 1 < n) {
-			i++;
-			*p++ = s[i] == 'n' ? '\n' : s[i] == 't' ? '\t' : s[i];
+	size_t n = workdir ? strlen(workdir) : 0;
+
+	if (n > 1 && !strncmp(path, workdir, n) && path[n] == '/' && path[n + 1])
+		return path + n + 1;
+	return path;
+}
+
+static size_t compare_path(struct sb *out, const char *path, const struct sd_fsentry *end[2],
+			   const enum sd_fstime how[2][2], const bool changed[2],
+			   const struct sd_fsentry *before)
+{
+	struct sb line = SB_INIT, body = SB_INIT;
+	const struct sd_fsentry *x = end[0], *y = end[1];
+
+	if (!x->type != !y->type) {
+		int p = x->type ? 0 : 1;   /* the side where it is */
+		if (!before->type) {
+			sb_addf(&line, "created by the %s only (", side_name[p]);
+			describe_fs(&line, end[p]);
+			sb_addc(&line, ')');
 		} else {
-			*p++ = s[i];
+			sb_addf(&line, "deleted by the %s only", side_name[!p]);
+			if (changed[p]) {
+				sb_addf(&line, "; the %s changed it (", side_name[p]);
+				describe_fs(&line, end[p]);
+				sb_addc(&line, ')');
+			}
 		}
+	} else if (x->type != y->type) {
+		sb_addf(&line, "%s vs %s", kind_name(x->type), kind_name(y->type));
+	} else if (x->type) {
+		same_kind(&line, &body, path, x, y, how);
 	}
-	*p = '\0';
-	return o;
-}
-
-int sd_state_save(const struct sd_state *st, const char *file)
-{
-	FILE *f = fopen(file, "we");
-
-	if (!f)
-		return -1;
-	fprintf(f, "#state %d %d\n", st->missing, st->truncated);
-	if (st->error) {
-		fputs("#error ", f);
-		put_esc(f, st->error);
-		fputc('\n', f);
+	size_t n = line.len > 0;
+	if (n) {
+		put_name(out, path);
+		sb_adds(out, ": ");
+		sb_add(out, line.buf, line.len);
+		sb_addc(out, '\n');
+		if (body.len)
+			sb_add(out, body.buf, body.len);
 	}
-	for (size_t i = 0; i < st->n; i++) {
-		const struct sd_entry *e = &st->e[i];
-		fprintf(f, "%c %o %llu %016llx ", e->type, (unsigned)e->mode,
-			(unsigned long long)e->size, (unsigned long long)e->hash);
-		put_esc(f, e->path);
-		fputc('\t', f);
-		if (e->target)
-			put_esc(f, e->target);
-		fputc('\n', f);
-	}
-	int rc = ferror(f) ? -1 : 0;
-	if (fclose(f) != 0)
-		rc = -1;
-	return rc;
-}
-
-int sd_state_load(struct sd_state *st, const char *file)
-{
-	FILE *f = fopen(file, "re");
-	char *line = NULL;
-	size_t cap = 0, capn = 0;
-	ssize_t len;
-
-	memset(st, 0, sizeof *st);
-	if (!f)
-		return -1;
-	while ((len = getline(&line, &cap, f)) > 0) {
-		if (line[len - 1] == '\n')
-			line[--len] = '\0';
-		int miss, trunc;
-		if (sscanf(line, "#state %d %d", &miss, &trunc) == 2) {
-			st->missing = miss;
-			st->truncated = trunc;
-			continue;
-		}
-		if (!strncmp(line, "#error ", 7)) {
-			free(st->error);
-			st->error = get_esc(line + 7, (size_t)len - 7);
-			continue;
-		}
-		char type;
-		unsigned mode;
-		unsigned long long size, hash;
-		int off = 0;
-		if (sscanf(line, "%c %o %llu %llx %n", &type, &mode, &size, &hash, &off) < 4 || !off)
-			continue;
-		char *tab = strchr(line + off, '\t');
-		size_t pl = tab ? (size_t)(tab - line - off) : strlen(line + off);
-		struct sd_entry e = { .path = get_esc(line + off, pl), .type = type, .mode = mode,
-				      .size = size, .hash = hash };
-		if (tab && tab[1])
-			e.target = get_esc(tab + 1, strlen(tab + 1));
-		if (st->n == capn) {
-			capn = capn ? 2 * capn : 64;
-			st->e = xrealloc(st->e, capn * sizeof *st->e);
-		}
-		st->e[st->n++] = e;
-	}
-	free(line);
-	fclose(f);
-	qsort(st->e, st->n, sizeof *st->e, cmp_entry);
-	return 0;
-}
-
-/* ---- comparison ---- */
-
-static bool same_entry(const struct sd_entry *x, const struct sd_entry *y)
-{
-	return x->type == y->type && x->mode == y->mode && x->size == y->size && x->hash == y->hash;
-}
-
-size_t sd_state_changes(const struct sd_state *before, const struct sd_state *after,
-			struct sd_change **out)
-{
-	size_t i = 0, j = 0, n = 0, cap = 0;
-	struct sd_change *c = NULL;
-
-	while (i < before->n || j < after->n) {
-		int k = i >= before->n ? 1 : j >= after->n ? -1 :
-			strcmp(before->e[i].path, after->e[j].path);
-		struct sd_change ch = { 0 };
-		bool add_it = true;
-		if (k < 0)
-			ch = (struct sd_change){ SD_CH_DELETED, &before->e[i++], NULL };
-		else if (k > 0)
-			ch = (struct sd_change){ SD_CH_CREATED, NULL, &after->e[j++] };
-		else {
-			ch = (struct sd_change){ SD_CH_MODIFIED, &before->e[i], &after->e[j] };
-			add_it = !same_entry(&before->e[i], &after->e[j]);
-			i++;
-			j++;
-		}
-		if (!add_it)
-			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 16;
-			c = xrealloc(c, cap * sizeof *c);
-		}
-		c[n++] = ch;
-	}
-	*out = c;
+	sb_free(&line);
+	sb_free(&body);
 	return n;
 }
 
-static const char *type_name(char t)
+/* Lists not complete: changes past the bound, paths that could not be read. */
+static size_t notes(struct sb *sb, const struct sd_fschanges *a, const struct sd_fschanges *b)
 {
-	return t == 'f' ? "file" : t == 'd' ? "directory" : t == 'l' ? "symlink" : "special file";
+	const struct sd_fschanges *l[2] = { a, b };
+
+	if (a->dropped || b->dropped)
+		sb_addf(sb, "(more than %d changes: %zu of the original's and %zu of the transpiled "
+			"program's were not compared)\n", SD_FS_MAX, a->dropped, b->dropped);
+	for (int i = 0; i < 2; i++)
+		if (l[i]->error) {
+			sb_addf(sb, "(not every change of the %s could be read: ", side_name[i]);
+			put_name(sb, l[i]->error);
+			sb_adds(sb, ")\n");
+		}
+	return a->dropped != b->dropped;
 }
 
-/* What one entry is, for messages. */
-static void describe(struct sb *sb, const struct sd_entry *e)
-{
-	if (!e) {
-		sb_adds(sb, "absent");
-		return;
-	}
-	sb_addf(sb, "%s %04o", type_name(e->type), (unsigned)e->mode);
-	if (e->type == 'f')
-		sb_addf(sb, ", %llu bytes", (unsigned long long)e->size);
-	if (e->type == 'l')
-		sb_addf(sb, " -> %s", e->target ? e->target : "?");
-}
-
-static const struct sd_entry *find(const struct sd_state *st, const char *path)
-{
-	size_t lo = 0, hi = st->n;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = strcmp(st->e[mid].path, path);
-		if (!c)
-			return &st->e[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
-size_t sd_state_compare(const struct sd_state *before, const struct sd_state *a,
-			const struct sd_state *b, char **text)
+size_t sd_state_compare(const struct sd_fschanges *a, const struct sd_fschanges *b,
+			const char *workdir, char **text)
 {
 	struct sb sb = SB_INIT;
-	size_t n = 0;
+	size_t n = 0, i = 0, j = 0;
 
-	if (a->missing != b->missing) {
-		sb_addf(&sb, ".: the starting directory was deleted by the %s only\n",
-			a->missing ? "original" : "transpiled program");
-		*text = sb_detach(&sb);
-		return 1;
-	}
-	/* every path either run touched, in order */
-	size_t i = 0, j = 0;
 	while (i < a->n || j < b->n) {
-		int k = i >= a->n ? 1 : j >= b->n ? -1 : strcmp(a->e[i].path, b->e[j].path);
-		const struct sd_entry *x = k <= 0 ? &a->e[i] : NULL, *y = k >= 0 ? &b->e[j] : NULL;
-		const char *path = x ? x->path : y->path;
-		const struct sd_entry *o = find(before, path);
+		int k = i >= a->n ? 1 : j >= b->n ? -1 : strcmp(a->c[i].path, b->c[j].path);
+		const struct sd_fschange *x = k <= 0 ? &a->c[i] : NULL, *y = k >= 0 ? &b->c[j] : NULL;
 		i += k <= 0;
 		j += k >= 0;
-		if (x && y && same_entry(x, y))
-			continue;
-		if (!x && !y)
-			continue;
-		n++;
-		const char *p = *path ? path : ".";
-		if (!x || !y) {
-			const struct sd_entry *e = x ? x : y;
-			bool existed = o != NULL;
-			sb_addf(&sb, "%s: %s by the %s only (", p,
-				existed ? "kept" : "created", x ? "original" : "transpiled program");
-			describe(&sb, e);
-			sb_adds(&sb, existed ? "; the other deleted it)\n" : ")\n");
-			continue;
+		/* a side that left the path alone ends as it was before */
+		const struct sd_fschange *ch[2] = { x, y };
+		const struct sd_fsentry *end[2];
+		enum sd_fstime how[2][2];
+		bool changed[2];
+		for (int s = 0; s < 2; s++) {
+			const struct sd_fschange *c = ch[s] ? ch[s] : ch[!s];
+			changed[s] = ch[s] != NULL;
+			end[s] = changed[s] ? &c->after : &c->before;
+			how[s][0] = changed[s] ? c->mtime : SD_TIME_UNCHANGED;
+			how[s][1] = changed[s] ? c->atime : SD_TIME_UNCHANGED;
 		}
-		if (x->type != y->type) {
-			sb_addf(&sb, "%s: %s vs %s\n", p, type_name(x->type), type_name(y->type));
-		} else if (x->mode != y->mode) {
-			sb_addf(&sb, "%s: mode %04o vs %04o\n", p, (unsigned)x->mode, (unsigned)y->mode);
-		} else if (x->type == 'l') {
-			sb_addf(&sb, "%s: symlink to %s vs %s\n", p, x->target ? x->target : "?",
-				y->target ? y->target : "?");
-		} else if (x->size != y->size) {
-			sb_addf(&sb, "%s: %llu vs %llu bytes\n", p, (unsigned long long)x->size,
-				(unsigned long long)y->size);
-		} else {
-			sb_addf(&sb, "%s: same size (%llu bytes), different content\n", p,
-				(unsigned long long)x->size);
-		}
+		n += compare_path(&sb, shown_path(x ? x->path : y->path, workdir), end, how,
+				  changed, x ? &x->before : &y->before);
 	}
-	if (a->truncated || b->truncated)
-		sb_addf(&sb, "(more than %d entries: only the first were compared)\n", SD_STATE_MAX);
+	n += notes(&sb, a, b);
 	*text = sb_detach(&sb);
 	return n;
 }

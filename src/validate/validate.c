@@ -1,5 +1,5 @@
-/* validate.c - one validation: both commands resolved, both runs, all comparisons
- * (see validate.h). */
+/* validate.c - one validation: both runs, all comparisons (see validate.h); the
+ * commands are resolved in command.c. */
 #define _GNU_SOURCE
 #include "validate/validate.h"
 
@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,34 +15,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <wordexp.h>
 
 #include "report/udiff.h"
-#include "tracer/tracer.h"
 #include "util/util.h"
 
 volatile int sd_validate_interrupted;
 
-/* ---- commands ---- */
-
-static bool is_pyenv_shim(const char *p)
-{
-	return strstr(p, "/shims/") != NULL;
-}
-
-/* The python3 that runs .py files: the first on PATH, unless that is a pyenv shim
- * (a shell script that would show up in the trace), then /usr/bin/python3. */
-static char *find_python(void)
-{
-	char *p = NULL;
-
-	if (sd_resolve_command("python3", &p) == 0 && !is_pyenv_shim(p))
-		return p;
-	free(p);
-	if (access("/usr/bin/python3", X_OK) == 0)
-		return xstrdup("/usr/bin/python3");
-	return NULL;
-}
+/* ---- string vectors (commands: command.c) ---- */
 
 static void strv_push(char ***v, size_t *n, const char *s)
 {
@@ -57,139 +37,6 @@ void sd_strv_free(char **v)
 	for (size_t i = 0; v[i]; i++)
 		free(v[i]);
 	free(v);
-}
-
-/* CMD split like a shell would, without command substitution.  0, or -1 (*why). */
-static int cmd_argv(const char *cmd, char ***v, size_t *n, char **why)
-{
-	wordexp_t we;
-	int rc = wordexp(cmd, &we, WRDE_NOCMD | WRDE_SHOWERR);
-
-	if (rc != 0 || we.we_wordc == 0) {
-		*why = xasprintf("cannot split the command line '%s'", cmd);
-		if (rc == 0)
-			wordfree(&we);
-		return -1;
-	}
-	for (size_t i = 0; i < we.we_wordc; i++)
-		strv_push(v, n, we.we_wordv[i]);
-	wordfree(&we);
-	return 0;
-}
-
-/* The file PROG: run itself, by the interpreter of its #! line when it is a script
- * that is not executable, or by python3 when it is a .py file without #!.  0, or -1
- * (*why). */
-static int file_argv(const char *prog, char ***v, size_t *n, char **why)
-{
-	char real[PATH_MAX];
-	struct stat st;
-
-	if (stat(prog, &st) < 0) {
-		*why = xasprintf("%s: %s", prog, strerror(errno));
-		return -1;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		*why = xasprintf("%s: is a directory", prog);
-		return -1;
-	}
-	if (!realpath(prog, real)) {
-		*why = xasprintf("%s: %s", prog, strerror(errno));
-		return -1;
-	}
-	char head[256] = "";
-	int fd = open(real, O_RDONLY | O_CLOEXEC);
-	ssize_t hn = fd >= 0 ? read(fd, head, sizeof head - 1) : -1;
-	if (fd >= 0)
-		close(fd);
-	if (hn < 0) {
-		*why = xasprintf("%s: %s", prog, strerror(errno));
-		return -1;
-	}
-	head[hn] = '\0';
-	bool shebang = hn > 2 && head[0] == '#' && head[1] == '!';
-	size_t len = strlen(real);
-	bool py = len > 3 && !strcmp(real + len - 3, ".py");
-	if (shebang && access(real, X_OK) != 0) {
-		/* a script that is not executable: its interpreter runs it */
-		char *nl = strchr(head, '\n');
-		if (nl)
-			*nl = '\0';
-		char *p = head + 2, *save = NULL;
-		for (char *t = strtok_r(p, " \t", &save); t; t = strtok_r(NULL, " \t", &save))
-			strv_push(v, n, t);
-		if (!*n) {
-			*why = xasprintf("%s: empty #! line", prog);
-			return -1;
-		}
-		strv_push(v, n, real);
-	} else if (!shebang && py) {
-		char *python = find_python();
-		if (!python) {
-			*why = xasprintf("%s: python3 is not installed", prog);
-			return -1;
-		}
-		strv_push(v, n, python);
-		strv_push(v, n, real);
-		free(python);
-	} else {
-		strv_push(v, n, real);
-	}
-	return 0;
-}
-
-/* An interpreter named by the #! line of the script exec_path must exist too.  0, or
- * -1 (*why, naming prog). */
-static int check_interpreter(const char *prog, const char *exec_path, char **why)
-{
-	char head[256] = "";
-	int fd = open(exec_path, O_RDONLY | O_CLOEXEC);
-	ssize_t hn = fd >= 0 ? read(fd, head, sizeof head - 1) : -1;
-
-	if (fd >= 0)
-		close(fd);
-	if (hn > 2 && head[0] == '#' && head[1] == '!') {
-		head[hn] = '\0';
-		char *p = head + 2;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		p[strcspn(p, " \t\n")] = '\0';
-		if (*p && access(p, X_OK) != 0) {
-			*why = xasprintf("%s: interpreter %s: %s", prog, p, strerror(errno));
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* Build the argv to run PROG (a file) or CMD (a command line).  Returns NULL and
- * *why when it cannot be run. */
-char **sd_prog_argv(const char *prog, const char *cmd, char **args, char **exec_path, char **why)
-{
-	char **v = NULL;
-	size_t n = 0;
-
-	*exec_path = NULL;
-	*why = NULL;
-	if ((cmd ? cmd_argv(cmd, &v, &n, why) : file_argv(prog, &v, &n, why)) < 0) {
-		sd_strv_free(v);
-		return NULL;
-	}
-	for (size_t i = 0; args && args[i]; i++)
-		strv_push(&v, &n, args[i]);
-	int err = sd_resolve_command(v[0], exec_path);
-	if (err) {
-		*why = xasprintf("%s: %s", v[0], err == ENOENT ? "not found" : strerror(err));
-		sd_strv_free(v);
-		return NULL;
-	}
-	if (!cmd && !strcmp(v[0], *exec_path) && check_interpreter(prog, *exec_path, why) < 0) {
-		free(*exec_path);
-		*exec_path = NULL;
-		sd_strv_free(v);
-		return NULL;
-	}
-	return v;
 }
 
 /* ---- environment ---- */
@@ -292,22 +139,6 @@ char *sd_scratch_dir(const char *workdir, char **why)
 
 /* ---- one validation ---- */
 
-static int copy_file(const char *from, const char *to)
-{
-	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, rc = -1;
-
-	if (in >= 0)
-		out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (out >= 0) {
-		rc = sd_copy_fd(in, out);
-		if (close(out) < 0)
-			rc = -1;
-	}
-	if (in >= 0)
-		close(in);
-	return rc;
-}
-
 void sd_validation_fail(struct sd_validation *v, enum sd_verdict verdict, const char *fmt, ...)
 {
 	struct sb sb = SB_INIT;
@@ -321,25 +152,30 @@ void sd_validation_fail(struct sd_validation *v, enum sd_verdict verdict, const 
 	v->verdict = verdict;
 }
 
-/* Both runs, one after the other, each side's files in side[i].  0 or -1 (v->error). */
-static int run_both(struct sd_validation *v, const char *io, char *const side[2])
+static int run_both(struct sd_validation *v)
 {
 	const struct sd_validate_cfg *c = v->cfg;
+	struct sd_run_spec s[2];
+	cpu_set_t cpus;
+	int cpu[2] = { -1, -1 };
 
-	for (int i = 0; i < 2 && !sd_validate_interrupted; i++) {
-		struct sd_run_spec s = {
+	/* side by side: each pinned to a CPU of its own when there are two */
+	if (sched_getaffinity(0, sizeof cpus, &cpus) == 0 && CPU_COUNT(&cpus) >= 2)
+		for (int k = 0, i = 0; k < CPU_SETSIZE && i < 2; k++)
+			if (CPU_ISSET(k, &cpus))
+				cpu[i++] = k;
+	for (int i = 0; i < 2; i++)
+		s[i] = (struct sd_run_spec){
 			.label = i ? "transpiled" : "original", .argv = v->argv[i],
 			.exec_path = v->exec[i], .workdir = v->workdir, .envp = v->env,
-			.stdin_path = v->stdin_path, .io_dir = io, .side_dir = side[i],
-			.tmp = v->tmp, .timeout = c->timeout, .max_procs = c->max_procs,
-			.max_bytes = 65536, .stop = &sd_validate_interrupted,
-			.max_output = c->max_output,
+			.stdin_fd = v->stdin_fd, .plan = &c->plan, .cpu = cpu[i],
+			.timeout = c->timeout, .max_procs = c->max_procs, .max_bytes = 65536,
+			.stop = &sd_validate_interrupted, .max_output = c->max_output,
 		};
-		if (sd_run(&s, &v->run[i]) < 0) {
-			sd_validation_fail(v, SD_VERDICT_ERROR, "%s",
-					   v->run[i].error ? v->run[i].error : "run failed");
-			return -1;
-		}
+	if (sd_run_all(s, v->run, 2) < 0) {
+		int i = v->run[0].error ? 0 : 1;
+		sd_validation_fail(v, SD_VERDICT_ERROR, "%s", v->run[i].error ? v->run[i].error : "run failed");
+		return -1;
 	}
 	if (sd_validate_interrupted) {
 		sd_validation_fail(v, SD_VERDICT_ERROR, "interrupted by %s",
@@ -350,32 +186,42 @@ static int run_both(struct sd_validation *v, const char *io, char *const side[2]
 }
 
 /* --keep-traces DIR: both traces copied there (a failure is only a warning). */
-static void keep_traces(const struct sd_validation *v, char *const paths[2])
+static void keep_traces(const struct sd_validation *v)
 {
 	for (int i = 0; i < 2; i++) {
 		char *to = xasprintf("%s/%s%s.jsonl", v->cfg->keep_traces, v->name ? v->name : "",
 				     v->name ? (i ? "-transpiled" : "-original") :
 					       (i ? "transpiled" : "original"));
-		if (copy_file(paths[i], to) < 0)
+		int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		int rc = out < 0 || lseek(v->run[i].trace_fd, 0, SEEK_SET) < 0 ||
+			 sd_copy_fd(v->run[i].trace_fd, out) < 0 ? -1 : 0;
+		if (out >= 0 && close(out) < 0)
+			rc = -1;
+		if (rc < 0)
 			sd_warn("cannot keep the trace in %s: %s", to, strerror(errno));
 		free(to);
 	}
 }
 
+/* What the programs' stdin, stdout and stderr are (memory files): their content is
+ * compared as such, not through the end state. */
+const char *const sd_validate_streams[] = {
+	"/memfd:stdin (deleted)", "/memfd:stdout (deleted)", "/memfd:stderr (deleted)", NULL,
+};
+
 /* The traces, compared at the configured level into v->cmp.  0 or -1 (v->error). */
-static int compare_traces(struct sd_validation *v, char *const side[2], const char *io)
+static int compare_traces(struct sd_validation *v)
 {
 	struct sd_cmp_opts co = v->cfg->cmp;
-	const char *content[] = { io, v->stdin_path, NULL };
 	char *paths[2], *err = NULL;
 	int rc = 0;
 
-	for (int i = 0; i < 2; i++)
-		paths[i] = xasprintf("%s/%s", side[i], SD_RUN_TRACE);
 	if (v->cfg->keep_traces)
-		keep_traces(v, paths);
-	co.content_paths = content;
-	co.state_root = v->workdir;
+		keep_traces(v);
+	for (int i = 0; i < 2; i++)
+		paths[i] = xasprintf("/proc/self/fd/%d", v->run[i].trace_fd);
+	co.content_paths = sd_validate_streams;
+	co.state_root = "/";   /* every file's end state is compared */
 	co.names[0] = v->argv[0][0];
 	co.names[1] = v->argv[1][0];
 	if (sd_compare((const char *const *)paths, &co, &v->cmp, &err) < 0) {
@@ -390,31 +236,24 @@ static int compare_traces(struct sd_validation *v, char *const side[2], const ch
 	return rc;
 }
 
-/* The directories the runs left, against the one they started from. */
-static void compare_states(struct sd_validation *v, char *const side[2])
+/* What the runs changed in the file system, anywhere. */
+static void compare_states(struct sd_validation *v)
 {
-	for (int i = 0; i < 2; i++) {
-		char *p = xasprintf("%s/%s", side[i], SD_RUN_STATE);
-		if (sd_state_load(&v->after[i], p) < 0)
-			v->after[i].missing = true;
-		free(p);
-	}
-	v->nstate = sd_state_compare(&v->before, &v->after[0], &v->after[1], &v->state_text);
+	static const struct sd_fschanges none;
+	const struct sd_fschanges *a = v->run[0].have_changes ? &v->run[0].changes : &none;
+	const struct sd_fschanges *b = v->run[1].have_changes ? &v->run[1].changes : &none;
+
+	v->nstate = sd_state_compare(a, b, v->workdir, &v->state_text);
 }
 
 /* stdout and stderr of both runs, byte for byte, with a unified diff where they differ. */
-static void compare_outputs(struct sd_validation *v, char *const side[2])
+static void compare_outputs(struct sd_validation *v)
 {
 	for (int k = 0; k < 2; k++) {
-		const char *name = k ? SD_RUN_STDERR : SD_RUN_STDOUT;
+		const char *name = k ? "stderr" : "stdout";
 		size_t la, lb;
-		bool ca, cb;
-		char *pa = xasprintf("%s/%s", side[0], name), *pb = xasprintf("%s/%s", side[1], name);
-		char *a = sd_read_file(pa, 16u << 20, &la, &ca), *b = sd_read_file(pb, 16u << 20, &lb, &cb);
-		if (!a)                 /* a run that left no file: it wrote nothing */
-			a = xstrdup("");
-		if (!b)
-			b = xstrdup("");
+		int fa = k ? v->run[0].err_fd : v->run[0].out_fd, fb = k ? v->run[1].err_fd : v->run[1].out_fd;
+		char *a = sd_read_fd(fa, 16u << 20, &la, NULL), *b = sd_read_fd(fb, 16u << 20, &lb, NULL);
 		struct sb d = SB_INIT;
 		if (la != lb || memcmp(a, b, la)) {
 			char *lA = xasprintf("original %s", name), *lB = xasprintf("transpiled %s", name);
@@ -427,8 +266,6 @@ static void compare_outputs(struct sd_validation *v, char *const side[2])
 		v->out_diff[k] = sb_detach(&d);
 		free(a);
 		free(b);
-		free(pa);
-		free(pb);
 	}
 }
 
@@ -436,48 +273,22 @@ static void compare_outputs(struct sd_validation *v, char *const side[2])
 static enum sd_verdict judge(const struct sd_validation *v)
 {
 	bool same = v->cmp.equivalent && !v->nstate && !v->out_differs[0] && !v->out_differs[1] &&
-		    !v->status_differs && !v->run[0].timed_out && !v->run[1].timed_out &&
-		    !v->run[0].output_limit && !v->run[1].output_limit;
+		    !v->status_differs;
+	for (int i = 0; i < 2; i++)
+		same = same && !v->run[i].timed_out && !v->run[i].output_limit && !v->run[i].layers_full;
 	return same ? SD_VERDICT_EQUIVALENT : SD_VERDICT_DIFFERENT;
 }
 
 /* Run both sides and judge them (see validate.h). */
 int sd_validate_one(struct sd_validation *v)
 {
-	char *why = NULL;
-	int rc = -1;
-
-	v->tmp = sd_scratch_dir(v->workdir, &why);
-	if (!v->tmp) {
-		sd_validation_fail(v, SD_VERDICT_ERROR, "%s", why);
-		free(why);
+	if (run_both(v) < 0 || sd_check_loaded(v) < 0 || compare_traces(v) < 0)
 		return -1;
-	}
-	char *io = xasprintf("%s/io", v->tmp);
-	char *side[2] = { xasprintf("%s/original", v->tmp), xasprintf("%s/transpiled", v->tmp) };
-	if (mkdir(io, 0755) < 0 || mkdir(side[0], 0755) < 0 || mkdir(side[1], 0755) < 0) {
-		sd_validation_fail(v, SD_VERDICT_ERROR, "cannot prepare %s: %s", v->tmp, strerror(errno));
-		goto out;
-	}
-	sd_state_take(v->workdir, &v->before);
-	if (v->before.missing || v->before.error) {
-		sd_validation_fail(v, SD_VERDICT_ERROR, "cannot read the starting directory: %s",
-				   v->before.error ? v->before.error : v->workdir);
-		goto out;
-	}
-	if (run_both(v, io, side) < 0 || compare_traces(v, side, io) < 0)
-		goto out;
-	compare_states(v, side);
-	compare_outputs(v, side);
+	compare_states(v);
+	compare_outputs(v);
 	v->status_differs = v->run[0].status != v->run[1].status;
 	v->verdict = judge(v);
-	rc = 0;
-out:
-	sd_rm_tree(v->tmp);
-	free(io);
-	free(side[0]);
-	free(side[1]);
-	return rc;
+	return 0;
 }
 
 void sd_validation_free(struct sd_validation *v)
@@ -486,19 +297,17 @@ void sd_validation_free(struct sd_validation *v)
 		sd_strv_free(v->argv[i]);
 		free(v->exec[i]);
 		sd_run_result_free(&v->run[i]);
-		sd_state_free(&v->after[i]);
 		free(v->out_diff[i]);
 	}
-	sd_state_free(&v->before);
 	if (v->have_cmp)
 		sd_cmp_result_free(&v->cmp);
 	sd_strv_free(v->env);
 	free(v->state_text);
 	free(v->error);
-	free(v->tmp);
 	free(v->workdir);
 	free(v->name);
-	free(v->stdin_path);
+	if (v->stdin_fd > 0)
+		close(v->stdin_fd);
 }
 
 

@@ -1,9 +1,9 @@
 /* validate.h - run an original and its rewrite the same way and judge them.
  *
- * One validation: resolve both commands, take a snapshot of the starting directory,
- * run each side isolated and traced (run.h), compare the traces at the chosen level
- * (compare.h), the directories they left (state.h), their stdout, stderr and exit
- * status, into a verdict.  Cases (a manifest of inputs) run several validations in
+ * One validation: resolve both commands, run both sides at once, each traced in a
+ * sandbox of its own (run.h), compare the traces at the chosen level (compare.h), what
+ * each changed in the file system (state.h), their stdout, stderr and exit status,
+ * into a verdict.  Cases (a manifest of inputs) run several validations in
  * parallel.  Reports: text, JSON and JUnit of one validation, JUnit of many cases. */
 #ifndef SD_VALIDATE_H
 #define SD_VALIDATE_H
@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include "compare/compare.h"
 #include "report/report.h"
+#include "validate/command.h"
 #include "validate/run.h"
 #include "validate/state.h"
 
@@ -30,6 +31,7 @@ struct sd_validate_cfg {
 	const char *color;
 	bool verbose, fail_on_skip;
 	struct sd_cmp_opts cmp;          /* filled by sd_validate_setup_compare */
+	struct sd_sandbox_plan plan;     /* what the sandboxes do with each mount */
 };
 
 /* What a validation concluded.  The values are also the exit statuses of the
@@ -48,10 +50,8 @@ struct sd_validation {
 	char *exec[2];
 	char **env;
 	char *workdir;
-	char *stdin_path;
-	char *tmp;
+	int stdin_fd;                    /* a file both runs read as stdin (afresh), -1: none */
 	struct sd_run_result run[2];
-	struct sd_state before, after[2];
 	struct sd_cmp_result cmp;
 	bool have_cmp;
 	size_t nstate;
@@ -66,9 +66,7 @@ struct sd_validation {
 /* Compare options for cfg's level (noise set, semantic folding, runtime profiles). */
 void sd_validate_setup_compare(struct sd_validate_cfg *cfg);
 
-/* argv running PROG (a file: executable, script with #!, .py) or CMD (a command
- * line), then args.  NULL and *why (malloc'd) when it cannot be run. */
-char **sd_prog_argv(const char *prog, const char *cmd, char **args, char **exec_path, char **why);
+/* Commands (PROG, CMD, the runs' argv and exec path): validate/command.h. */
 void sd_strv_free(char **v);
 
 /* The environment both runs get: ours, the pinned set (docs/validate.md), extra K=V. */
@@ -78,13 +76,17 @@ char **sd_validate_env(const char *workdir, char **extra, size_t nextra);
 char *sd_scratch_dir(const char *workdir, char **why);
 void sd_rm_tree(const char *dir);
 
-/* Run both sides (v->argv, exec, env, workdir, stdin_path set) and judge them: 0 and
- * v->verdict equivalent or different, or -1 with v->verdict error and v->error. */
+/* Run both sides (v->argv, exec, env, workdir, stdin_fd set) and judge them: 0 and
+ * v->verdict equivalent or different, or -1 with v->verdict error, or skipped when the
+ * original could not be loaded (sd_check_loaded), and v->error. */
 int sd_validate_one(struct sd_validation *v);
 /* v->verdict = verdict (skipped or error) and v->error = the message. */
 void sd_validation_fail(struct sd_validation *v, enum sd_verdict verdict, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void sd_validation_free(struct sd_validation *v);
+
+/* The names of the programs' stdin, stdout and stderr in the traces (memory files). */
+extern const char *const sd_validate_streams[];
 
 /* Stop runs in progress (from a signal handler: the flag is checked between steps). */
 extern volatile int sd_validate_interrupted;

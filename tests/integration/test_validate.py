@@ -2,7 +2,9 @@
 isolation of the runs, skip and error rules, runaway programs, cases and reports."""
 import json
 import os
+import re
 import shutil
+import struct
 import subprocess
 import time
 import unittest
@@ -78,7 +80,7 @@ class VerdictTest(ValidateBase):
     def test_wrong_mode(self):
         rc, out, _ = self.validate("--original", self.orig, "--transpiled", self.greet(2), expect_rc=1)
         self.assertIn("^ 0666 vs 0600\n", out)
-        self.assertIn("End state of the starting directory differs:\nreport.txt: mode 0644 vs 0600\n", out)
+        self.assertIn("End state differs:\nreport.txt: mode 0644 vs 0600\n", out)
 
     def test_truncate_instead_of_append(self):
         with open(os.path.join(self.work, "log.txt"), "w") as f:
@@ -119,7 +121,7 @@ class VerdictTest(ValidateBase):
         self.assertFalse(j["end_state"]["same"])
         self.assertIn("report.txt: mode 0644 vs 0600", j["end_state"]["differences"])
         self.assertEqual(j["runs"][0]["exit_status"], 0)
-        self.assertIn("overlayfs", j["runs"][0]["isolation"])
+        self.assertIn("the whole file system copy-on-write", j["runs"][0]["isolation"])
         self.assertEqual(j["trace"]["divergences"][0]["difference"]["description"], "0666 vs 0600")
         out_xml = os.path.join(self.tmp, "r.xml")
         rc, out, _ = self.validate("--format", "junit", "-o", out_xml, "--original", self.orig,
@@ -128,9 +130,9 @@ class VerdictTest(ValidateBase):
         self.assertEqual(root.get("failures"), "1")
         self.assertIn("0666 vs 0600", root.find(".//failure").text)
 
-    def test_copy_when_overlayfs_cannot_be_used(self):
-        # a ',' in the path cannot go into overlayfs' options: each run gets a copy of
-        # the directory (files, a subdirectory, a symlink, modes) bind-mounted at its path
+    def test_any_starting_directory(self):
+        # a ',' in the path (which overlayfs' options could not take): the runs see
+        # the directory as it is (files, a subdirectory, a symlink, modes)
         self.work = os.path.join(self.tmp, "my,work")
         os.mkdir(self.work)
         os.mkdir(os.path.join(self.work, "sub"))
@@ -142,8 +144,8 @@ class VerdictTest(ValidateBase):
                                    self.greet(2), expect_rc=1)
         j = json.loads(out)
         for run in j["runs"]:
-            self.assertIn("a copy of the starting directory", run["isolation"])
-        # the copy is complete and faithful: only the program's own file differs
+            self.assertIn("copy-on-write", run["isolation"])
+        # only the program's own file differs
         self.assertEqual(j["end_state"]["differences"].strip(), "report.txt: mode 0644 vs 0600")
         self.assertUntouched(["link", "sub"])
         with open(os.path.join(self.work, "sub", "data.bin"), "rb") as f:
@@ -161,13 +163,13 @@ class VerdictTest(ValidateBase):
 
 
 class SkipAndErrorTest(ValidateBase):
-    def test_missing_original_is_skipped(self):
-        rc, out, err = self.validate("--original", "/nonexistent/orig.py", "--transpiled",
-                                     self.greet(0), expect_rc=0)
-        self.assertEqual(out, "")
-        self.assertIn("warning: validation skipped: the original cannot be run", err)
-        rc, out, err = self.validate("--fail-on-skip", "--original", "/nonexistent/orig.py",
-                                     "--transpiled", self.greet(0), expect_rc=1)
+    def test_missing_original_is_a_usage_error(self):
+        # a typo is not a skip: exit 2, one line naming the option
+        for extra in ([], ["--fail-on-skip"]):
+            rc, out, err = self.validate(*extra, "--original", "/nonexistent/orig.py",
+                                         "--transpiled", self.greet(0), expect_rc=2)
+            self.assertEqual(out, "")
+            self.assertEqual(err, "sysdiff: --original: /nonexistent/orig.py: no such file\n")
 
     def test_original_with_missing_interpreter_is_skipped(self):
         script = os.path.join(self.tmp, "o.sh")
@@ -176,11 +178,14 @@ class SkipAndErrorTest(ValidateBase):
         os.chmod(script, 0o755)
         rc, out, err = self.validate("--original", script, "--transpiled", self.greet(0), expect_rc=0)
         self.assertIn("interpreter /nonexistent/interpreter", err)
+        self.assertEqual(out, "")
+        self.validate("--fail-on-skip", "--original", script, "--transpiled", self.greet(0),
+                      expect_rc=1)
 
     def test_missing_transpiled_is_an_error(self):
         rc, out, err = self.validate("--original", self.orig, "--transpiled", "/nonexistent/new",
                                      expect_rc=2)
-        self.assertIn("the transpiled program cannot be run", err)
+        self.assertEqual(err, "sysdiff: --transpiled: /nonexistent/new: no such file\n")
 
     def test_usage_errors(self):
         for args in ([], ["--original", self.orig], ["--original", self.orig, "--transpiled", "x",
@@ -202,8 +207,198 @@ class SkipAndErrorTest(ValidateBase):
         rc, out, err = self.validate("-v", "--original", script, "--transpiled", self.greet(0),
                                      env=env)
         self.assertEqual(rc, 0, out + err)
-        self.assertIn("Original: /usr/bin/python3 %s" % script, out)
+        # run as `python3 SCRIPT` would be from a shell: argv[0] python3
+        self.assertIn("Original: python3 %s" % script, out)
 
+
+
+BUSYBOX = "/usr/bin/busybox"
+PYENV_SHIMS = os.path.expanduser("~/.pyenv/shims")
+
+# Each #! form of a Python program (docs/validate.md, "The programs"): file, first line, mode
+SCRIPT_FORMS = [
+    ("env.py", "#!/usr/bin/env python3", 0o755),
+    ("env_split.py", "#!/usr/bin/env -S python3 -u", 0o755),
+    ("direct.py", "#!/usr/bin/python3", 0o755),
+    ("plain.py", None, 0o644),
+    ("env_not_executable.py", "#!/usr/bin/env python3", 0o644),
+]
+
+
+class ProgramFormsTest(ValidateBase):
+    """How --original/--transpiled become a command: argv[0] as typed, launchers (env,
+    pyenv shims) resolved out of the trace, typos, programs that cannot run."""
+
+    def script(self, name, first_line, mode=0o755):
+        path = os.path.join(self.tmp, name)
+        with open(FIX + "/greet.py") as f:
+            body = f.read().split("\n", 1)[1]
+        with open(path, "w") as f:
+            f.write((first_line + "\n" if first_line else "") + body)
+        os.chmod(path, mode)
+        return path
+
+    def write(self, name, data, mode=0o644):
+        path = os.path.join(self.tmp, name)
+        with open(path, "wb" if isinstance(data, bytes) else "w") as f:
+            f.write(data)
+        os.chmod(path, mode)
+        return path
+
+    def cc(self, *args):
+        p = subprocess.run(["cc"] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.assertEqual(p.returncode, 0, p.stderr)
+
+    def test_multicall_binary_through_a_symlink_keeps_its_name(self):
+        if not os.access(BUSYBOX, os.X_OK) or not os.access("/usr/bin/sort", os.X_OK):
+            self.skipTest("needs %s and GNU sort" % BUSYBOX)
+        progs = os.path.join(self.tmp, "progs")
+        os.mkdir(progs)
+        os.symlink(BUSYBOX, os.path.join(progs, "sort"))
+        path_env = dict(os.environ, PATH=progs + ":/usr/bin:/bin")
+        forms = [
+            (["--original", "./sort", "--transpiled", "/usr/bin/sort"], ["./sort"], None),
+            (["--original-cmd", "./sort -r", "--transpiled-cmd", "/usr/bin/sort -r"],
+             ["./sort", "-r"], None),
+            # a bare name found on PATH keeps its name too
+            (["--original-cmd", "sort -r", "--transpiled-cmd", "/usr/bin/sort -r"],
+             ["sort", "-r"], path_env),
+        ]
+        for args, argv, env in forms:
+            with self.subTest(args=args):
+                rc, out, err = self.validate("--format", "json", "--workdir", self.work, *args,
+                                             stdin=b"pear\napple\nfig\n", cwd=progs, env=env)
+                self.assertIn(rc, (0, 1), err)
+                self.assertNotIn("applet not found", out + err)
+                j = json.loads(out)
+                self.assertEqual(j["runs"][0]["argv"], argv)
+                self.assertEqual([r["exit_status"] for r in j["runs"]], [0, 0], out)
+                self.assertTrue(j["stdout"]["same"], j["stdout"]["diff"])
+                self.assertTrue(j["stderr"]["same"], j["stderr"]["diff"])
+
+    def check_script_forms(self, env, label):
+        keep = os.path.join(self.tmp, "keep-" + label)
+        os.mkdir(keep)
+        c = self.greet(0)
+        for name, line, mode in SCRIPT_FORMS:
+            path = self.script(name, line, mode)
+            with self.subTest(form=line or "no #!", mode=oct(mode), path=label):
+                rc, out, err = self.validate("--keep-traces", keep, "--original", path,
+                                             "--transpiled", path, env=env)
+                self.assertEqual(rc, 0, out + err)
+                # the launcher's work (env, pyenv's bash scripts) is not in the trace:
+                # the only exec is the interpreter's, or the script's run by the kernel
+                with open(os.path.join(keep, "original.jsonl")) as f:
+                    execs = sdtest.Trace(f.read()).syscalls(("execve", "execveat"))
+                self.assertEqual(len(execs), 1, [(e["args"][0].get("abs"), e["args"][1].get("strv"))
+                                                 for e in execs])
+                rc, out, err = self.validate("--original", path, "--transpiled", c, env=env)
+                self.assertEqual(rc, 0, out + err)
+
+    def test_each_python_form_is_equivalent_to_itself_and_to_a_translation(self):
+        self.check_script_forms(dict(os.environ, PATH="/usr/bin:/bin"), "system")
+
+    def test_python_forms_through_pyenv_shims(self):
+        if not os.path.isdir(PYENV_SHIMS) or not os.access(os.path.join(PYENV_SHIMS, "python3"),
+                                                          os.X_OK):
+            self.skipTest("no pyenv shims in %s" % PYENV_SHIMS)
+        env = dict(os.environ, PATH=PYENV_SHIMS + ":/usr/bin:/bin")
+        self.check_script_forms(env, "pyenv")
+        # the interpreter run is the one pyenv selects, named by its path as pyenv exec does
+        which = subprocess.run([os.path.join(PYENV_SHIMS, "..", "libexec", "pyenv"), "which",
+                                "python3"], cwd=self.work, env=env, stdout=subprocess.PIPE,
+                               universal_newlines=True)
+        path = self.script("e.py", "#!/usr/bin/env python3")
+        rc, out, err = self.validate("--format", "json", "--original", path, "--transpiled", path,
+                                     env=env, expect_rc=0)
+        if which.returncode == 0:
+            self.assertEqual(json.loads(out)["runs"][0]["argv"], [which.stdout.strip(), path])
+
+    def test_env_options_that_change_the_environment_are_refused(self):
+        for line, opt in (("#!/usr/bin/env -i python3", "-i"),
+                          ("#!/usr/bin/env -S PYTHONOPTIMIZE=1 python3", "PYTHONOPTIMIZE=1")):
+            with self.subTest(line=line):
+                path = self.script("x.py", line)
+                rc, out, err = self.validate("--original", path, "--transpiled", self.greet(0),
+                                             expect_rc=2)
+                self.assertIn("'%s' in the #! line is not supported" % opt, err)
+                self.assertEqual(len(err.strip().split("\n")), 1, err)
+
+    def test_a_typo_is_a_usage_error(self):
+        new = self.greet(0)
+        for args, msg in (
+                (["--original", "./sortt", "--transpiled", new], "--original: ./sortt: no such file"),
+                (["--original-cmd", "./sortt -n", "--transpiled", new],
+                 "--original-cmd: ./sortt: no such file"),
+                (["--original", self.orig, "--transpiled", "./nope"],
+                 "--transpiled: ./nope: no such file"),
+                (["--original", self.tmp, "--transpiled", new],
+                 "--original: %s: is a directory" % self.tmp),
+                (["--fail-on-skip", "--original", "./sortt", "--transpiled", new],
+                 "--original: ./sortt: no such file")):
+            with self.subTest(args=args):
+                rc, out, err = self.validate(*args, expect_rc=2)
+                self.assertEqual(out, "")
+                self.assertEqual(err, "sysdiff: %s\n" % msg)
+
+    def test_env_program_not_on_path_is_skipped(self):
+        path = self.script("e.py", "#!/usr/bin/env nosuch-python9")
+        rc, out, err = self.validate("--original", path, "--transpiled", self.greet(0), expect_rc=0)
+        self.assertEqual(out, "")
+        self.assertEqual(err, "sysdiff: warning: validation skipped: the original cannot be run: "
+                              "%s: #!/usr/bin/env nosuch-python9: nosuch-python9: not found on PATH\n"
+                         % path)
+        self.validate("--fail-on-skip", "--original", path, "--transpiled", self.greet(0),
+                      expect_rc=1)
+        rc, out, err = self.validate("--original", self.orig, "--transpiled", path, expect_rc=2)
+        self.assertIn("the transpiled program cannot be run: %s: #!/usr/bin/env" % path, err)
+
+    def test_missing_shared_library_is_skipped(self):
+        lib = os.path.join(self.tmp, "lib")
+        os.mkdir(lib)
+        so = os.path.join(lib, "libsdtfoo.so.1")
+        self.cc("-shared", "-fPIC", "-Wl,-soname,libsdtfoo.so.1", "-o", so,
+                self.write("foo.c", "int sdt_foo(void) { return 0; }\n"))
+        prog = os.path.join(self.bins, "needs_foo")
+        self.cc("-o", prog, self.write("main.c", "int sdt_foo(void);\n"
+                                       "int main(void) { return sdt_foo(); }\n"),
+                so, "-Wl,-rpath," + lib)
+        self.assertEqual(subprocess.run([prog]).returncode, 0)
+        os.unlink(so)
+        rc, out, err = self.validate("--original", prog, "--transpiled", self.greet(0), expect_rc=0)
+        self.assertEqual(out, "")
+        self.assertEqual(err, "sysdiff: warning: validation skipped: the original cannot be run: "
+                              "missing shared library libsdtfoo.so.1\n")
+        self.validate("--fail-on-skip", "--original", prog, "--transpiled", self.greet(0),
+                      expect_rc=1)
+        # the rewrite that cannot load is an error, as any rewrite that cannot run
+        rc, out, err = self.validate("--original", self.orig, "--transpiled", prog, expect_rc=2)
+        self.assertIn("the transpiled program cannot be run: missing shared library libsdtfoo.so.1",
+                      err)
+
+    def test_exec_format_error_is_skipped(self):
+        # an ELF header for aarch64 (ET_EXEC), a relocatable object, a text file
+        ehdr = struct.pack("<4s5B7xHHIQQQIHHHHHH", b"\x7fELF", 2, 1, 1, 0, 0, 2, 183, 1,
+                           0x400000, 64, 0, 0, 64, 56, 0, 64, 0, 0)
+        arm = self.write("arm_prog", ehdr + bytes(64), 0o755)
+        obj = os.path.join(self.tmp, "obj.o")
+        self.cc("-c", "-o", obj, self.write("o.c", "int x;\n"))
+        os.chmod(obj, 0o755)
+        text = self.write("notes", "just text\n", 0o755)
+        for path, why in ((arm, "an ELF executable for aarch64"), (obj, "an ELF object file"),
+                          (text, "neither an ELF executable nor a #! script")):
+            with self.subTest(why=why):
+                rc, out, err = self.validate("--original", path, "--transpiled", self.greet(0),
+                                             expect_rc=0)
+                self.assertRegex(err, r"^sysdiff: warning: validation skipped: the original "
+                                      r"cannot be run: %s: exec format error \(%s[^\n]*\)\n$"
+                                 % (re.escape(path), re.escape(why)))
+                self.validate("--fail-on-skip", "--original", path, "--transpiled",
+                              self.greet(0), expect_rc=1)
+                rc, out, err = self.validate("--original", self.orig, "--transpiled", path,
+                                             expect_rc=2)
+                self.assertIn("the transpiled program cannot be run: %s: exec format error" % path,
+                              err)
 
 def leftover_processes(marker):
     found = []
@@ -254,7 +449,8 @@ class RunawayTest(ValidateBase):
             f.write("precious\n")
         rc, out, err = self.validate("--original-cmd", self.hog + " rmcwd", "--transpiled-cmd",
                                      self.hog + " none", expect_rc=1)
-        self.assertIn("data.txt: kept by the transpiled program only", out)
+        self.assertIn("data.txt: deleted by the original only", out)
+        self.assertIn(self.work + ": deleted by the original only", out)
         with open(os.path.join(self.work, "data.txt")) as f:
             self.assertEqual(f.read(), "precious\n")
         with open("/proc/self/mountinfo") as f:

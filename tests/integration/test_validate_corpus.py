@@ -362,7 +362,7 @@ def first_mismatch_block(text):
     "Mismatch", or when the traces agree, the end state or exit status block, up to the
     next blank line or the next block."""
     lines = text.split("\n")
-    heads = ("Mismatch", "End state of the starting directory differs", "Exit status differs")
+    heads = ("Mismatch", "End state differs", "Exit status differs")
     for i, line in enumerate(lines):
         if line.startswith(heads):
             block = [line]

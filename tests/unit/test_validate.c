@@ -38,81 +38,6 @@ static void put(const char *dir, const char *name, const char *text, mode_t mode
 	free(p);
 }
 
-static void test_state_changes_and_compare(void **state)
-{
-	(void)state;
-	char *d = tmpdir(), *p;
-	struct sd_state before, a, b, loaded;
-
-	put(d, "keep.txt", "same\n", 0644);
-	put(d, "gone.txt", "x\n", 0644);
-	sd_state_take(d, &before);
-	assert_int_equal(before.n, 3);   /* "", gone.txt, keep.txt */
-	assert_false(before.missing);
-	assert_null(before.error);
-
-	/* run A: deletes gone.txt, creates new.txt 0644 */
-	char gone[256];
-	snprintf(gone, sizeof gone, "%s/gone.txt", d);
-	unlink(gone);
-	put(d, "new.txt", "hello\n", 0644);
-	sd_state_take(d, &a);
-	/* run B: same, but new.txt is 0600 and one byte longer, plus extra.tmp */
-	put(d, "new.txt", "hello!\n", 0600);
-	put(d, "extra.tmp", "", 0644);
-	sd_state_take(d, &b);
-
-	struct sd_change *ch;
-	size_t n = sd_state_changes(&before, &a, &ch);
-	assert_int_equal(n, 2);
-	assert_int_equal(ch[0].kind, SD_CH_DELETED);
-	assert_string_equal(ch[0].before->path, "gone.txt");
-	assert_int_equal(ch[1].kind, SD_CH_CREATED);
-	assert_string_equal(ch[1].after->path, "new.txt");
-	free(ch);
-
-	char *text;
-	n = sd_state_compare(&before, &a, &b, &text);
-	assert_int_equal(n, 2);
-	assert_string_equal(text, "extra.tmp: created by the transpiled program only (file 0644, 0 bytes)\n"
-				  "new.txt: mode 0644 vs 0600\n");
-	free(text);
-	n = sd_state_compare(&before, &a, &a, &text);
-	assert_int_equal(n, 0);
-	assert_string_equal(text, "");
-	free(text);
-
-	/* the file form round-trips, names with tabs and newlines included */
-	put(d, "we\tird\nname", "z", 0640);
-	struct sd_state c;
-	sd_state_take(d, &c);
-	assert_true(asprintf(&p, "%s.state", d) > 0);
-	assert_int_equal(sd_state_save(&c, p), 0);
-	assert_int_equal(sd_state_load(&loaded, p), 0);
-	assert_int_equal(loaded.n, c.n);
-	for (size_t i = 0; i < c.n; i++) {
-		assert_string_equal(loaded.e[i].path, c.e[i].path);
-		assert_int_equal(loaded.e[i].mode, c.e[i].mode);
-		assert_true(loaded.e[i].hash == c.e[i].hash);
-	}
-	unlink(p);
-	free(p);
-	sd_state_free(&before);
-	sd_state_free(&a);
-	sd_state_free(&b);
-	sd_state_free(&c);
-	sd_state_free(&loaded);
-
-	/* a missing root */
-	struct sd_state m;
-	sd_state_take("/nonexistent/sd-unit", &m);
-	assert_true(m.missing);
-	sd_state_free(&m);
-	sd_rm_tree(d);
-	free(d);
-}
-
-/* The same texts through GNU diff -u must give the same hunks. */
 static void check_udiff(const char *a, const char *b)
 {
 	char *d = tmpdir(), *cmd, *pa, *pb;
@@ -261,7 +186,6 @@ static void test_validation_fail(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_state_changes_and_compare),
 		cmocka_unit_test(test_udiff_like_gnu_diff),
 		cmocka_unit_test(test_prog_argv),
 		cmocka_unit_test(test_junit_of_cases),

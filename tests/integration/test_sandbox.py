@@ -1,0 +1,175 @@
+"""validate's sandbox holds: nothing a run does reaches the real file system.
+
+The real tree is hashed (every entry's type, mode, owner, size, mtime, content and link
+target; and /proc/self/mountinfo) before and after `sysdiff validate` runs a program
+that unlinks, renames, chmods, chowns, sets times, truncates, appends and creates in
+/tmp, $HOME, /etc, /var/tmp and /dev/shm, makes hard links and symlinks, a fifo and a
+unix socket, removes a directory, and tries to unmount, remount and leave its
+namespaces (tests/fixtures/hostile.c); and again when sysdiff itself is killed with
+SIGKILL in the middle of such a run.  Both runs see the world as it was: the damage is
+the same on both sides, so the verdict is "equivalent", and the sandbox's own view (the
+program's pid, hostname, network) is checked too.  Needs root (the victims live in
+/etc and $HOME)."""
+import hashlib
+import json
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import tempfile
+import time
+import unittest
+
+import sdtest
+from sdtest import SysdiffTest, SYSDIFF
+
+PLACES = ["/tmp", os.path.expanduser("~"), "/etc", "/var/tmp", "/dev/shm"]
+FILES = {"a": "alpha\n", "b": "beta\n", "c": "gamma\n", "d": "delta\n", "e": "epsilon\n",
+         "f": "zeta\n"}
+
+
+def tree_hash(paths):
+    """Every entry under paths, not following symlinks: a digest and the listing."""
+    h = hashlib.sha256()
+    listing = []
+    for top in paths:
+        for root, dirs, files in os.walk(top):
+            dirs.sort()
+            for name in sorted(dirs + files) + [""]:
+                p = os.path.join(root, name) if name else root
+                try:
+                    st = os.lstat(p)
+                except FileNotFoundError:
+                    continue
+                line = "%s %o %d:%d %d %d" % (p, st.st_mode, st.st_uid, st.st_gid, st.st_size,
+                                              st.st_mtime_ns)
+                if stat.S_ISREG(st.st_mode):
+                    with open(p, "rb") as f:
+                        line += " " + hashlib.sha256(f.read()).hexdigest()
+                elif stat.S_ISLNK(st.st_mode):
+                    line += " -> " + os.readlink(p)
+                listing.append(line)
+                h.update(line.encode() + b"\n")
+    with open("/proc/self/mountinfo", "rb") as f:
+        mounts = f.read()
+    h.update(mounts)
+    return h.hexdigest(), listing
+
+
+def hostile_pids(marker):
+    found = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                with open("/proc/%s/cmdline" % pid, "rb") as f:
+                    if marker.encode() in f.read():
+                        found.append(int(pid))
+            except OSError:
+                pass
+    return found
+
+
+class SandboxTest(SysdiffTest):
+    def setUp(self):
+        super().setUp()
+        if os.geteuid() != 0:
+            self.skipTest("the victims live in /etc and $HOME: needs root")
+        self.hostile = sdtest.need_fixture(self, "hostile")
+        self.marker = "sdvictim-%d-%d" % (os.getpid(), int(time.time() * 1000))
+        self.victims = []
+        for place in PLACES:
+            if not os.path.isdir(place):
+                continue
+            d = os.path.join(place, self.marker)
+            os.mkdir(d, 0o755)
+            self.addCleanup(shutil.rmtree, d, True)
+            for name, text in FILES.items():
+                with open(os.path.join(d, name), "w") as f:
+                    f.write(text)
+                os.chmod(os.path.join(d, name), 0o644)
+            os.mkdir(os.path.join(d, "sub"))
+            with open(os.path.join(d, "sub", "x"), "w") as f:
+                f.write("x\n")
+            self.victims.append(d)
+        self.work = tempfile.mkdtemp(prefix="sdsandbox-", dir=self.tmp)
+
+    def validate(self, *args, timeout=120):
+        argv = [SYSDIFF, "validate", "--workdir", self.work] + list(args)
+        return self.run_cmd(argv, timeout=timeout)
+
+    def test_nothing_reaches_the_real_file_system(self):
+        before, listing = tree_hash(self.victims)
+        cmd = " ".join([self.hostile] + self.victims)
+        p = self.validate("--format", "json", "--original-cmd", cmd, "--transpiled-cmd", cmd)
+        out = p.stdout.decode(errors="replace")
+        self.assertEqual(p.returncode, 0, out + p.stderr.decode(errors="replace"))
+        after, listing2 = tree_hash(self.victims)
+        self.assertEqual(listing2, listing, "the real tree changed")
+        self.assertEqual(after, before)
+        rep = json.loads(out)
+        self.assertEqual(rep["verdict"], "equivalent")
+        for run in rep["runs"]:
+            self.assertIn("copy-on-write", run["isolation"])
+
+    def test_the_damage_is_seen_and_compared(self):
+        # the same damage on one side only: every change is in the end state
+        cmd = " ".join([self.hostile] + self.victims)
+        p = self.validate("--original-cmd", cmd, "--transpiled-cmd", "/bin/true")
+        out = p.stdout.decode(errors="replace")
+        self.assertEqual(p.returncode, 1, out)
+        first = self.victims[0]
+        for what in ("%s/a: deleted by the original only" % first,
+                     "%s/b2: created by the original only" % first,
+                     "%s/c: mode 0777 vs 0644; owner 1:1 vs 0:0" % first,
+                     "%s/d: mtime set to 2001-01-01 00:00:00 UTC vs left unchanged" % first,
+                     "%s/e: 0 vs 8 bytes" % first,
+                     "%s/hard: created by the original only (file 0644, 10 bytes)" % first,
+                     "%s/sym: created by the original only (symlink -> f)" % first,
+                     "%s/fifo: created by the original only (fifo" % first,
+                     "%s/sock: created by the original only (socket" % first,
+                     "%s/sub: deleted by the original only" % first):
+            self.assertIn(what, out)
+
+    def test_escapes_fail_and_identity_is_the_sandbox(self):
+        cmd = " ".join([self.hostile] + self.victims)
+        keep = os.path.join(self.tmp, "keep")
+        os.mkdir(keep)
+        p = self.validate("--keep-traces", keep, "--original-cmd", cmd, "--transpiled-cmd", cmd)
+        self.assertEqual(p.returncode, 0, p.stdout.decode(errors="replace"))
+        with open(os.path.join(keep, "original.jsonl")) as f:
+            tr = sdtest.Trace(f.read())
+        calls = {e["name"]: e for e in tr.events if e.get("type") == "syscall"}
+        # no capability to unmount, remount, unshare or make a device
+        for name in ("umount2", "mount", "unshare", "mknodat"):
+            if name in calls:
+                self.assertLess(calls[name]["ret"], 0, sdtest.fmt_event(calls[name]))
+        self.assertEqual(tr.header["pid"], 3, "the traced command is pid 3 of its sandbox")
+
+    def test_sigkill_to_sysdiff_leaves_nothing(self):
+        before, listing = tree_hash(self.victims)
+        cmd = " ".join([self.hostile, "--sleep"] + self.victims)
+        sd = subprocess.Popen([SYSDIFF, "validate", "--workdir", self.work, "--original-cmd", cmd,
+                               "--transpiled-cmd", cmd], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+        # wait until both sandboxed programs are running (their damage is done first)
+        deadline = time.time() + 30
+        while len(hostile_pids(self.marker)) < 2 and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertGreaterEqual(len(hostile_pids(self.marker)), 2, "the runs did not start")
+        time.sleep(0.5)
+        sd.send_signal(signal.SIGKILL)
+        sd.wait()
+        deadline = time.time() + 10
+        while hostile_pids(self.marker) and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(hostile_pids(self.marker), [], "a sandboxed process outlived sysdiff")
+        after, listing2 = tree_hash(self.victims)
+        self.assertEqual(listing2, listing, "the real tree changed")
+        self.assertEqual(after, before, "mounts changed")
+        leftovers = [n for n in os.listdir(tempfile.gettempdir()) if n.startswith("sysdiff-")]
+        self.assertEqual(leftovers, [], "scratch left in " + tempfile.gettempdir())
+
+
+if __name__ == "__main__":
+    unittest.main()
