@@ -33,6 +33,13 @@ static void on_signal(int sig)
 		kill(job_pid, sig);
 }
 
+static int64_t now_mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 static int64_t now_real_ns(void)
 {
 	struct timespec ts;
@@ -97,8 +104,10 @@ static void init_main(const struct sd_sandbox_plan *p, const struct sd_sandbox_j
 	if (read(go, &c, 1) != 1)   /* the caller died, or gave up on us */
 		_exit(SD_EXIT_TOOL);
 	close(go);
+	int64_t ts = now_mono_ns();
 	if (sd_view_build(&v, p, j->layer_bytes ? j->layer_bytes : DEFAULT_LAYER_BYTES, &err) < 0)
 		init_fail(j, err);
+	dprintf(j->log_fd, "setup %lld\n", (long long)(now_mono_ns() - ts));
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;

@@ -78,7 +78,8 @@ struct sd_sandbox_job {
 	void (*done)(void *arg, int status, const struct sd_fschanges *changes, bool full);
 	void *arg;
 	const char *workdir;   /* the starting directory (absolute) */
-	int log_fd;            /* "error MESSAGE" lines of the set-up go here */
+	int log_fd;            /* "error MESSAGE" lines of the set-up go here, and
+				  "setup NS": how long building the view took */
 	uint64_t layer_bytes;  /* what the run may write in all (the layers' tmpfs); 0: 512 MiB;
 				  full is true when it filled them */
 };

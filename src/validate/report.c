@@ -21,8 +21,9 @@ static void text_report(struct sb *out, const struct sd_validation *v, const str
 			sb_addf(out, "%s:", i ? "Transpiled" : "Original");
 			for (size_t k = 0; v->argv[i][k]; k++)
 				sb_addf(out, " %s", v->argv[i][k]);
-			sb_addf(out, "\n  isolation: %s; %.2f s\n",
-				v->run[i].isolation ? v->run[i].isolation : "?", v->run[i].seconds);
+			sb_addf(out, "\n  isolation: %s; %.2f s (sandbox set-up %.1f ms)\n",
+				v->run[i].isolation ? v->run[i].isolation : "?", v->run[i].seconds,
+				v->run[i].setup_seconds * 1e3);
 		}
 		sb_addf(out, "Level: %s\n", v->cfg->level_name);
 		struct sb plan = SB_INIT;
@@ -104,9 +105,11 @@ static void json_report(struct sb *out, const struct sd_validation *v, const str
 			jstr(out, v->argv[i][k]);
 		}
 		sb_addf(out, "],\"exit_status\":%d,\"timed_out\":%s,\"process_limit\":%s,"
-			"\"output_limit\":%s,\"files_limit\":%s,\"seconds\":%.3f,\"isolation\":",
+			"\"output_limit\":%s,\"files_limit\":%s,\"seconds\":%.3f,"
+			"\"setup_seconds\":%.4f,\"isolation\":",
 			r->status, r->timed_out ? "true" : "false", r->proc_limit ? "true" : "false",
-			r->output_limit ? "true" : "false", r->layers_full ? "true" : "false", r->seconds);
+			r->output_limit ? "true" : "false", r->layers_full ? "true" : "false", r->seconds,
+			r->setup_seconds);
 		jstr(out, r->isolation);
 		sb_addc(out, '}');
 	}

@@ -377,6 +377,8 @@ static void read_log(struct run *x)
 			*nl = '\0';
 		if (!strncmp(line, "status ", 7))
 			r->status = atoi(line + 7);
+		else if (!strncmp(line, "setup ", 6))
+			r->setup_seconds = (double)atoll(line + 6) / 1e9;
 		else if (!strcmp(line, "full 1"))
 			r->layers_full = true;
 		else if (!strncmp(line, "error ", 6) && !r->error)

@@ -44,6 +44,7 @@ struct sd_run_result {
 	char *error;
 	char *isolation;        /* how the run was isolated, one line */
 	double seconds;
+	double setup_seconds;   /* of which building the sandbox's view took */
 	int out_fd, err_fd;     /* its stdout and stderr (read from offset 0) */
 	int trace_fd;           /* its trace (JSON Lines) */
 	struct sd_fschanges changes;   /* every path it changed */

@@ -171,5 +171,52 @@ class SandboxTest(SysdiffTest):
         self.assertEqual(leftovers, [], "scratch left in " + tempfile.gettempdir())
 
 
+class SandboxLimitsTest(SysdiffTest):
+    """Hostile amounts: a run that fills what it may write, one that makes 10,000 files."""
+
+    def script(self, name, text):
+        p = os.path.join(self.tmp, name)
+        with open(p, "w") as f:
+            f.write(text)
+        return p
+
+    def validate(self, *args):
+        work = tempfile.mkdtemp(prefix="sdsandbox-", dir=self.tmp)
+        p = self.run_cmd([SYSDIFF, "validate", "--workdir", work] + list(args), timeout=180)
+        return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
+
+    def test_filling_the_file_system(self):
+        fill = self.script("fill.py", "import os\n"
+                           "f = open('/tmp/sd-fill-%d', 'wb')\n" % os.getpid() +
+                           "try:\n"
+                           "    while True:\n"
+                           "        f.write(b'x' * 65536); f.flush()\n"
+                           "except OSError as e:\n"
+                           "    print('stopped:', e.strerror)\n")
+        rc, out, err = self.validate("--max-output", "8", "--original-cmd", "/usr/bin/python3 " + fill,
+                                     "--transpiled-cmd", "/usr/bin/python3 " + fill)
+        self.assertEqual(rc, 1, out + err)
+        self.assertIn("The original filled what a run may write to files (8 MiB; --max-output)", out)
+        self.assertIn("The transpiled program filled what a run may write to files", out)
+        self.assertFalse(os.path.exists("/tmp/sd-fill-%d" % os.getpid()))
+
+    def test_ten_thousand_files(self):
+        many = self.script("many.py", "import os\n"
+                           "d = '/tmp/sd-many-%d'\n" % os.getpid() +
+                           "os.mkdir(d)\n"
+                           "for i in range(10000):\n"
+                           "    open('%s/f%d' % (d, i), 'w').write(str(i))\n")
+        fewer = self.script("fewer.py", open(many).read().replace("10000", "9999"))
+        rc, out, err = self.validate("--original-cmd", "/usr/bin/python3 " + many,
+                                     "--transpiled-cmd", "/usr/bin/python3 " + many)
+        self.assertEqual(rc, 0, out + err)
+        rc, out, err = self.validate("--original-cmd", "/usr/bin/python3 " + many,
+                                     "--transpiled-cmd", "/usr/bin/python3 " + fewer)
+        self.assertEqual(rc, 1, out + err)
+        self.assertIn("/tmp/sd-many-%d/f9999: created by the original only (file 0644, 4 bytes)"
+                      % os.getpid(), out)
+        self.assertFalse(os.path.exists("/tmp/sd-many-%d" % os.getpid()))
+
+
 if __name__ == "__main__":
     unittest.main()
