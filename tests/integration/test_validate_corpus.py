@@ -374,7 +374,7 @@ def first_mismatch_block(text):
     return None
 
 
-VOLATILE_KEYS = ("seconds", "t", "dur", "pid", "tid", "raw", "seq", "start_ns",
+VOLATILE_KEYS = ("seconds", "setup_seconds", "t", "dur", "pid", "tid", "raw", "seq", "start_ns",
                  "start_real_ns", "hash", "ppid", "addr")
 
 
