@@ -37,7 +37,8 @@ struct vcase {
 	/* results, from the worker */
 	pid_t pid;
 	int slot;                /* which of the -j places (and CPU) it runs in */
-	char *out;               /* worker's output file prefix */
+	int res_fd;              /* the worker's results (a memory file), until read */
+	char *res[4];            /* its results, as result_exts */
 	enum sd_verdict verdict; /* error until its worker says otherwise */
 	double seconds;
 	bool done;
@@ -151,42 +152,57 @@ static void free_cases(struct vcase *v, size_t n)
 		free(v[i].envs);
 		free(v[i].workdir);
 		free(v[i].name);
-		free(v[i].out);
+		for (size_t e = 0; e < 4; e++)
+			free(v[i].res[e]);
+		if (v[i].res_fd > 0)
+			close(v[i].res_fd);
 	}
 	free(v);
 }
 
-static void write_file(const char *path, const struct sb *sb)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd >= 0) {
-		sd_write_full(fd, sb_str(sb), sb->len);
-		close(fd);
-	}
-}
-
-/* A worker's result file: "PREFIX.EXT". */
-static char *result_path(const struct vcase *k, const char *ext)
-{
-	return xasprintf("%s.%s", k->out, ext);
-}
+/* A worker hands its results over in a memory file the parent made before the fork:
+ * for each result "EXT LENGTH\n" and the bytes.  Nothing has a name on disk, so a
+ * killed sysdiff leaves nothing behind. */
+static const char *const result_exts[] = { "text", "json", "error", "time" };
 
 static void write_result(const struct vcase *k, const char *ext, const struct sb *sb)
 {
-	char *p = result_path(k, ext);
-	write_file(p, sb);
-	free(p);
+	dprintf(k->res_fd, "%s %zu\n", ext, sb->len);
+	sd_write_full(k->res_fd, sb_str(sb), sb->len);
 }
 
-/* Its content, or NULL when the worker left none. */
+/* The parent, once the worker ended: its results into k->res. */
+static void load_results(struct vcase *k)
+{
+	size_t len;
+	char *all = k->res_fd > 0 ? sd_read_fd(k->res_fd, 256u << 20, &len, NULL) : NULL;
+
+	for (size_t off = 0; all && off < len;) {
+		char ext[16];
+		size_t n;
+		int used;
+		if (sscanf(all + off, "%15s %zu\n%n", ext, &n, &used) != 2 || n > len - off - used)
+			break;
+		off += (size_t)used;
+		for (size_t e = 0; e < 4; e++)
+			if (!strcmp(ext, result_exts[e]) && !k->res[e])
+				k->res[e] = xstrndup(all + off, n);
+		off += n;
+	}
+	free(all);
+	if (k->res_fd > 0)
+		close(k->res_fd);
+	k->res_fd = -1;
+}
+
+/* A result (malloc'd), or NULL when the worker left none. */
 static char *read_result(const struct vcase *k, const char *ext)
 {
-	char *p = result_path(k, ext), *s = sd_read_file(p, SIZE_MAX, NULL, NULL);
-	free(p);
-	return s;
+	for (size_t e = 0; e < 4; e++)
+		if (!strcmp(ext, result_exts[e]))
+			return k->res[e] ? xstrdup(k->res[e]) : NULL;
+	return NULL;
 }
-
-static const char *const result_exts[] = { "text", "json", "error", "time" };
 
 /* A case's stdin: a copy in memory, as a single validation keeps its own (the programs
  * see the same name either way).  The fd, or -1 with errno. */
@@ -325,7 +341,8 @@ static void start_case(struct case_run *r, struct vcase *k)
 {
 	fflush(NULL);
 	k->slot = free_slot(r);
-	k->pid = fork();
+	k->res_fd = memfd_create("case", MFD_CLOEXEC);
+	k->pid = k->res_fd < 0 ? -1 : fork();
 	if (k->pid == 0) {
 		/* the tracer runs on the CPU it starts on: spread the workers */
 		cpu_set_t cpus;
@@ -355,6 +372,7 @@ static void case_ended(struct case_run *r, pid_t pid, int st)
 			continue;
 		k->done = true;
 		k->verdict = worker_verdict(st);
+		load_results(k);
 		char *t = read_result(k, "time");
 		k->seconds = t ? atof(t) : 0;
 		free(t);
@@ -447,7 +465,7 @@ static void text_cases(struct sb *out, const struct vcase *v, size_t n, const si
 		count[SD_VERDICT_SKIPPED], count[SD_VERDICT_ERROR]);
 }
 
-/* The report in cfg->format; the workers' files removed.  The exit status. */
+/* The report in cfg->format.  The exit status. */
 static int report_cases(const struct sd_validate_cfg *cfg, struct vcase *v, size_t n,
 			struct sb *out)
 {
@@ -461,12 +479,6 @@ static int report_cases(const struct sd_validate_cfg *cfg, struct vcase *v, size
 		junit_cases(out, v, n);
 	else
 		text_cases(out, v, n, count, cfg->verbose);
-	for (size_t i = 0; i < n; i++)
-		for (size_t e = 0; e < sizeof result_exts / sizeof *result_exts; e++) {
-			char *f = result_path(&v[i], result_exts[e]);
-			unlink(f);
-			free(f);
-		}
 	if (sd_validate_interrupted)
 		return 128 + sd_validate_interrupted;
 	if (count[SD_VERDICT_ERROR])
@@ -480,7 +492,7 @@ int sd_validate_cases(const struct sd_validate_cfg *cfg, const char *manifest,
 		      const char *workdir, int jobs, struct sb *out)
 {
 	struct case_run r = { .cfg = cfg, .jobs = jobs, .tty = isatty(STDERR_FILENO) };
-	char *err = NULL, *why = NULL, wd[PATH_MAX];
+	char *err = NULL, wd[PATH_MAX];
 
 	if (load_manifest(manifest, &r.v, &r.n, &err) < 0) {
 		sd_error("%s", err);
@@ -493,20 +505,9 @@ int sd_validate_cases(const struct sd_validate_cfg *cfg, const char *manifest,
 		free_cases(r.v, r.n);
 		return SD_EXIT_ERROR;
 	}
-	char *dir = sd_scratch_dir(wd, &why);
-	if (!dir) {
-		sd_error("%s", why);
-		free(why);
-		free_cases(r.v, r.n);
-		return SD_EXIT_ERROR;
-	}
 	r.wd = wd;
-	for (size_t i = 0; i < r.n; i++)
-		r.v[i].out = xasprintf("%s/case-%zu", dir, i);
 	run_cases(&r);
 	int rc = report_cases(cfg, r.v, r.n, out);
-	rmdir(dir);
-	free(dir);
 	free_cases(r.v, r.n);
 	return rc;
 }

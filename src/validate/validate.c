@@ -113,30 +113,6 @@ void sd_rm_tree(const char *dir)
 	nftw(dir, rm_one, 64, FTW_DEPTH | FTW_PHYS);
 }
 
-static bool inside(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-	return !strncmp(path, dir, n) && (path[n] == '/' || path[n] == '\0' || !strcmp(dir, "/"));
-}
-
-/* A scratch directory outside workdir (the runs' writes there must stay visible). */
-char *sd_scratch_dir(const char *workdir, char **why)
-{
-	const char *bases[] = { getenv("TMPDIR"), "/tmp", "/var/tmp", "/dev/shm" };
-
-	for (size_t i = 0; i < sizeof bases / sizeof *bases; i++) {
-		char real[PATH_MAX];
-		if (!bases[i] || !*bases[i] || !realpath(bases[i], real) || inside(real, workdir))
-			continue;
-		char *t = xasprintf("%s/sysdiff-validate-XXXXXX", real);
-		if (mkdtemp(t))
-			return t;
-		free(t);
-	}
-	*why = xasprintf("no temporary directory outside %s (set TMPDIR)", workdir);
-	return NULL;
-}
-
 /* ---- one validation ---- */
 
 void sd_validation_fail(struct sd_validation *v, enum sd_verdict verdict, const char *fmt, ...)

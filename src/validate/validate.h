@@ -72,8 +72,7 @@ void sd_strv_free(char **v);
 /* The environment both runs get: ours, the pinned set (docs/validate.md), extra K=V. */
 char **sd_validate_env(const char *workdir, char **extra, size_t nextra);
 
-/* A fresh scratch directory outside workdir, or NULL (*why). */
-char *sd_scratch_dir(const char *workdir, char **why);
+/* Remove a directory tree (tests). */
 void sd_rm_tree(const char *dir);
 
 /* Run both sides (v->argv, exec, env, workdir, stdin_fd set) and judge them: 0 and
