@@ -43,7 +43,7 @@ struct run {
 	struct sd_sandbox_start sb;
 	int pidfd;
 	char *cg;                  /* its pids cgroup */
-	uint64_t t0, term_at;      /* start; when SIGTERM was sent (0: not yet) */
+	uint64_t t0, t1, term_at;  /* start, end; when SIGTERM was sent (0: not yet) */
 	bool done;
 };
 
@@ -357,6 +357,7 @@ static void wait_all(struct run *x, size_t n)
 				continue;
 			if (p[j++].revents) {
 				x[i].done = true;
+				x[i].t1 = sd_now_mono_ns();
 				left--;
 			}
 		}
@@ -400,7 +401,7 @@ static int finish(struct run *x)
 	if (x->cg)
 		r->proc_limit = cgroup_end(x->cg);
 	x->cg = NULL;
-	r->seconds = (double)(sd_now_mono_ns() - x->t0) / 1e9;
+	r->seconds = (double)((x->t1 ? x->t1 : sd_now_mono_ns()) - x->t0) / 1e9;
 	read_log(x);
 	if (lseek(x->state_fd, 0, SEEK_SET) == 0 && sd_fschanges_load(&r->changes, x->state_fd) == 0)
 		r->have_changes = true;
