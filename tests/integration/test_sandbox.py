@@ -218,5 +218,40 @@ class SandboxLimitsTest(SysdiffTest):
         self.assertFalse(os.path.exists("/tmp/sd-many-%d" % os.getpid()))
 
 
+class NonRootTest(SysdiffTest):
+    """Another user than root: a user namespace maps their ids; the sandbox is the same
+    (a mount with mounts on it becomes a skeleton of per-directory overlays)."""
+
+    def test_as_nobody(self):
+        setpriv = shutil.which("setpriv")
+        if os.geteuid() != 0 or not setpriv:
+            self.skipTest("needs root and setpriv to become another user")
+        d = tempfile.mkdtemp(prefix="sdnobody-")
+        self.addCleanup(shutil.rmtree, d, True)
+        os.chmod(d, 0o777)
+        victim = "/tmp/sd-nobody-%d" % os.getpid()
+        script = os.path.join(d, "w.py")
+        with open(script, "w") as f:
+            f.write("import os\nopen(%r, 'w').write('x')\nprint(os.getuid(), os.getpid())\n" % victim)
+        other = os.path.join(d, "v.py")
+        with open(other, "w") as f:
+            f.write("import os\nprint(os.getuid(), os.getpid())\n")
+        as_nobody = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", SYSDIFF,
+                     "validate", "--workdir", d]
+        p = self.run_cmd(as_nobody + ["--original-cmd", "/usr/bin/python3 " + script,
+                                      "--transpiled-cmd", "/usr/bin/python3 " + script], cwd=d)
+        out = p.stdout.decode(errors="replace") + p.stderr.decode(errors="replace")
+        if p.returncode == 2 and "namespaces" in out:
+            self.skipTest("user namespaces are not available here: " + out.strip())
+        self.assertEqual(p.returncode, 0, out)
+        self.assertFalse(os.path.exists(victim), "the run wrote the real /tmp")
+        p = self.run_cmd(as_nobody + ["--original-cmd", "/usr/bin/python3 " + script,
+                                      "--transpiled-cmd", "/usr/bin/python3 " + other], cwd=d)
+        out = p.stdout.decode(errors="replace")
+        self.assertEqual(p.returncode, 1, out)
+        self.assertIn("%s: created by the original only (file 0644, 1 bytes)" % victim, out)
+        self.assertFalse(os.path.exists(victim), "the run wrote the real /tmp")
+
+
 if __name__ == "__main__":
     unittest.main()
