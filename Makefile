@@ -4,11 +4,19 @@
 #   make check      install missing packages, build, run unit + integration tests
 #   make check-san  the same test suite under AddressSanitizer + UBSan
 #   make fuzz       build the libFuzzer targets (clang)
+#   make install    the binary, man page and bash/zsh completions under PREFIX (/usr/local;
+#                   DESTDIR for staging); make uninstall removes them
 
 CC      ?= cc
-PKGS    := libdw jansson libxxhash zlib
+PKGS    := libdw jansson libxxhash zlib libzstd
 BUILD   ?= build
 SAN     ?=
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR      = $(PREFIX)/bin
+MAN1DIR     = $(PREFIX)/share/man/man1
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  = $(PREFIX)/share/zsh/site-functions
 
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Wshadow -MMD -MP -Isrc

@@ -4,7 +4,10 @@
  * crash, a leak or undefined behaviour.  Whatever the reader accepts is also
  * rendered by the text and summary sinks, and written back as JSON Lines and
  * read again: that second reading must give exactly the same events (the
- * format is lossless), else the target aborts. */
+ * format is lossless), else the target aborts.  The reader's own JSON parser
+ * is checked against jansson: line by line (what it accepts, jansson parses to
+ * the same document; what jansson refuses, it refuses), and trace by trace (the
+ * input read with jansson alone gives the same events and the same error). */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdint.h>
@@ -14,6 +17,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
+#include "format/jsonl_int.h"
 #include "format/reader.h"
 #include "format/writers.h"
 
@@ -70,7 +76,8 @@ static void check_event(const struct sd_event *a, const struct sd_event *b)
 
 static void check_info(const struct sd_trace_info *a, const struct sd_trace_info *b)
 {
-	CHECK(a->version == b->version && str_eq(a->tool, b->tool) && str_eq(a->arch, b->arch));
+	/* b is written by this sysdiff: the current version, whatever a's was */
+	CHECK(b->version == SD_JSONL_VERSION && str_eq(a->tool, b->tool) && str_eq(a->arch, b->arch));
 	CHECK(str_eq(a->cwd, b->cwd) && a->pid == b->pid && a->attached == b->attached);
 	CHECK(a->start_real_ns == b->start_real_ns && a->max_bytes == b->max_bytes);
 	CHECK(!a->argv == !b->argv);
@@ -92,7 +99,8 @@ struct run {
 	int n, cap;
 };
 
-static void run_sinks(struct sd_reader *r, int out_fd, struct run *run)
+/* Returns the reader's error (malloc'd), or NULL when the input read to its end. */
+static char *run_sinks(struct sd_reader *r, int out_fd, struct run *run)
 {
 	static int null_fd = -1;
 	struct sd_text_opts o = { .strsize = 8, .show_fds = true, .durations = true,
@@ -123,7 +131,6 @@ static void run_sinks(struct sd_reader *r, int out_fd, struct run *run)
 		}
 		run->evs[run->n++] = ev;   /* kept for the comparison */
 	}
-	free(err);
 	const struct sd_trace_end *te = sd_reader_end(r);
 	for (int i = 0; i < 3; i++) {
 		if (te)
@@ -131,6 +138,7 @@ static void run_sinks(struct sd_reader *r, int out_fd, struct run *run)
 		sinks[i]->destroy(sinks[i]);
 	}
 	sb_free(&sb);
+	return err;
 }
 
 /* Read the re-encoded trace: it must hold the same header, events, trailer. */
@@ -160,19 +168,65 @@ static void reread(const char *data, size_t len, struct sd_reader *first, const 
 	sd_reader_close(r);
 }
 
+/* Each line: the fast parser's document is jansson's, or it leaves the line alone. */
+static void check_lines(const char *data, size_t size)
+{
+	static struct jdoc a, b;
+
+	for (size_t at = 0; at < size;) {
+		const char *nl = memchr(data + at, '\n', size - at);
+		size_t n = nl ? (size_t)(nl - data) - at : size - at;
+		json_error_t je;
+		json_t *j = json_loadb(data + at, n, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
+		if (sd_jv_parse_fast(&a, data + at, n)) {
+			CHECK(j && json_is_object(j));
+			sd_jv_from_jansson(&b, j, n);
+			CHECK(sd_jv_equal(&a, &b));
+		}
+		json_decref(j);
+		at += n + 1;
+	}
+}
+
+/* The input read again with jansson alone: the same events as run, the same end. */
+static void check_jansson(const uint8_t *data, size_t size, const struct run *run,
+			  const char *first_err)
+{
+	char *err = NULL;
+	struct sd_reader *r = sd_reader_open_mem(data, size, "fuzz", &err);
+	struct sd_event ev;
+	int i = 0, rc;
+
+	CHECK(r);
+	sd_reader_jansson_only(r, true);
+	while ((rc = sd_reader_next(r, &ev, &err)) == 1) {
+		CHECK(i < run->n);
+		check_event(&run->evs[i++], &ev);
+		sd_event_clear(&ev);
+	}
+	CHECK(i == run->n);
+	CHECK((rc < 0) == (first_err != NULL));
+	CHECK(rc == 0 || !strcmp(err, first_err));
+	free(err);
+	sd_reader_close(r);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *err = NULL;
 	struct sd_reader *r = sd_reader_open_mem(data, size, "fuzz", &err);
 	struct run run = { 0 };
 
+	check_lines((const char *)data, size);
 	if (!r) {
 		free(err);
 		return 0;
 	}
 	int fd = memfd_create("fuzz", 0);
 	CHECK(fd >= 0);
-	run_sinks(r, fd, &run);
+	char *first_err = run_sinks(r, fd, &run);
+	check_jansson(data, size, &run, first_err);
+	free(first_err);
 	size_t len;
 	char *out = slurp(fd, &len);
 	close(fd);

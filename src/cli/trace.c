@@ -22,9 +22,14 @@ static const char trace_usage[] =
 	"usage: sysdiff trace [options] [--] COMMAND [ARGS...]\n"
 	"       sysdiff trace [options] -p PID\n"
 	"\n"
-	"  -o FILE            write the trace to FILE (default: stderr)\n"
+	"  -o FILE            write the trace to FILE (default: stderr); FILE.gz and\n"
+	"                     FILE.zst: JSON Lines compressed with gzip or zstd\n"
 	"  --format FMT       text (strace-like, default) or jsonl (default when FILE ends\n"
-	"                     in .jsonl)\n"
+	"                     in .jsonl, .gz or .zst)\n"
+	"  --record-env       keep the environment's values in execve calls (default: each\n"
+	"                     NAME=VALUE recorded as NAME=<xxh64:HASH of VALUE>)\n"
+	"  -f, -ff            accepted for strace users: children are always followed, into\n"
+	"                     one trace (-ff -o FILE, a file per process, is refused)\n"
 	"  -e trace=SPEC      report only these syscalls: names, %class, /regex/, !negation\n"
 	"                     (others do not stop the command: seccomp-bpf)\n"
 	"  -s N               buffer bytes shown in text output (default 32)\n"
@@ -43,19 +48,23 @@ static const char trace_usage[] =
 	"                     file:line (repeatable; implies --source)\n"
 	"  --debug-dir DIR    also look for separate debug files in DIR (repeatable)\n"
 	"\n"
-	"Exit status: the command's own (128+N if killed by signal N); 125 sysdiff error,\n"
-	"126 command not executable, 127 command not found.\n";
+	"Exit status: the command's own (128+N if killed by signal N); 2 usage error (the\n"
+	"command does not run); 125 sysdiff error (unwritable -o, no such pid, ptrace\n"
+	"refused), 126 command not executable, 127 command not found.\n";
 
 enum { OPT_FORMAT = 256, OPT_MAXBYTES, OPT_NOSECCOMP, OPT_NOPIN, OPT_TRACE, OPT_SOURCE,
-       OPT_STACK, OPT_SOURCEMAP, OPT_DEBUGDIR };
+       OPT_STACK, OPT_SOURCEMAP, OPT_DEBUGDIR, OPT_RECORDENV };
+
+/* A usage error: one line, exit 2 (the command does not run). */
+#define usage_die(...) sd_die_code(SD_EXIT_USAGE, __VA_ARGS__)
 
 struct trace_args {
 	const char *out_path;
 	const char *format;
 	const char *spec;
 	int strsize;
-	bool summary, durations, show_fds, verbose;
-	int tcount;
+	bool summary, durations, show_fds, verbose, record_env;
+	int tcount, fcount;
 	long pid;
 	long max_bytes;
 	bool no_seccomp, no_pin;
@@ -74,7 +83,7 @@ static const char *parse_e(const char *arg)
 	size_t n = eq - arg;
 	if ((n == 5 && !strncmp(arg, "trace", 5)) || (n == 1 && arg[0] == 't'))
 		return eq + 1;
-	sd_die("unsupported -e qualifier '%.*s' (only trace=SPEC is supported)", (int)n, arg);
+	usage_die("unsupported -e qualifier '%.*s' (only trace=SPEC is supported)", (int)n, arg);
 }
 
 static int parse_args(int argc, char **argv, struct trace_args *a)
@@ -93,25 +102,28 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 		{ "stack", no_argument, NULL, OPT_STACK },
 		{ "source-map", required_argument, NULL, OPT_SOURCEMAP },
 		{ "debug-dir", required_argument, NULL, OPT_DEBUGDIR },
+		{ "record-env", no_argument, NULL, OPT_RECORDENV },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+o:e:s:cTtyvp:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:e:s:cTtyvfp:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': a->out_path = optarg; break;
 		case OPT_FORMAT: a->format = optarg; break;
 		case 'e': a->spec = parse_e(optarg); break;
 		case OPT_TRACE: a->spec = optarg; break;
-		case 's': a->strsize = cli_num("-s", optarg, 0, INT_MAX, SD_EXIT_TOOL); break;
+		case 's': a->strsize = cli_num("-s", optarg, 0, INT_MAX, SD_EXIT_USAGE); break;
 		case 'c': a->summary = true; break;
 		case 'T': a->durations = true; break;
 		case 't': a->tcount++; break;
 		case 'y': a->show_fds = true; break;
 		case 'v': a->verbose = true; break;
-		case 'p': a->pid = cli_num("-p", optarg, 1, INT_MAX, SD_EXIT_TOOL); break;
-		case OPT_MAXBYTES: a->max_bytes = cli_num("--max-bytes", optarg, 0, 1 << 30, SD_EXIT_TOOL); break;
+		case 'f': a->fcount++; break;   /* strace's -f: always so */
+		case OPT_RECORDENV: a->record_env = true; break;
+		case 'p': a->pid = cli_num("-p", optarg, 1, INT_MAX, SD_EXIT_USAGE); break;
+		case OPT_MAXBYTES: a->max_bytes = cli_num("--max-bytes", optarg, 0, 1 << 30, SD_EXIT_USAGE); break;
 		case OPT_NOSECCOMP: a->no_seccomp = true; break;
 		case OPT_NOPIN: a->no_pin = true; break;
 		case OPT_SOURCE: a->source = true; break;
@@ -123,7 +135,7 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 			break;
 		case OPT_DEBUGDIR: {
 			if (optarg[0] != '/' || strchr(optarg, ':'))
-				sd_die("--debug-dir needs an absolute directory without ':' ('%s')", optarg);
+				usage_die("--debug-dir needs an absolute directory without ':' ('%s')", optarg);
 			char *d = a->debug_dirs ? xasprintf("%s:%s", a->debug_dirs, optarg)
 						: xstrdup(optarg);
 			free(a->debug_dirs);
@@ -132,11 +144,14 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 		}
 		case 'h': fputs(trace_usage, stdout); exit(0);
 		default:
-			if (optopt && strchr("oesp", optopt))
-				sd_die("option -%c needs an argument (see 'sysdiff trace --help')", optopt);
-			if (optopt)
-				sd_die("unknown option -%c (see 'sysdiff trace --help')", optopt);
-			sd_die("unknown option '%s' (see 'sysdiff trace --help')", argv[optind - 1]);
+			if (optopt && optopt < 256 && strchr("oesp", optopt))
+				usage_die("option -%c needs an argument (see 'sysdiff trace --help')", optopt);
+			if (optopt && optopt < 256)
+				usage_die("unknown option -%c (see 'sysdiff trace --help')", optopt);
+			if (optopt)   /* a long option without its argument */
+				usage_die("option '%s' needs an argument (see 'sysdiff trace --help')",
+					  argv[optind - 1]);
+			usage_die("unknown option '%s' (see 'sysdiff trace --help')", argv[optind - 1]);
 		}
 	}
 	return optind;
@@ -146,6 +161,25 @@ static bool ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
 	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+/* -ff: strace writes each process to FILE.PID; a sysdiff trace holds every process. */
+static void check_ff(const struct trace_args *a)
+{
+	if (a->fcount > 1 && a->out_path)
+		usage_die("-ff -o FILE (one file per process) is not supported: the trace holds "
+			  "every process, each event names its pid (-f is implied)");
+}
+
+/* FILE.gz / FILE.zst are compressed JSON Lines, nothing else. */
+static enum sd_compress check_compress(const struct trace_args *a, const char *fmt)
+{
+	enum sd_compress c = sd_compress_for_path(a->out_path);
+
+	if (c != SD_COMPRESS_NONE && (a->summary || strcmp(fmt, "jsonl")))
+		usage_die("'%s': compressed output (.gz, .zst) is written in --format jsonl only",
+			  a->out_path);
+	return c;
 }
 
 static int open_output(const char *path)
@@ -173,13 +207,16 @@ int cmd_trace(int argc, char **argv)
 	char **cmd = argv + first;
 	bool have_cmd = first < argc;
 	if (have_cmd == (a.pid != 0))
-		sd_die(have_cmd ? "give either a command or -p PID, not both"
-				: "no command to trace (usage: sysdiff trace [options] -- COMMAND...)");
+		usage_die(have_cmd ? "give either a command or -p PID, not both"
+				   : "no command to trace (usage: sysdiff trace [options] -- COMMAND...)");
 	const char *fmt = a.format;
 	if (!fmt)
-		fmt = a.out_path && ends_with(a.out_path, ".jsonl") ? "jsonl" : "text";
+		fmt = a.out_path && (ends_with(a.out_path, ".jsonl") ||
+				     sd_compress_for_path(a.out_path)) ? "jsonl" : "text";
 	if (strcmp(fmt, "text") && strcmp(fmt, "jsonl"))
-		sd_die("unknown --format '%s' (expected text or jsonl)", fmt);
+		usage_die("unknown --format '%s' (expected text or jsonl)", fmt);
+	check_ff(&a);
+	enum sd_compress zc = check_compress(&a, fmt);
 
 	struct sd_tracer_opts o;
 	memset(&o, 0, sizeof o);
@@ -187,13 +224,14 @@ int cmd_trace(int argc, char **argv)
 	if (a.spec) {
 		char err[256];
 		if (sd_sysset_parse(&o.traced, a.spec, err, sizeof err) < 0)
-			sd_die("invalid -e trace=%s: %s", a.spec, err);
+			usage_die("invalid -e trace=%s: %s", a.spec, err);
 	}
 	o.use_seccomp = have_cmd && !a.no_seccomp && !sd_sysset_is_full(&o.traced);
 	o.pin_cpu = !a.no_pin;
 	o.dopts.max_bytes = (uint32_t)a.max_bytes;
 	o.dopts.max_strv = 4096;
 	o.dopts.paths_abs = true;
+	o.dopts.env_values = a.record_env;
 	o.source = a.source;
 	o.source_stack = a.stack;
 	o.source_maps = a.maps;
@@ -228,8 +266,10 @@ int cmd_trace(int argc, char **argv)
 		.durations = a.durations, .show_fds = a.show_fds, .verbose = a.verbose,
 	};
 	struct sd_sink *sink = a.summary ? sd_sink_summary_new(fd)
-			     : !strcmp(fmt, "jsonl") ? sd_sink_jsonl_new(fd)
+			     : !strcmp(fmt, "jsonl") ? sd_sink_jsonl_new_compressed(fd, zc)
 						     : sd_sink_text_new(fd, &topts);
+	if (!sink)
+		sd_die("cannot start the compressor for '%s': out of memory", a.out_path);
 	o.sinks = &sink;
 	o.nsinks = 1;
 

@@ -223,6 +223,8 @@ static void dec_entry_mem(struct dctx *c, int i, const struct dspec *s)
 		break;
 	case DK_STRV:
 		mem_strv(c, a, ARG(c, i));
+		if (s->p == 1 && !c->opts->env_values)
+			strv_hash_values(a);
 		break;
 	case DK_SIN:
 	case DK_SINOUT:

@@ -34,6 +34,9 @@ struct sd_decode_opts {
 	uint32_t max_bytes;   /* buffer bytes kept per argument (--max-bytes, default 4096) */
 	uint32_t max_strv;    /* argv/envp entries kept (default 4096) */
 	bool paths_abs;       /* resolve paths to absolute (default true) */
+	bool env_values;      /* keep the values of execve's environment (--record-env); else
+	                         NAME=VALUE is kept as NAME=<xxh64:H>, H the XXH64 (seed 0) of
+	                         VALUE in 16 lowercase hex digits (docs/trace-format.md) */
 };
 
 /* At syscall entry: set ev->nr, ev->name, ev->nargs and decode every argument known at

@@ -106,7 +106,7 @@ enum dk {
 	DK_OUTBUF,   /* bytes written by the kernel, length = return value */
 	DK_INIOV,    /* iovec array, count args[p], bytes read at entry */
 	DK_OUTIOV,   /* iovec array, count args[p], bytes returned at exit */
-	DK_STRV,     /* NULL-terminated string array */
+	DK_STRV,     /* NULL-terminated string array; p = 1: an environment (envp) */
 	DK_SIN,      /* struct read at entry with fn */
 	DK_SOUT,     /* struct written by the kernel, read at exit (success only) with fn */
 	DK_SINOUT,   /* struct read at entry and again at exit: "[128] => [16]" */
@@ -174,6 +174,7 @@ void acc_end(struct bufacc *a);
 void mem_buf(struct dctx *c, struct sd_buf *b, uint64_t addr, uint64_t len);
 void mem_iov(struct dctx *c, struct sd_buf *b, uint64_t iov, uint64_t cnt, uint64_t limit);
 void mem_strv(struct dctx *c, struct sd_arg *a, uint64_t addr);
+void strv_hash_values(struct sd_arg *a);
 void sb_add_quoted(struct sb *sb, const char *s, size_t n);
 
 /* ---- path resolution (path.c) ------------------------------------------- */

@@ -209,6 +209,22 @@ static bool strv_push(struct dctx *c, struct sd_arg *a, uint64_t p, size_t *byte
 	return !trunc;
 }
 
+/* An environment's values replaced by their hash: NAME=VALUE becomes
+ * NAME=<xxh64:0123456789abcdef> (XXH64, seed 0, of VALUE's bytes), an entry without '='
+ * <xxh64:...> of the whole entry.  Equal values give equal entries, so traces still
+ * compare; the values themselves are not kept. */
+void strv_hash_values(struct sd_arg *a)
+{
+	for (int i = 0; i < a->nstrv; i++) {
+		char *s = a->strv[i], *eq = strchr(s, '=');
+		const char *v = eq ? eq + 1 : s;
+		int name = eq ? (int)(eq + 1 - s) : 0;
+		a->strv[i] = xasprintf("%.*s<xxh64:%016llx>", name, s,
+				       (unsigned long long)XXH64(v, strlen(v), 0));
+		free(s);
+	}
+}
+
 /* argv/envp: at most max_strv entries and DEC_STRV_BYTES string bytes. */
 void mem_strv(struct dctx *c, struct sd_arg *a, uint64_t addr)
 {

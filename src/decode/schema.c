@@ -28,6 +28,7 @@
 #define A_WIOV(n)    { .kind = DK_INIOV, .p = n, .q = 1 }
 #define A_RIOV(n)    { .kind = DK_OUTIOV, .p = n }
 #define A_STRV       { .kind = DK_STRV }
+#define A_ENVP       { .kind = DK_STRV, .p = 1 }   /* values hashed unless --record-env */
 #define A_OPATH      { .kind = DK_OUTPATH }
 #define A_IN(f)      { .kind = DK_SIN, .fn = f }
 #define A_INL(f, n)  { .kind = DK_SIN, .p = n, .fn = f }
@@ -217,8 +218,8 @@ const struct drow dec_rows[] = {
 	ROW("clone3", RF_DEC, A_INL(s_clone_args, 1), A_UINT),
 	ROW("fork", RF_DEC),
 	ROW("vfork", RF_DEC),
-	ROW("execve", RF_DEC, A_PATH, A_STRV, A_STRV),
-	ROW("execveat", RF_DEC, A_DIRFD, A_AT(0, 4), A_STRV, A_STRV, A_FL(xt_at_flags)),
+	ROW("execve", RF_DEC, A_PATH, A_STRV, A_ENVP),
+	ROW("execveat", RF_DEC, A_DIRFD, A_AT(0, 4), A_STRV, A_ENVP, A_FL(xt_at_flags)),
 	ROW("exit", RF_DEC, A_INT),
 	ROW("exit_group", RF_DEC, A_INT),
 	ROW("wait4", RF_DEC, A_INT, A_OUT(s_wstatus), A_FL(xt_wait_opts), A_OUT(s_rusage)),

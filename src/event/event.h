@@ -111,6 +111,9 @@ struct sd_srcloc {
 
 #define SD_MAX_ARGS 6
 
+/* What the tracer saw of a creating open's path when the call began. */
+enum sd_pre { SD_PRE_UNKNOWN, SD_PRE_ABSENT, SD_PRE_EXISTED };
+
 struct sd_event {
 	uint64_t seq;        /* 1-based, order of completion in the whole run */
 	pid_t pid, tid;      /* thread group id and thread id as observed */
@@ -130,6 +133,7 @@ struct sd_event {
 	char *ret_text;      /* optional symbolic return (fcntl F_GETFL flags...) */
 	bool interrupted;    /* returned ERESTART*: the kernel will restart it */
 	uint64_t restart_of; /* seq of the interrupted call this one continues, or 0 */
+	enum sd_pre pre;     /* an open with O_CREAT: whether its path existed at entry */
 
 	/* SD_EV_SIGNAL / STOP / KILLED / EXIT / SUPERSEDED */
 	int sig;             /* signal number */
@@ -152,6 +156,8 @@ struct sd_trace_info {
 	bool attached;       /* -p: attached to a running process */
 	uint64_t start_real_ns; /* wall clock at t_ns == 0 */
 	uint32_t max_bytes;  /* --max-bytes in force */
+	bool umask_known;    /* the first traced process's umask at start: */
+	int umask;
 };
 
 struct sd_trace_end {

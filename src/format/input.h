@@ -2,7 +2,7 @@
  *
  * The format is detected from the content: a sysdiff JSON Lines trace (first line
  * {"sysdiff_trace":...}) or a log written by strace -o (see strace_log.h); either
- * may be gzip-compressed.  Messages name the file and line. */
+ * may be gzip- or zstd-compressed.  Messages name the file and line. */
 #ifndef SD_INPUT_H
 #define SD_INPUT_H
 
@@ -21,6 +21,7 @@ struct sd_input *sd_input_open(const char *path, const struct sd_input_opts *o, 
 enum sd_input_format sd_input_format(const struct sd_input *in);
 const char *sd_input_format_name(enum sd_input_format f);   /* "sysdiff", "strace" */
 bool sd_input_compressed(const struct sd_input *in);
+const char *sd_input_compression(const struct sd_input *in);  /* "gzip", "zstd" or NULL */
 const struct sd_trace_info *sd_input_info(const struct sd_input *in);
 /* 1 = *ev filled (clear it with sd_event_clear), 0 = end, -1 = error (*err). */
 int sd_input_next(struct sd_input *in, struct sd_event *ev, char **err);

@@ -1,10 +1,13 @@
 /* jsonl_read.c - read a JSON Lines trace back into events (see reader.h and
- * docs/trace-format.md).
+ * docs/trace-format.md), versions 1 and 2 of the format.
  *
  * Input may be hostile (it is fuzzed): every value's type and range is checked
  * before use, strings are length-checked, and every error is reported as one
- * line "FILE:LINE: message".  Lines are parsed one at a time with jansson; the
- * input is streamed through a buffer, so traces larger than memory work. */
+ * line "FILE:LINE: message".  Lines are parsed one at a time into a small
+ * document (jsonl_int.h): by jsonl_fast.c's parser, or by jansson for what that
+ * one leaves (and for every malformed line, so messages are jansson's); the checks
+ * below are the same either way.  The input is streamed through a buffer, so
+ * traces larger than memory work. */
 #include "format/reader.h"
 
 #include <errno.h>
@@ -17,10 +20,19 @@
 #include <unistd.h>
 #include <jansson.h>
 
+#include "format/jsonl_int.h"
 #include "util/lines.h"
 #include "util/util.h"
 
 #define MAX_STRV (1 << 20)          /* entries in argv / a strv argument */
+
+/* A vocabulary: argument types, event kinds, ret_fmt names, with their lengths. */
+struct names {
+	int n;
+	const char *s[16];
+	uint8_t len[16];
+};
+_Static_assert(SD_ARG__COUNT <= 16 && SD_EV__COUNT <= 16, "vocabularies fit struct names");
 
 struct sd_reader {
 	char *name;             /* for messages */
@@ -30,10 +42,50 @@ struct sd_reader {
 	char *failed;           /* sticky error: repeated by later calls */
 	bool done;
 	bool have_end;
+	bool jansson_only;      /* tests: every line through jansson */
+	unsigned long fast_lines;
 	uint64_t last_seq;
+	struct jdoc doc;        /* the line being read */
+	struct jo *jo_ev, *jo_arg, *jo_src, *jo_frame;
+	struct names arg_types, ev_kinds, ret_fmts;
 	struct sd_trace_info info;
 	struct sd_trace_end end;
 };
+
+/* An object of the line's document, its members by key id.  The reader keeps one per
+ * kind of object (event, argument, src, frame), cleared slot by slot. */
+struct jo {
+	const struct jdoc *d;
+	uint32_t slot[JK__COUNT];   /* index of the member with that key, 0: none */
+	uint8_t used[32];           /* the keys set by the last jo_open */
+	int nused;                  /* -1: more than fit in used[] */
+};
+
+static void jo_open(struct jo *o, const struct jdoc *d, const struct jv *v)
+{
+	o->d = d;
+	if (o->nused < 0)
+		memset(o->slot, 0, sizeof o->slot);
+	for (int i = 0; i < o->nused; i++)
+		o->slot[o->used[i]] = 0;
+	o->nused = 0;
+	if (v->type == JV_OBJ && v->n) {
+		for (uint32_t i = v->u.first; i; i = d->v[i].next) {
+			o->slot[d->v[i].key] = i;
+			if (o->nused >= 0 && o->nused < (int)sizeof o->used)
+				o->used[o->nused++] = d->v[i].key;
+			else
+				o->nused = -1;
+		}
+	}
+}
+
+static const struct jv *jo_get(const struct jo *o, int key)
+{
+	return o->slot[key] ? &o->d->v[o->slot[key]] : NULL;
+}
+
+#define KN(key) sd_jk_name(key)
 
 /* ---- errors ---- */
 
@@ -85,8 +137,13 @@ static int get_line(struct sd_reader *r, const char **line, size_t *n, bool *nl)
 	return rc;
 }
 
-static json_t *parse_json(struct sd_reader *r, const char *line, size_t n)
+/* The line as a document whose root is an object, or NULL (message recorded). */
+static const struct jv *parse_json(struct sd_reader *r, const char *line, size_t n)
 {
+	if (!r->jansson_only && sd_jv_parse_fast(&r->doc, line, n)) {
+		r->fast_lines++;
+		return &r->doc.v[0];
+	}
 	json_error_t je;
 	json_t *j = json_loadb(line, n, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
 
@@ -99,29 +156,31 @@ static json_t *parse_json(struct sd_reader *r, const char *line, size_t n)
 		json_decref(j);
 		return NULL;
 	}
-	return j;
+	sd_jv_from_jansson(&r->doc, j, n);
+	json_decref(j);
+	return &r->doc.v[0];
 }
 
 /* ---- typed field access: -1 error, 0 absent, 1 present ---- */
 
-static int get_int(struct sd_reader *r, json_t *o, const char *key, bool req,
+static int get_int(struct sd_reader *r, const struct jo *o, int key, bool req,
 		   int64_t min, int64_t max, int64_t *out)
 {
-	json_t *v = json_object_get(o, key);
+	const struct jv *v = jo_get(o, key);
 
-	if (!v || (json_is_null(v) && !req))
-		return req ? perr(r, "missing field '%s'", key) : 0;
-	if (!json_is_integer(v))
-		return perr(r, "field '%s' must be an integer", key);
-	int64_t x = json_integer_value(v);
+	if (!v || (v->type == JV_NULL && !req))
+		return req ? perr(r, "missing field '%s'", KN(key)) : 0;
+	if (v->type != JV_INT)
+		return perr(r, "field '%s' must be an integer", KN(key));
+	int64_t x = v->u.i;
 	if (x < min || x > max)
-		return perr(r, "field '%s' out of range: %lld", key, (long long)x);
+		return perr(r, "field '%s' out of range: %lld", KN(key), (long long)x);
 	*out = x;
 	return 1;
 }
 
 /* An int-typed field (pid_t, int) with the whole int range or [0, INT_MAX]. */
-static int get_cint(struct sd_reader *r, json_t *o, const char *key, bool req,
+static int get_cint(struct sd_reader *r, const struct jo *o, int key, bool req,
 		    bool nonneg, int *out)
 {
 	int64_t v;
@@ -133,7 +192,7 @@ static int get_cint(struct sd_reader *r, json_t *o, const char *key, bool req,
 }
 
 /* A uint64 stored as its int64 bit pattern. */
-static int get_u64(struct sd_reader *r, json_t *o, const char *key, bool req, uint64_t *out)
+static int get_u64(struct sd_reader *r, const struct jo *o, int key, bool req, uint64_t *out)
 {
 	int64_t v;
 	int rc = get_int(r, o, key, req, INT64_MIN, INT64_MAX, &v);
@@ -143,29 +202,85 @@ static int get_u64(struct sd_reader *r, json_t *o, const char *key, bool req, ui
 	return rc;
 }
 
-static int get_bool(struct sd_reader *r, json_t *o, const char *key, bool req, bool *out)
+/* A count of nanoseconds: a string of decimal digits (version 2), or an integer
+ * (its int64 bit pattern, version 1). */
+static int get_ns(struct sd_reader *r, const struct jo *o, int key, uint64_t *out)
 {
-	json_t *v = json_object_get(o, key);
+	const struct jv *v = jo_get(o, key);
+	uint64_t x = 0;
 
-	if (!v)
-		return req ? perr(r, "missing field '%s'", key) : 0;
-	if (!json_is_boolean(v))
-		return perr(r, "field '%s' must be true or false", key);
-	*out = json_is_true(v);
+	if (!v || v->type != JV_STR)
+		return get_u64(r, o, key, false, out);
+	if (v->n == 0 || v->n > 20)
+		return perr(r, "field '%s' must be a string of 1 to 20 digits", KN(key));
+	for (uint32_t i = 0; i < v->n; i++) {
+		unsigned d = (unsigned char)v->u.s[i] - '0';
+		if (d > 9)
+			return perr(r, "field '%s' must be a string of digits", KN(key));
+		if (x > (UINT64_MAX - d) / 10)
+			return perr(r, "field '%s' out of range", KN(key));
+		x = x * 10 + d;
+	}
+	*out = x;
 	return 1;
 }
 
-static int get_string(struct sd_reader *r, json_t *o, const char *key, bool req,
-		      const char **out)
+static int get_bool(struct sd_reader *r, const struct jo *o, int key, bool req, bool *out)
 {
-	json_t *v = json_object_get(o, key);
+	const struct jv *v = jo_get(o, key);
 
 	if (!v)
-		return req ? perr(r, "missing field '%s'", key) : 0;
-	if (!json_is_string(v))
-		return perr(r, "field '%s' must be a string", key);
-	*out = json_string_value(v);
+		return req ? perr(r, "missing field '%s'", KN(key)) : 0;
+	if (v->type != JV_TRUE && v->type != JV_FALSE)
+		return perr(r, "field '%s' must be true or false", KN(key));
+	*out = v->type == JV_TRUE;
 	return 1;
+}
+
+/* A string value (its bytes need not be NUL-terminated: see cstr_len). */
+static int get_string(struct sd_reader *r, const struct jo *o, int key, bool req,
+		      const struct jv **out)
+{
+	const struct jv *v = jo_get(o, key);
+
+	if (!v)
+		return req ? perr(r, "missing field '%s'", KN(key)) : 0;
+	if (v->type != JV_STR)
+		return perr(r, "field '%s' must be a string", KN(key));
+	*out = v;
+	return 1;
+}
+
+/* The length of a string value read as a C string: up to its first NUL. */
+static int cstr_len(const struct jv *v)
+{
+	return (int)(v->nul ? strnlen(v->u.s, v->n) : v->n);
+}
+
+static void names_init(struct names *w, const char *(*name)(int), int n)
+{
+	w->n = n;
+	for (int i = 0; i < n; i++) {
+		w->s[i] = name(i);
+		w->len[i] = (uint8_t)strlen(w->s[i]);
+	}
+}
+
+/* The index of string value v, read as a C string, in w, or -1. */
+static int name_index(const struct jv *v, const struct names *w)
+{
+	size_t len = (size_t)cstr_len(v);
+
+	for (int i = 0; i < w->n; i++) {
+		if (w->len[i] != len)
+			continue;
+		size_t k = 0;
+		while (k < len && w->s[i][k] == v->u.s[k])
+			k++;
+		if (k == len)
+			return i;
+	}
+	return -1;
 }
 
 static int hexval(unsigned char c)
@@ -195,27 +310,26 @@ static char *unhex(const char *s, size_t n, size_t *outlen)
 	return p;
 }
 
-/* A JSON string's bytes as a malloc'd NUL-terminated copy.  cstr: must not
+/* A string value's bytes as a malloc'd NUL-terminated copy.  cstr: must not
  * contain NUL bytes.  name is the key, for messages. */
-static char *string_bytes(struct sd_reader *r, json_t *v, bool hex, bool cstr,
+static char *string_bytes(struct sd_reader *r, const struct jv *v, bool hex, bool cstr,
 			  const char *name, size_t *outlen)
 {
-	const char *s = json_string_value(v);
-	size_t n = json_string_length(v), len = n;
+	size_t n = v->n, len = n;
 	char *p;
 
 	if (hex) {
-		p = unhex(s, n, &len);
+		p = unhex(v->u.s, n, &len);
 		if (!p) {
 			perr(r, "bad hex in '%s'", name);
 			return NULL;
 		}
 	} else {
 		p = xmalloc(n + 1);
-		memcpy(p, s, n);
+		memcpy(p, v->u.s, n);
 		p[n] = 0;
 	}
-	if (cstr && memchr(p, 0, len)) {
+	if (cstr && (hex ? memchr(p, 0, len) != NULL : v->nul)) {
 		free(p);
 		perr(r, "NUL byte in '%s'", name);
 		return NULL;
@@ -224,22 +338,21 @@ static char *string_bytes(struct sd_reader *r, json_t *v, bool hex, bool cstr,
 	return p;
 }
 
-/* A byte string stored as "key" (JSON string) or "key_hex" (hex digits). */
-static int get_bytes(struct sd_reader *r, json_t *o, const char *key, bool cstr,
-		     char **out, size_t *outlen)
+/* A byte string stored as "key" (JSON string) or "key_hex" (hex digits); key is a B()
+ * key of jsonl_int.h, key + 1 its _hex twin. */
+static int bytes_value(struct sd_reader *r, const struct jo *o, int key, bool cstr,
+		       char **out, size_t *outlen)
 {
-	char hkey[64];
+	const struct jv *v = jo_get(o, key), *h = jo_get(o, key + 1);
 	size_t len;
 
-	snprintf(hkey, sizeof hkey, "%s_hex", key);
-	json_t *v = json_object_get(o, key), *h = json_object_get(o, hkey);
 	if (v && h)
-		return perr(r, "both '%s' and '%s' present", key, hkey);
+		return perr(r, "both '%s' and '%s' present", KN(key), KN(key + 1));
 	if (!v && !h)
 		return 0;
-	if (!json_is_string(v ? v : h))
-		return perr(r, "field '%s' must be a string", v ? key : hkey);
-	char *p = string_bytes(r, v ? v : h, !v, cstr, v ? key : hkey, &len);
+	if ((v ? v : h)->type != JV_STR)
+		return perr(r, "field '%s' must be a string", v ? KN(key) : KN(key + 1));
+	char *p = string_bytes(r, v ? v : h, !v, cstr, v ? KN(key) : KN(key + 1), &len);
 	if (!p)
 		return -1;
 	*out = p;
@@ -248,36 +361,46 @@ static int get_bytes(struct sd_reader *r, json_t *o, const char *key, bool cstr,
 	return 1;
 }
 
-static int get_cstr(struct sd_reader *r, json_t *o, const char *key, char **out)
+/* (Most byte-string keys are absent from most objects: that case costs no call.) */
+static inline int get_bytes(struct sd_reader *r, const struct jo *o, int key, bool cstr,
+			    char **out, size_t *outlen)
+{
+	if (!o->slot[key] && !o->slot[key + 1])
+		return 0;
+	return bytes_value(r, o, key, cstr, out, outlen);
+}
+
+static int get_cstr(struct sd_reader *r, const struct jo *o, int key, char **out)
 {
 	return get_bytes(r, o, key, true, out, NULL);
 }
 
 /* Array of strings or {"hex":"..."} objects; *out gets n+1 slots, NULL-terminated. */
-static int get_strv(struct sd_reader *r, json_t *o, const char *key, char ***out, int *nout)
+static int get_strv(struct sd_reader *r, const struct jo *o, int key, char ***out, int *nout)
 {
-	json_t *v = json_object_get(o, key);
+	const struct jv *v = jo_get(o, key);
+	const struct jdoc *d = o->d;
 
-	if (!v || json_is_null(v))
+	if (!v || v->type == JV_NULL)
 		return 0;
-	if (!json_is_array(v))
-		return perr(r, "field '%s' must be an array", key);
-	size_t n = json_array_size(v);
+	if (v->type != JV_ARR)
+		return perr(r, "field '%s' must be an array", KN(key));
+	size_t n = v->n, i = 0;
 	if (n > MAX_STRV)
-		return perr(r, "'%s' has more than %d entries", key, MAX_STRV);
+		return perr(r, "'%s' has more than %d entries", KN(key), MAX_STRV);
 	char **sv = xcalloc(n + 1, sizeof *sv);
-	for (size_t i = 0; i < n; i++) {
-		json_t *e = json_array_get(v, i), *h = NULL;
+	for (uint32_t k = n ? v->u.first : 0; k; k = d->v[k].next, i++) {
+		const struct jv *e = &d->v[k], *h = NULL;
 		size_t len;
-		if (json_is_object(e))
-			h = json_object_get(e, "hex");
-		if (json_is_string(e) || json_is_string(h))
-			sv[i] = string_bytes(r, h ? h : e, h != NULL, true, key, &len);
+		if (e->type == JV_OBJ)
+			h = sd_jv_get(d, e, JK_hex);
+		if (e->type == JV_STR || (h && h->type == JV_STR))
+			sv[i] = string_bytes(r, h ? h : e, h != NULL, true, KN(key), &len);
 		else
-			perr(r, "'%s' entries must be strings or {\"hex\":...} objects", key);
+			perr(r, "'%s' entries must be strings or {\"hex\":...} objects", KN(key));
 		if (!sv[i]) {
-			for (size_t k = 0; k < i; k++)
-				free(sv[k]);
+			for (size_t m = 0; m < i; m++)
+				free(sv[m]);
 			free(sv);
 			return -1;
 		}
@@ -313,55 +436,55 @@ static uint64_t secs_to_ns(double d, int decimals)
 }
 
 /* A time in seconds ("t") or its exact form in ns ("t_ns", preferred). */
-static int get_time(struct sd_reader *r, json_t *o, const char *key, const char *key_ns,
+static int get_time(struct sd_reader *r, const struct jo *o, int key, int key_ns,
 		    int decimals, bool req, uint64_t *out)
 {
-	json_t *v = json_object_get(o, key);
+	const struct jv *v = jo_get(o, key);
 
 	if (!v)
-		return req ? perr(r, "missing field '%s'", key) : 0;
-	if (!json_is_number(v))
-		return perr(r, "field '%s' must be a number", key);
-	int rc = get_u64(r, o, key_ns, false, out);
+		return req ? perr(r, "missing field '%s'", KN(key)) : 0;
+	if (v->type != JV_INT && v->type != JV_REAL)
+		return perr(r, "field '%s' must be a number", KN(key));
+	int rc = get_ns(r, o, key_ns, out);
 	if (rc)
 		return rc;
-	double d = json_number_value(v);
+	double d = v->type == JV_INT ? (double)v->u.i : v->u.d;
 	if (!(d >= 0 && d < 1.8e10))
-		return perr(r, "field '%s' out of range", key);
+		return perr(r, "field '%s' out of range", KN(key));
 	*out = secs_to_ns(d, decimals);
 	return 1;
 }
 
 /* ---- events ---- */
 
-static int parse_buf(struct sd_reader *r, json_t *o, struct sd_arg *a)
+static int parse_buf(struct sd_reader *r, const struct jo *o, struct sd_arg *a)
 {
 	bool is_buf = a->type == SD_ARG_BUF;
 	struct sd_buf *b = &a->buf;
-	const char *hash;
+	const struct jv *hash;
 	char *data = NULL;
 	size_t kept = 0;
 	int rc;
 
-	if (get_u64(r, o, "len", is_buf, &b->len) < 0)
+	if (get_u64(r, o, JK_len, is_buf, &b->len) < 0)
 		return -1;
-	rc = get_string(r, o, "hash", is_buf, &hash);
+	rc = get_string(r, o, JK_hash, is_buf, &hash);
 	if (rc < 0)
 		return -1;
 	if (rc) {
-		if (strlen(hash) != 16 || json_string_length(json_object_get(o, "hash")) != 16)
+		if (hash->n != 16 || hash->nul)
 			return perr(r, "field 'hash' must be 16 hex digits");
 		for (int i = 0; i < 16; i++) {
-			int d = hexval(hash[i]);
+			int d = hexval(hash->u.s[i]);
 			if (d < 0)
 				return perr(r, "bad hex in 'hash'");
 			b->hash = b->hash << 4 | d;
 		}
 	}
 	b->hash_valid = rc > 0;
-	if (get_bool(r, o, "hash_valid", false, &b->hash_valid) < 0)
+	if (get_bool(r, o, JK_hash_valid, false, &b->hash_valid) < 0)
 		return -1;
-	rc = get_bytes(r, o, "data", false, &data, &kept);
+	rc = get_bytes(r, o, JK_data, false, &data, &kept);
 	if (rc <= 0)
 		return rc;
 	b->data = (unsigned char *)data;
@@ -371,51 +494,75 @@ static int parse_buf(struct sd_reader *r, json_t *o, struct sd_arg *a)
 	return 0;
 }
 
-static int parse_arg(struct sd_reader *r, json_t *o, struct sd_arg *a)
+/* A path's "abs": version 2 leaves it out when it equals "raw" and writes null when it
+ * is not set; in version 1 it is written when set. */
+static int parse_abs(struct sd_reader *r, const struct jo *o, struct sd_arg *a)
 {
-	const char *type;
+	const struct jv *v = jo_get(o, JK_abs);
+
+	if (a->type != SD_ARG_PATH || r->info.version < 2)
+		return get_cstr(r, o, JK_abs, &a->abs);
+	if (v && v->type == JV_NULL) {
+		if (jo_get(o, JK_abs_hex))
+			return perr(r, "both 'abs' and 'abs_hex' present");
+		return 0;
+	}
+	if (!v && !jo_get(o, JK_abs_hex)) {
+		a->abs = a->str ? xstrdup(a->str) : NULL;
+		return 0;
+	}
+	return get_cstr(r, o, JK_abs, &a->abs);
+}
+
+static int parse_arg(struct sd_reader *r, const struct jdoc *d, const struct jv *v,
+		     struct sd_arg *a)
+{
+	struct jo *o = r->jo_arg;
+	const struct jv *type;
 	int t;
 
-	if (!json_is_object(o))
+	if (v->type != JV_OBJ)
 		return perr(r, "must be an object");
-	if (get_string(r, o, "type", true, &type) < 0)
+	jo_open(o, d, v);
+	if (get_string(r, o, JK_type, true, &type) < 0)
 		return -1;
-	if ((t = sd_arg_type_from_name(type)) < 0)
-		return perr(r, "unknown argument type '%s'", type);
+	if ((t = name_index(type, &r->arg_types)) < 0)
+		return perr(r, "unknown argument type '%.*s'", cstr_len(type), type->u.s);
 	a->type = t;
-	if (get_bool(r, o, "at_exit", false, &a->at_exit) < 0)
+	if (get_bool(r, o, JK_at_exit, false, &a->at_exit) < 0)
 		return -1;
 	if (t == SD_ARG_PATH) {
-		if (get_cstr(r, o, "raw", &a->str) < 0 ||
-		    get_int(r, o, "addr", false, INT64_MIN, INT64_MAX, &a->raw) < 0)
+		if (get_cstr(r, o, JK_raw, &a->str) < 0 ||
+		    get_int(r, o, JK_addr, false, INT64_MIN, INT64_MAX, &a->raw) < 0)
 			return -1;
 	} else {
-		if (get_int(r, o, "raw", true, INT64_MIN, INT64_MAX, &a->raw) < 0 ||
-		    get_cstr(r, o, "str", &a->str) < 0)
+		if (get_int(r, o, JK_raw, true, INT64_MIN, INT64_MAX, &a->raw) < 0 ||
+		    get_cstr(r, o, JK_str, &a->str) < 0)
 			return -1;
 	}
-	if (get_cstr(r, o, "abs", &a->abs) < 0 || get_cstr(r, o, "text", &a->text) < 0 ||
-	    get_cstr(r, o, "ref", &a->ref) < 0 || parse_buf(r, o, a) < 0)
+	if (parse_abs(r, o, a) < 0 || get_cstr(r, o, JK_text, &a->text) < 0 ||
+	    get_cstr(r, o, JK_ref, &a->ref) < 0 || parse_buf(r, o, a) < 0)
 		return -1;
-	if (get_strv(r, o, "strv", &a->strv, &a->nstrv) < 0 ||
-	    get_bool(r, o, "strv_more", false, &a->strv_more) < 0)
+	if (get_strv(r, o, JK_strv, &a->strv, &a->nstrv) < 0 ||
+	    get_bool(r, o, JK_strv_more, false, &a->strv_more) < 0)
 		return -1;
 	return 0;
 }
 
-static int parse_args(struct sd_reader *r, json_t *o, struct sd_event *ev, bool req)
+static int parse_args(struct sd_reader *r, const struct jo *o, struct sd_event *ev, bool req)
 {
-	json_t *v = json_object_get(o, "args");
+	const struct jv *v = jo_get(o, JK_args);
 
 	if (!v)
 		return req ? perr(r, "missing field 'args'") : 0;
-	if (!json_is_array(v))
+	if (v->type != JV_ARR)
 		return perr(r, "field 'args' must be an array");
-	if (json_array_size(v) > SD_MAX_ARGS)
+	if (v->n > SD_MAX_ARGS)
 		return perr(r, "'args' has more than %d entries", SD_MAX_ARGS);
-	ev->nargs = (int)json_array_size(v);
-	for (int i = 0; i < ev->nargs; i++) {
-		if (parse_arg(r, json_array_get(v, i), &ev->args[i]) < 0) {
+	ev->nargs = (int)v->n;
+	int i = 0;
+	for (uint32_t k = v->n ? v->u.first : 0; k; k = o->d->v[k].next, i++) {
+		if (parse_arg(r, o->d, &o->d->v[k], &ev->args[i]) < 0) {
 			struct sb m = SB_INIT;
 			sb_addf(&m, "args[%d]: %s", i, sb_str(&r->msg));
 			sb_free(&r->msg);
@@ -426,11 +573,11 @@ static int parse_args(struct sd_reader *r, json_t *o, struct sd_event *ev, bool 
 	return 0;
 }
 
-static int parse_name(struct sd_reader *r, json_t *o, struct sd_event *ev, bool req)
+static int parse_name(struct sd_reader *r, const struct jo *o, struct sd_event *ev, bool req)
 {
 	char *name = NULL;
 	size_t n;
-	int rc = get_bytes(r, o, "name", true, &name, &n);
+	int rc = get_bytes(r, o, JK_name, true, &name, &n);
 
 	if (rc == 0 && req)
 		return perr(r, "missing field 'name'");
@@ -445,162 +592,193 @@ static int parse_name(struct sd_reader *r, json_t *o, struct sd_event *ev, bool 
 	return 0;
 }
 
-static int parse_ret(struct sd_reader *r, json_t *o, struct sd_event *ev, bool req)
+static int parse_ret(struct sd_reader *r, const struct jo *o, struct sd_event *ev, bool req)
 {
-	json_t *v = json_object_get(o, "ret");
+	const struct jv *v = jo_get(o, JK_ret), *s;
 	bool unfinished = false;
-	const char *s;
 
-	if (get_bool(r, o, "unfinished", false, &unfinished) < 0 ||
-	    get_string(r, o, "err", false, &s) < 0)
+	if (get_bool(r, o, JK_unfinished, false, &unfinished) < 0 ||
+	    get_string(r, o, JK_err, false, &s) < 0)
 		return -1;
 	if (!v)
 		return req ? perr(r, "missing field 'ret'") : 0;
-	if (json_is_null(v))
+	if (v->type == JV_NULL)
 		return 0;
-	if (!json_is_integer(v))
+	if (v->type != JV_INT)
 		return perr(r, "field 'ret' must be an integer or null");
 	if (unfinished)
 		return perr(r, "'unfinished' call with a return value");
-	ev->ret = json_integer_value(v);
+	ev->ret = v->u.i;
 	ev->finished = true;
 	return 0;
 }
 
-static int parse_ret_fmt(struct sd_reader *r, json_t *o, struct sd_event *ev)
+static int parse_ret_fmt(struct sd_reader *r, const struct jo *o, struct sd_event *ev)
 {
-	static const char *const names[] = { "dec", "hex", "fd", "oct" };
-	const char *s;
-	int rc = get_string(r, o, "ret_fmt", false, &s);
+	const struct jv *s;
+	int rc = get_string(r, o, JK_ret_fmt, false, &s), i;
 
 	if (rc <= 0)
 		return rc;
-	for (int i = 0; i < 4; i++) {
-		if (!strcmp(s, names[i])) {
-			ev->ret_fmt = i;
-			return 0;
-		}
-	}
-	return perr(r, "unknown ret_fmt '%s'", s);
+	if ((i = name_index(s, &r->ret_fmts)) < 0)
+		return perr(r, "unknown ret_fmt '%.*s'", cstr_len(s), s->u.s);
+	ev->ret_fmt = i;
+	return 0;
 }
 
-static int parse_syscall(struct sd_reader *r, json_t *o, struct sd_event *ev, bool req)
+/* "nr": required in version 1; in version 2 a syscall's is left out when it is the
+ * number of its name. */
+static int parse_nr(struct sd_reader *r, const struct jo *o, struct sd_event *ev, bool req)
 {
-	if (parse_name(r, o, ev, req) < 0 ||
-	    get_cint(r, o, "nr", req, false, &ev->nr) < 0 ||
+	int rc = get_cint(r, o, JK_nr, req && r->info.version < 2, false, &ev->nr);
+
+	if (rc == 0 && req)
+		ev->nr = sd_jsonl_default_nr(ev->name);
+	return rc;
+}
+
+/* "existed": a creating open's path was there when it began (absent: not known). */
+static int parse_pre(struct sd_reader *r, const struct jo *o, struct sd_event *ev)
+{
+	const struct jv *v = jo_get(o, JK_existed);
+	bool b = false;
+	int rc = get_bool(r, o, JK_existed, false, &b);
+
+	if (rc >= 0 && v && v->type != JV_NULL)
+		ev->pre = b ? SD_PRE_EXISTED : SD_PRE_ABSENT;
+	return rc;
+}
+
+static int parse_syscall(struct sd_reader *r, const struct jo *o, struct sd_event *ev, bool req)
+{
+	if (parse_name(r, o, ev, req) < 0 || parse_nr(r, o, ev, req) < 0 ||
 	    parse_args(r, o, ev, req) < 0 || parse_ret(r, o, ev, req) < 0 ||
 	    parse_ret_fmt(r, o, ev) < 0 ||
-	    get_cstr(r, o, "ret_ref", &ev->ret_ref) < 0 ||
-	    get_cstr(r, o, "ret_text", &ev->ret_text) < 0 ||
-	    get_bool(r, o, "interrupted", false, &ev->interrupted) < 0 ||
-	    get_u64(r, o, "restart_of", false, &ev->restart_of) < 0)
+	    get_cstr(r, o, JK_ret_ref, &ev->ret_ref) < 0 ||
+	    get_cstr(r, o, JK_ret_text, &ev->ret_text) < 0 ||
+	    get_bool(r, o, JK_interrupted, false, &ev->interrupted) < 0 ||
+	    get_u64(r, o, JK_restart_of, false, &ev->restart_of) < 0 ||
+	    parse_pre(r, o, ev) < 0)
 		return -1;
 	if (ev->restart_of && ev->restart_of >= ev->seq)
 		return perr(r, "'restart_of' must name an earlier seq");
 	return 0;
 }
 
-static int parse_other(struct sd_reader *r, json_t *o, struct sd_event *ev)
+static int parse_other(struct sd_reader *r, const struct jo *o, struct sd_event *ev)
 {
 	enum sd_ev_kind k = ev->kind;
-	const char *s;
+	const struct jv *s;
 	int64_t sig = 0;
 
-	if (get_string(r, o, "sig", false, &s) < 0 ||
-	    get_int(r, o, "signo", k == SD_EV_SIGNAL || k == SD_EV_STOP || k == SD_EV_KILLED,
+	if (get_string(r, o, JK_sig, false, &s) < 0 ||
+	    get_int(r, o, JK_signo, k == SD_EV_SIGNAL || k == SD_EV_STOP || k == SD_EV_KILLED,
 		    0, 127, &sig) < 0)
 		return -1;
 	ev->sig = (int)sig;
-	if (get_cstr(r, o, "siginfo", &ev->siginfo) < 0 ||
-	    get_cint(r, o, "status", k == SD_EV_EXIT, false, &ev->status) < 0 ||
-	    get_bool(r, o, "core", false, &ev->core) < 0 ||
-	    get_cint(r, o, "old_tid", k == SD_EV_SUPERSEDED, true, &ev->old_tid) < 0)
+	if (get_cstr(r, o, JK_siginfo, &ev->siginfo) < 0 ||
+	    get_cint(r, o, JK_status, k == SD_EV_EXIT, false, &ev->status) < 0 ||
+	    get_bool(r, o, JK_core, false, &ev->core) < 0 ||
+	    get_cint(r, o, JK_old_tid, k == SD_EV_SUPERSEDED, true, &ev->old_tid) < 0)
 		return -1;
 	return 0;
 }
 
 #define MAX_FRAMES 4096         /* src.stack entries */
 
-static int parse_frame(struct sd_reader *r, json_t *o, struct sd_srcframe *f, size_t i)
+static int parse_frame(struct sd_reader *r, const struct jdoc *d, const struct jv *v,
+		       struct sd_srcframe *f, size_t i)
 {
 	int64_t pc = 0, off = 0;
+	struct jo *o = r->jo_frame;
 
-	if (!json_is_object(o))
+	if (v->type != JV_OBJ)
 		return perr(r, "src.stack[%zu] must be an object", i);
-	if (get_int(r, o, "pc", true, INT64_MIN, INT64_MAX, &pc) < 0 ||
-	    get_int(r, o, "off", false, INT64_MIN, INT64_MAX, &off) < 0 ||
-	    get_cstr(r, o, "module", &f->module) < 0 || get_cstr(r, o, "func", &f->func) < 0 ||
-	    get_cstr(r, o, "file", &f->file) < 0 ||
-	    get_cint(r, o, "line", false, false, &f->line) < 0 ||
-	    get_bool(r, o, "inline", false, &f->inlined) < 0 ||
-	    get_bool(r, o, "user", false, &f->user) < 0 ||
-	    get_bool(r, o, "py", false, &f->py) < 0)
+	jo_open(o, d, v);
+	if (get_int(r, o, JK_pc, true, INT64_MIN, INT64_MAX, &pc) < 0 ||
+	    get_int(r, o, JK_off, false, INT64_MIN, INT64_MAX, &off) < 0 ||
+	    get_cstr(r, o, JK_module, &f->module) < 0 || get_cstr(r, o, JK_func, &f->func) < 0 ||
+	    get_cstr(r, o, JK_file, &f->file) < 0 ||
+	    get_cint(r, o, JK_line, false, false, &f->line) < 0 ||
+	    get_bool(r, o, JK_inline, false, &f->inlined) < 0 ||
+	    get_bool(r, o, JK_user, false, &f->user) < 0 ||
+	    get_bool(r, o, JK_py, false, &f->py) < 0)
 		return -1;
 	f->pc = (uint64_t)pc;
 	f->off = (uint64_t)off;
 	return 0;
 }
 
-static int parse_src(struct sd_reader *r, json_t *o, struct sd_srcloc *src)
+static int parse_stack(struct sd_reader *r, const struct jo *o, struct sd_srcloc *src)
 {
-	json_t *v = json_object_get(o, "src");
+	const struct jv *st = jo_get(o, JK_stack);
 
-	if (!v)
-		return 0;
-	if (!json_is_object(v))
-		return perr(r, "field 'src' must be an object");
-	if (get_cstr(r, v, "file", &src->file) < 0 ||
-	    get_cint(r, v, "line", false, false, &src->line) < 0 ||
-	    get_cstr(r, v, "func", &src->func) < 0 || get_cstr(r, v, "dir", &src->dir) < 0 ||
-	    get_cstr(r, v, "module", &src->module) < 0 ||
-	    get_cstr(r, v, "gen_file", &src->gen_file) < 0 ||
-	    get_cint(r, v, "gen_line", false, false, &src->gen_line) < 0 ||
-	    get_cstr(r, v, "gen_func", &src->gen_func) < 0 ||
-	    get_cstr(r, v, "why", &src->why) < 0 || get_cstr(r, v, "lang", &src->lang) < 0 ||
-	    get_cstr(r, v, "phase", &src->phase) < 0 ||
-	    get_cstr(r, v, "inner_file", &src->inner_file) < 0 ||
-	    get_cint(r, v, "inner_line", false, false, &src->inner_line) < 0 ||
-	    get_cstr(r, v, "inner_func", &src->inner_func) < 0)
-		return -1;
-	if (src->phase && strcmp(src->phase, "startup") && strcmp(src->phase, "import") &&
-	    strcmp(src->phase, "exit") && strcmp(src->phase, "runtime"))
-		return perr(r, "field 'src.phase' must be startup, import, exit or runtime");
-	json_t *st = json_object_get(v, "stack");
 	if (!st)
 		return 0;
-	if (!json_is_array(st))
+	if (st->type != JV_ARR)
 		return perr(r, "field 'src.stack' must be an array");
-	size_t n = json_array_size(st);
+	size_t n = st->n, i = 0;
 	if (n > MAX_FRAMES)
 		return perr(r, "too many frames in 'src.stack' (%zu, at most %d)", n, MAX_FRAMES);
 	if (!n)
 		return 0;
 	src->frames = xcalloc(n, sizeof *src->frames);
 	src->nframes = (int)n;
-	for (size_t i = 0; i < n; i++)
-		if (parse_frame(r, json_array_get(st, i), &src->frames[i], i) < 0)
+	for (uint32_t k = st->u.first; k; k = o->d->v[k].next, i++)
+		if (parse_frame(r, o->d, &o->d->v[k], &src->frames[i], i) < 0)
 			return -1;
 	return 0;
 }
 
-static int parse_event(struct sd_reader *r, json_t *o, struct sd_event *ev)
+static int parse_src(struct sd_reader *r, const struct jo *ev, struct sd_srcloc *src)
 {
-	const char *type;
+	const struct jv *v = jo_get(ev, JK_src);
+	struct jo *o = r->jo_src;
+
+	if (!v)
+		return 0;
+	if (v->type != JV_OBJ)
+		return perr(r, "field 'src' must be an object");
+	jo_open(o, ev->d, v);
+	if (get_cstr(r, o, JK_file, &src->file) < 0 ||
+	    get_cint(r, o, JK_line, false, false, &src->line) < 0 ||
+	    get_cstr(r, o, JK_func, &src->func) < 0 || get_cstr(r, o, JK_dir, &src->dir) < 0 ||
+	    get_cstr(r, o, JK_module, &src->module) < 0 ||
+	    get_cstr(r, o, JK_gen_file, &src->gen_file) < 0 ||
+	    get_cint(r, o, JK_gen_line, false, false, &src->gen_line) < 0 ||
+	    get_cstr(r, o, JK_gen_func, &src->gen_func) < 0 ||
+	    get_cstr(r, o, JK_why, &src->why) < 0 || get_cstr(r, o, JK_lang, &src->lang) < 0 ||
+	    get_cstr(r, o, JK_phase, &src->phase) < 0 ||
+	    get_cstr(r, o, JK_inner_file, &src->inner_file) < 0 ||
+	    get_cint(r, o, JK_inner_line, false, false, &src->inner_line) < 0 ||
+	    get_cstr(r, o, JK_inner_func, &src->inner_func) < 0)
+		return -1;
+	if (src->phase && strcmp(src->phase, "startup") && strcmp(src->phase, "import") &&
+	    strcmp(src->phase, "exit") && strcmp(src->phase, "runtime"))
+		return perr(r, "field 'src.phase' must be startup, import, exit or runtime");
+	return parse_stack(r, o, src);
+}
+
+static int parse_event(struct sd_reader *r, const struct jv *v, struct sd_event *ev)
+{
+	struct jo *o = r->jo_ev;
+	const struct jv *type;
 	int k;
 
-	if (get_u64(r, o, "seq", true, &ev->seq) < 0)
+	jo_open(o, &r->doc, v);
+	if (get_u64(r, o, JK_seq, true, &ev->seq) < 0)
 		return -1;
 	if (ev->seq <= r->last_seq)
 		return perr(r, "seq %llu does not follow %llu", (unsigned long long)ev->seq,
 			    (unsigned long long)r->last_seq);
-	if (get_cint(r, o, "pid", true, true, &ev->pid) < 0 ||
-	    get_cint(r, o, "tid", true, true, &ev->tid) < 0 ||
-	    get_time(r, o, "t", "t_ns", 9, true, &ev->t_ns) < 0 ||
-	    get_time(r, o, "dur", "dur_ns", 9, false, &ev->dur_ns) < 0 ||
-	    get_string(r, o, "type", true, &type) < 0)
+	if (get_cint(r, o, JK_pid, true, true, &ev->pid) < 0 ||
+	    get_cint(r, o, JK_tid, true, true, &ev->tid) < 0 ||
+	    get_time(r, o, JK_t, JK_t_ns, 9, true, &ev->t_ns) < 0 ||
+	    get_time(r, o, JK_dur, JK_dur_ns, 9, false, &ev->dur_ns) < 0 ||
+	    get_string(r, o, JK_type, true, &type) < 0)
 		return -1;
-	if ((k = sd_ev_kind_from_name(type)) < 0)
-		return perr(r, "unknown event type '%s'", type);
+	if ((k = name_index(type, &r->ev_kinds)) < 0)
+		return perr(r, "unknown event type '%.*s'", cstr_len(type), type->u.s);
 	ev->kind = k;
 	if (parse_syscall(r, o, ev, k == SD_EV_SYSCALL) < 0 || parse_other(r, o, ev) < 0 ||
 	    parse_src(r, o, &ev->src) < 0)
@@ -611,46 +789,88 @@ static int parse_event(struct sd_reader *r, json_t *o, struct sd_event *ev)
 
 /* ---- header and trailer ---- */
 
-static int parse_header(struct sd_reader *r, json_t *o)
+/* "umask": "0022" (octal digits), optional. */
+static int parse_umask(struct sd_reader *r, const struct jo *o, struct sd_trace_info *ti)
+{
+	const struct jv *v = jo_get(o, JK_umask);
+	char *s = NULL, *end;
+
+	if (!v || v->type == JV_NULL)
+		return 0;
+	if (get_cstr(r, o, JK_umask, &s) < 0)
+		return -1;
+	errno = 0;
+	long m = s ? strtol(s, &end, 8) : -1;
+	bool ok = s && s[0] && !*end && !errno && m >= 0 && m <= 0777;
+	free(s);
+	if (!ok)
+		return perr(r, "field 'umask' must be octal digits, 0 to 0777");
+	ti->umask_known = true;
+	ti->umask = (int)m;
+	return 0;
+}
+
+static int parse_header(struct sd_reader *r, const struct jv *v)
 {
 	struct sd_trace_info *ti = &r->info;
-	int64_t v, max_bytes = 0;
+	int64_t max_bytes = 0;
 	int n = 0;
+	struct jo *o = r->jo_ev;
 
-	json_t *ver = json_object_get(o, "sysdiff_trace");
-	if (!json_is_integer(ver))
+	jo_open(o, &r->doc, v);
+	const struct jv *ver = jo_get(o, JK_sysdiff_trace);
+	if (!ver || ver->type != JV_INT)
 		return perr(r, "not a sysdiff trace");
-	v = json_integer_value(ver);
-	if (v != SD_TRACE_VERSION)
-		return perr(r, "unsupported version %lld (this sysdiff reads version %d)",
-			    (long long)v, SD_TRACE_VERSION);
-	ti->version = (int)v;
-	if (get_cstr(r, o, "tool", &ti->tool) < 0 || get_cstr(r, o, "arch", &ti->arch) < 0 ||
-	    get_strv(r, o, "argv", &ti->argv, &n) < 0 || get_cstr(r, o, "cwd", &ti->cwd) < 0 ||
-	    get_cint(r, o, "pid", true, true, &ti->pid) < 0 ||
-	    get_bool(r, o, "attached", false, &ti->attached) < 0 ||
-	    get_time(r, o, "start", "start_ns", 6, true, &ti->start_real_ns) < 0 ||
-	    get_int(r, o, "max_bytes", false, 0, UINT32_MAX, &max_bytes) < 0)
+	if (ver->u.i < SD_JSONL_MIN_VERSION || ver->u.i > SD_JSONL_VERSION)
+		return perr(r, "unsupported version %lld (this sysdiff reads versions %d to %d)",
+			    (long long)ver->u.i, SD_JSONL_MIN_VERSION, SD_JSONL_VERSION);
+	ti->version = (int)ver->u.i;
+	if (get_cstr(r, o, JK_tool, &ti->tool) < 0 || get_cstr(r, o, JK_arch, &ti->arch) < 0 ||
+	    get_strv(r, o, JK_argv, &ti->argv, &n) < 0 || get_cstr(r, o, JK_cwd, &ti->cwd) < 0 ||
+	    get_cint(r, o, JK_pid, true, true, &ti->pid) < 0 ||
+	    get_bool(r, o, JK_attached, false, &ti->attached) < 0 ||
+	    get_time(r, o, JK_start, JK_start_ns, 6, true, &ti->start_real_ns) < 0 ||
+	    get_int(r, o, JK_max_bytes, false, 0, UINT32_MAX, &max_bytes) < 0 ||
+	    parse_umask(r, o, ti) < 0)
 		return -1;
 	ti->max_bytes = (uint32_t)max_bytes;
 	return 0;
 }
 
-static int parse_trailer(struct sd_reader *r, json_t *o)
+static int parse_trailer(struct sd_reader *r, const struct jv *v)
 {
 	struct sd_trace_end *te = &r->end;
+	struct jo *o = r->jo_ev;
 
-	if (!json_is_true(json_object_get(o, "end")))
+	jo_open(o, &r->doc, v);
+	const struct jv *e = jo_get(o, JK_end);
+	if (!e || e->type != JV_TRUE)
 		return perr(r, "field 'end' must be true");
-	if (get_bool(r, o, "complete", true, &te->complete) < 0 ||
-	    get_u64(r, o, "events", true, &te->events) < 0 ||
-	    get_cint(r, o, "exit_status", true, false, &te->exit_status) < 0 ||
-	    get_cstr(r, o, "reason", &te->reason) < 0)
+	if (get_bool(r, o, JK_complete, true, &te->complete) < 0 ||
+	    get_u64(r, o, JK_events, true, &te->events) < 0 ||
+	    get_cint(r, o, JK_exit_status, true, false, &te->exit_status) < 0 ||
+	    get_cstr(r, o, JK_reason, &te->reason) < 0)
 		return -1;
 	return 0;
 }
 
 /* ---- public interface ---- */
+
+static const char *arg_type_name(int i)
+{
+	return sd_arg_type_name(i);
+}
+
+static const char *ev_kind_name(int i)
+{
+	return sd_ev_kind_name(i);
+}
+
+static const char *ret_fmt_name(int i)
+{
+	static const char *const names[] = { "dec", "hex", "fd", "oct" };
+	return names[i];
+}
 
 static struct sd_reader *reader_new(struct sd_lines *in)
 {
@@ -658,6 +878,13 @@ static struct sd_reader *reader_new(struct sd_lines *in)
 
 	r->name = xstrdup(sd_lines_name(in));
 	r->in = in;
+	r->jo_ev = xcalloc(4, sizeof *r->jo_ev);
+	r->jo_arg = r->jo_ev + 1;
+	r->jo_src = r->jo_ev + 2;
+	r->jo_frame = r->jo_ev + 3;
+	names_init(&r->arg_types, arg_type_name, SD_ARG__COUNT);
+	names_init(&r->ev_kinds, ev_kind_name, SD_EV__COUNT);
+	names_init(&r->ret_fmts, ret_fmt_name, 4);
 	return r;
 }
 
@@ -667,7 +894,7 @@ static struct sd_reader *read_header(struct sd_reader *r, char **err)
 	size_t n;
 	bool nl;
 	int rc = get_line(r, &line, &n, &nl);
-	json_t *j = NULL;
+	const struct jv *j = NULL;
 
 	if (rc == 0) {
 		r->lineno = 1;
@@ -680,12 +907,10 @@ static struct sd_reader *read_header(struct sd_reader *r, char **err)
 		}
 	}
 	if (!j || parse_header(r, j) < 0) {
-		json_decref(j);
 		report(r, err);
 		sd_reader_close(r);
 		return NULL;
 	}
-	json_decref(j);
 	return r;
 }
 
@@ -725,7 +950,7 @@ const struct sd_trace_end *sd_reader_end(const struct sd_reader *r)
 }
 
 /* The trailer must be the last line. */
-static int finish_trailer(struct sd_reader *r, json_t *j)
+static int finish_trailer(struct sd_reader *r, const struct jv *j)
 {
 	const char *line;
 	size_t n;
@@ -748,7 +973,7 @@ int sd_reader_next(struct sd_reader *r, struct sd_event *ev, char **err)
 	const char *line;
 	size_t n;
 	bool nl;
-	json_t *j;
+	const struct jv *j;
 
 	sd_event_init(ev);
 	if (r->failed)
@@ -770,11 +995,10 @@ int sd_reader_next(struct sd_reader *r, struct sd_event *ev, char **err)
 		}
 		return report(r, err);
 	}
-	if (json_object_get(j, "end") && !json_object_get(j, "seq"))
+	if (sd_jv_get(&r->doc, j, JK_end) && !sd_jv_get(&r->doc, j, JK_seq))
 		rc = finish_trailer(r, j);
 	else
 		rc = parse_event(r, j, ev) < 0 ? -1 : 1;
-	json_decref(j);
 	if (rc < 0) {
 		sd_event_clear(ev);
 		return report(r, err);
@@ -812,9 +1036,8 @@ int sd_reader_next_at(struct sd_reader *r, unsigned long long off, struct sd_eve
 		if (sd_lines_offset(r->in) == off)
 			break;
 	}
-	json_t *j = parse_json(r, line, n);
+	const struct jv *j = parse_json(r, line, n);
 	int rc = j ? parse_event(r, j, ev) : -1;
-	json_decref(j);
 	if (rc < 0) {
 		sd_event_clear(ev);
 		return report(r, err);
@@ -827,10 +1050,22 @@ void sd_reader_close(struct sd_reader *r)
 	if (!r)
 		return;
 	sd_lines_close(r->in);
+	sd_jdoc_free(&r->doc);
+	free(r->jo_ev);
 	sd_trace_info_clear(&r->info);
 	sd_trace_end_clear(&r->end);
 	sb_free(&r->msg);
 	free(r->failed);
 	free(r->name);
 	free(r);
+}
+
+void sd_reader_jansson_only(struct sd_reader *r, bool on)
+{
+	r->jansson_only = on;
+}
+
+unsigned long sd_reader_fast_lines(const struct sd_reader *r)
+{
+	return r->fast_lines;
 }

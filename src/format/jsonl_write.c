@@ -4,7 +4,9 @@
  * struct sb instead of building jansson trees.  Output is written in whole
  * lines only: lines are collected in memory and handed to write(2) when more
  * than 64 KiB are buffered (or after every line when the fd is a terminal),
- * so a tracer killed at any point leaves a valid prefix of the trace. */
+ * so a tracer killed at any point leaves a valid prefix of the trace.  A
+ * compressed trace gets the same batches, each ending with a flush point of
+ * the compressor (zout.c). */
 #include "format/writers.h"
 
 #include <errno.h>
@@ -13,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "format/jsonl_int.h"
+#include "format/zout_int.h"
 
 #define FLUSH_AT (64 * 1024)
 
@@ -24,15 +29,30 @@ struct jsonl_sink {
 	struct sd_sink base;
 	int fd;
 	bool line_buffered;
-	bool failed;
+	int err;                /* errno of the first failed write, 0: none */
+	bool ended;             /* the compressed stream is closed */
+	struct sd_zout *z;      /* compressed output, or NULL */
 	struct sb out;
 };
 
+/* Write the buffered lines; end: and close the compressed stream. */
+static void flush_end(struct jsonl_sink *s, bool end)
+{
+	int rc = 0;
+
+	if (!s->err && s->z && !s->ended && (s->out.len || end))
+		rc = sd_zout_write(s->z, s->out.buf, s->out.len, end);
+	else if (!s->err && !s->z && s->out.len)
+		rc = sd_write_full(s->fd, s->out.buf, s->out.len);
+	if (rc < 0)
+		s->err = errno ? errno : EIO;
+	s->ended |= end;
+	sb_reset(&s->out);
+}
+
 static void flush(struct jsonl_sink *s)
 {
-	if (!s->failed && s->out.len && sd_write_full(s->fd, s->out.buf, s->out.len) < 0)
-		s->failed = true;
-	sb_reset(&s->out);
+	flush_end(s, false);
 }
 
 static void line_done(struct jsonl_sink *s)
@@ -222,7 +242,10 @@ static void put_buf(struct sb *sb, const struct sd_arg *a)
 		put_field_bytes(sb, "data", b->data, b->kept);
 }
 
-static void put_arg(struct sb *sb, const struct sd_arg *a)
+/* compact: the trace file's form (version 2), which leaves out what the reader
+ * defaults (a path's "abs" equal to its "raw", a syscall's "nr" that is its name's);
+ * else every field as in version 1, for an event that stands alone (reports). */
+static void put_arg(struct sb *sb, const struct sd_arg *a, bool compact)
 {
 	sb_add(sb, "{\"type\":\"", 9);
 	sb_adds(sb, sd_arg_type_name(a->type));
@@ -230,11 +253,16 @@ static void put_arg(struct sb *sb, const struct sd_arg *a)
 	if (a->type == SD_ARG_PATH) {
 		put_field_str(sb, "raw", a->str);
 		put_field_int(sb, "addr", a->raw);
+		/* compact: absent is the same as raw, null is not set */
+		if (compact && a->str && !a->abs)
+			sb_adds(sb, ",\"abs\":null");
+		else if (!compact || !a->str || strcmp(a->str, a->abs))
+			put_field_str(sb, "abs", a->abs);
 	} else {
 		put_field_int(sb, "raw", a->raw);
 		put_field_str(sb, "str", a->str);
+		put_field_str(sb, "abs", a->abs);
 	}
-	put_field_str(sb, "abs", a->abs);
 	put_field_str(sb, "text", a->text);
 	put_field_str(sb, "ref", a->ref);
 	put_buf(sb, a);
@@ -269,11 +297,12 @@ static void put_ret(struct sb *sb, const struct sd_event *ev)
 }
 
 /* Syscall fields; for other kinds (all = false) only those not at their default. */
-static void put_syscall_fields(struct sb *sb, const struct sd_event *ev, bool all)
+static void put_syscall_fields(struct sb *sb, const struct sd_event *ev, bool all, bool compact)
 {
 	if (all || ev->name[0])
 		put_field_bytes(sb, "name", ev->name, strnlen(ev->name, sizeof ev->name));
-	if (all || ev->nr)
+	/* a syscall's nr is left out when it is the number of its name (the reader's default) */
+	if (all ? !compact || !sd_jsonl_nr_is_default(ev->name, ev->nr) : ev->nr != 0)
 		put_field_int(sb, "nr", ev->nr);
 	if (all || ev->nargs > 0) {
 		int n = ev->nargs < 0 ? 0 : ev->nargs > SD_MAX_ARGS ? SD_MAX_ARGS : ev->nargs;
@@ -282,7 +311,7 @@ static void put_syscall_fields(struct sb *sb, const struct sd_event *ev, bool al
 		for (int i = 0; i < n; i++) {
 			if (i)
 				sb_addc(sb, ',');
-			put_arg(sb, &ev->args[i]);
+			put_arg(sb, &ev->args[i], compact);
 		}
 		sb_addc(sb, ']');
 	}
@@ -298,6 +327,10 @@ static void put_syscall_fields(struct sb *sb, const struct sd_event *ev, bool al
 		put_field_true(sb, "interrupted");
 	if (ev->restart_of)
 		put_field_int(sb, "restart_of", (int64_t)ev->restart_of);
+	if (ev->pre != SD_PRE_UNKNOWN) {
+		put_key(sb, "existed");
+		sb_adds(sb, ev->pre == SD_PRE_EXISTED ? "true" : "false");
+	}
 }
 
 /* Fields of the non-syscall kinds; each written when its kind needs it or
@@ -324,11 +357,24 @@ static void put_other_fields(struct sb *sb, const struct sd_event *ev)
 		put_field_int(sb, "old_tid", ev->old_tid);
 }
 
-static void put_time(struct sb *sb, const char *key, const char *key_ns, uint64_t ns)
+/* ,"key":"N": an integer in nanoseconds as a string of digits, which jq keeps exact */
+static void put_field_ns(struct sb *sb, const char *key, uint64_t ns)
+{
+	put_key(sb, key);
+	sb_addc(sb, '"');
+	put_u64(sb, ns);
+	sb_addc(sb, '"');
+}
+
+/* compact: "<key>_ns" as a string (version 2), else as an integer (version 1). */
+static void put_time(struct sb *sb, const char *key, const char *key_ns, uint64_t ns,
+		     bool compact)
 {
 	put_key(sb, key);
 	put_secs9(sb, ns);
-	if (ns >= EXACT_FLOAT_NS)
+	if (ns >= EXACT_FLOAT_NS && compact)
+		put_field_ns(sb, key_ns, ns);
+	else if (ns >= EXACT_FLOAT_NS)
 		put_field_int(sb, key_ns, (int64_t)ns);
 }
 
@@ -398,8 +444,8 @@ static void put_src(struct sb *sb, const struct sd_srcloc *src)
 	sb_addc(sb, '}');
 }
 
-/* Encode one event as a JSON object (no newline). */
-static void encode_event(struct sb *sb, const struct sd_event *ev)
+/* Encode one event as a JSON object (no newline); compact: see put_arg. */
+static void encode_event(struct sb *sb, const struct sd_event *ev, bool compact)
 {
 	bool sys = ev->kind == SD_EV_SYSCALL;
 
@@ -407,14 +453,14 @@ static void encode_event(struct sb *sb, const struct sd_event *ev)
 	put_i64(sb, (int64_t)ev->seq);
 	put_field_int(sb, "pid", ev->pid);
 	put_field_int(sb, "tid", ev->tid);
-	put_time(sb, "t", "t_ns", ev->t_ns);
-	if (sys || ev->dur_ns)
-		put_time(sb, "dur", "dur_ns", ev->dur_ns);
+	put_time(sb, "t", "t_ns", ev->t_ns, compact);
+	if (ev->dur_ns || (sys && !compact))
+		put_time(sb, "dur", "dur_ns", ev->dur_ns, compact);
 	put_key(sb, "type");
 	sb_addc(sb, '"');
 	sb_adds(sb, sd_ev_kind_name(ev->kind));
 	sb_addc(sb, '"');
-	put_syscall_fields(sb, ev, sys);
+	put_syscall_fields(sb, ev, sys, compact);
 	put_other_fields(sb, ev);
 	if (src_set(&ev->src))
 		put_src(sb, &ev->src);
@@ -423,7 +469,7 @@ static void encode_event(struct sb *sb, const struct sd_event *ev)
 
 void sd_jsonl_format_event(struct sb *out, const struct sd_event *ev)
 {
-	encode_event(out, ev);
+	encode_event(out, ev, false);
 }
 
 /* ---- header and trailer ---- */
@@ -431,7 +477,7 @@ void sd_jsonl_format_event(struct sb *out, const struct sd_event *ev)
 static void encode_header(struct sb *sb, const struct sd_trace_info *ti)
 {
 	sb_add(sb, "{\"sysdiff_trace\":", 17);
-	put_i64(sb, SD_TRACE_VERSION);
+	put_i64(sb, SD_JSONL_VERSION);
 	put_field_str(sb, "tool", ti->tool);
 	put_field_str(sb, "arch", ti->arch);
 	put_key(sb, "argv");
@@ -450,8 +496,12 @@ static void encode_header(struct sb *sb, const struct sd_trace_info *ti)
 	put_key(sb, "start");
 	put_u64(sb, ti->start_real_ns / 1000000000u);
 	sb_addf(sb, ".%06u", (unsigned)(ti->start_real_ns % 1000000000u / 1000));
-	put_field_int(sb, "start_ns", (int64_t)ti->start_real_ns);
+	put_field_ns(sb, "start_ns", ti->start_real_ns);
 	put_field_int(sb, "max_bytes", ti->max_bytes);
+	if (ti->umask_known) {
+		put_key(sb, "umask");
+		sb_addf(sb, "\"%04o\"", (unsigned)ti->umask);
+	}
 	sb_addc(sb, '}');
 }
 
@@ -480,7 +530,7 @@ static void jsonl_event(struct sd_sink *base, const struct sd_event *ev)
 {
 	struct jsonl_sink *s = (struct jsonl_sink *)base;
 
-	encode_event(&s->out, ev);
+	encode_event(&s->out, ev, true);
 	line_done(s);
 }
 
@@ -490,8 +540,12 @@ static int jsonl_end(struct sd_sink *base, const struct sd_trace_end *te)
 
 	encode_trailer(&s->out, te);
 	sb_addc(&s->out, '\n');
-	flush(s);
-	return s->failed ? -1 : 0;
+	flush_end(s, true);
+	if (s->err) {
+		errno = s->err;   /* the first failure's: "No space left on device" */
+		return -1;
+	}
+	return 0;
 }
 
 static void jsonl_destroy(struct sd_sink *base)
@@ -500,21 +554,43 @@ static void jsonl_destroy(struct sd_sink *base)
 
 	if (!s)
 		return;
-	flush(s);
+	flush_end(s, true);
+	sd_zout_free(s->z);
 	sb_free(&s->out);
 	free(s);
 }
 
-struct sd_sink *sd_sink_jsonl_new(int fd)
+struct sd_sink *sd_sink_jsonl_new_compressed(int fd, enum sd_compress c)
 {
-	struct jsonl_sink *s = xcalloc(1, sizeof *s);
+	struct sd_zout *z = NULL;
 
+	if (c != SD_COMPRESS_NONE && !(z = sd_zout_new(fd, c, true)))
+		return NULL;
+	struct jsonl_sink *s = xcalloc(1, sizeof *s);
 	s->base.begin = jsonl_begin;
 	s->base.enter = NULL;
 	s->base.event = jsonl_event;
 	s->base.end = jsonl_end;
 	s->base.destroy = jsonl_destroy;
 	s->fd = fd;
-	s->line_buffered = isatty(fd);
+	s->z = z;
+	s->line_buffered = !z && isatty(fd);
 	return &s->base;
+}
+
+struct sd_sink *sd_sink_jsonl_new(int fd)
+{
+	return sd_sink_jsonl_new_compressed(fd, SD_COMPRESS_NONE);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+enum sd_compress sd_compress_for_path(const char *path)
+{
+	return !path ? SD_COMPRESS_NONE : ends_with(path, ".gz") ? SD_COMPRESS_GZIP
+		: ends_with(path, ".zst") ? SD_COMPRESS_ZSTD : SD_COMPRESS_NONE;
 }

@@ -2,6 +2,7 @@
  * as a table like strace -c (sorted by time, most expensive first). */
 #include "format/writers.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -144,8 +145,10 @@ static int summary_end(struct sd_sink *base, const struct sd_trace_end *te)
 			rows[n++] = s->tab[i];
 	format_table(&out, rows, n);
 	rc = sd_write_full(s->fd, out.buf, out.len);
+	int err = errno;
 	sb_free(&out);
 	free(rows);
+	errno = err;
 	return rc;
 }
 

@@ -8,6 +8,7 @@
  * "<... NAME resumed>", exactly like strace -f. */
 #include "format/writers.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -322,7 +323,8 @@ struct pending {        /* a syscall whose head was printed, waiting for event()
 struct text_sink {
 	struct sd_sink base;
 	int fd;
-	bool line_buffered, failed;
+	bool line_buffered;
+	int err;                /* errno of the first failed write, 0: none */
 	struct sd_text_opts opts;
 	struct sb out;
 	uint64_t start_real_ns;
@@ -337,8 +339,8 @@ struct text_sink {
 
 static void flush(struct text_sink *s)
 {
-	if (!s->failed && s->out.len && sd_write_full(s->fd, s->out.buf, s->out.len) < 0)
-		s->failed = true;
+	if (!s->err && s->out.len && sd_write_full(s->fd, s->out.buf, s->out.len) < 0)
+		s->err = errno ? errno : EIO;
 	sb_reset(&s->out);
 }
 
@@ -571,7 +573,11 @@ static int text_end(struct sd_sink *base, const struct sd_trace_end *te)
 	(void)te;
 	close_open(s);
 	flush(s);
-	return s->failed ? -1 : 0;
+	if (s->err) {
+		errno = s->err;   /* the first failure's, not what came after */
+		return -1;
+	}
+	return 0;
 }
 
 static void text_destroy(struct sd_sink *base)

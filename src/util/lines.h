@@ -1,9 +1,10 @@
-/* lines.h - line input from a file, stdin or memory, gzip-compressed or not.
+/* lines.h - line input from a file, stdin or memory, plain, gzip- or zstd-compressed.
  *
  * The readers of trace files and strace logs take their input through here, so
- * both accept .gz files (detected by content, not by name) and report positions
- * the same way.  Lines are returned without the '\n'; a line longer than
- * SD_LINE_MAX is an error. */
+ * both accept .gz and .zst files (detected by content, not by name) and report
+ * positions the same way.  Lines are returned without the '\n'; a line longer than
+ * SD_LINE_MAX is an error.  A compressed stream cut short reads as what was decoded
+ * up to the cut (its last line then usually lacks its '\n'). */
 #ifndef SD_LINES_H
 #define SD_LINES_H
 
@@ -35,6 +36,7 @@ unsigned long sd_lines_lineno(const struct sd_lines *l); /* of the last line ret
 unsigned long long sd_lines_offset(const struct sd_lines *l);
 const char *sd_lines_name(const struct sd_lines *l);     /* "<stdin>" for "-" */
 bool sd_lines_compressed(const struct sd_lines *l);
+const char *sd_lines_compression(const struct sd_lines *l);  /* "gzip", "zstd" or NULL */
 void sd_lines_close(struct sd_lines *l);
 
 #endif

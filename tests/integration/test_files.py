@@ -14,7 +14,7 @@ class LaunchTest(SysdiffTest):
         r = self.trace([fx], expect_rc=0)
         tr = r.trace
         h = tr.header
-        self.assertEqual(h.get("sysdiff_trace"), 1)
+        self.assertEqual(h.get("sysdiff_trace"), 2)
         self.assertEqual(h.get("argv"), [fx])
         self.assertEqual(h.get("cwd"), os.path.realpath(self.tmp))
         self.assertIsInstance(h.get("pid"), int)

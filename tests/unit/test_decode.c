@@ -859,7 +859,12 @@ static void test_execve(void **state)
 	assert_string_equal(ev->args[1].strv[2], "");
 	assert_false(ev->args[1].strv_more);
 	assert_int_equal(ev->args[2].nstrv, 1);
+	/* the environment's values are hashed (XXH64 of "1"), unless --record-env */
+	assert_string_equal(ev->args[2].strv[0], "A=<xxh64:b7b41276360564d4>");
+	OPTS.env_values = true;
+	ev = E3("execve", str("/bin/ls"), map(argv, sizeof argv), map(envp, sizeof envp));
 	assert_string_equal(ev->args[2].strv[0], "A=1");
+	OPTS.env_values = false;
 	OPTS.max_strv = 2;
 	ev = E3("execve", str("/bin/ls"), map(argv, sizeof argv), 0);
 	assert_int_equal(ev->args[1].nstrv, 2);

@@ -1,5 +1,7 @@
 /* test_jsonl.c - the JSON Lines writer and reader: lossless round trips of every
- * field and event kind, whole-line output, and the reader's error messages. */
+ * field and event kind (plain, gzip and zstd), whole-line output, what version 2 leaves
+ * out and the reader defaults, version 1 traces, compressed traces cut short, write
+ * errors, and the reader's error messages. */
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,10 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <jansson.h>
 
+#include "arch/syscalls.h"
+#include "format/jsonl_int.h"
 #include "format/reader.h"
 #include "format/writers.h"
 #include "util/util.h"
@@ -38,19 +43,20 @@ static char *read_fd_all(int fd, size_t *len)
 static struct sd_trace_info std_info(char **argv)
 {
 	return (struct sd_trace_info){
-		.version = 1, .tool = "sysdiff 0.1.0", .arch = "x86_64", .argv = argv,
+		.version = 2, .tool = "sysdiff 0.1.0", .arch = "x86_64", .argv = argv,
 		.cwd = "/home/u/p", .pid = 4100, .start_real_ns = 1700000000123456789ull,
 		.max_bytes = 4096,
 	};
 }
 
-/* Write info, events and (if te) the trailer; return the file's bytes. */
-static char *write_trace(const struct sd_trace_info *ti, const struct sd_event *evs, int n,
-			 const struct sd_trace_end *te, size_t *len)
+/* Write info, events and (if te) the trailer, compressed with c; return the file's bytes. */
+static char *write_trace_z(const struct sd_trace_info *ti, const struct sd_event *evs, int n,
+			   const struct sd_trace_end *te, size_t *len, enum sd_compress c)
 {
 	int fd = memfd_create("jsonl", 0);
 	assert_true(fd >= 0);
-	struct sd_sink *s = sd_sink_jsonl_new(fd);
+	struct sd_sink *s = sd_sink_jsonl_new_compressed(fd, c);
+	assert_non_null(s);
 	s->begin(s, ti);
 	for (int i = 0; i < n; i++)
 		s->event(s, &evs[i]);
@@ -60,6 +66,12 @@ static char *write_trace(const struct sd_trace_info *ti, const struct sd_event *
 	char *data = read_fd_all(fd, len);
 	close(fd);
 	return data;
+}
+
+static char *write_trace(const struct sd_trace_info *ti, const struct sd_event *evs, int n,
+			 const struct sd_trace_end *te, size_t *len)
+{
+	return write_trace_z(ti, evs, n, te, len, SD_COMPRESS_NONE);
 }
 
 static void assert_str_eq(const char *a, const char *b)
@@ -144,19 +156,20 @@ static void assert_info_eq(const struct sd_trace_info *a, const struct sd_trace_
 	}
 }
 
-/* Write, read back from memory and from a file, compare everything. */
-static void roundtrip(const struct sd_trace_info *ti, const struct sd_event *evs, int n,
-		      const struct sd_trace_end *te)
+/* Write compressed with c, read back from memory (plain only) and from a file, compare
+ * everything. */
+static void roundtrip_z(const struct sd_trace_info *ti, const struct sd_event *evs, int n,
+			const struct sd_trace_end *te, enum sd_compress c)
 {
 	size_t len;
-	char *data = write_trace(ti, evs, n, te, &len);
+	char *data = write_trace_z(ti, evs, n, te, &len, c);
 	char path[] = "/tmp/test_jsonl_XXXXXX";
 	int fd = mkstemp(path);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, data, len), (ssize_t)len);
 	close(fd);
 
-	for (int pass = 0; pass < 2; pass++) {
+	for (int pass = c == SD_COMPRESS_NONE ? 0 : 1; pass < 2; pass++) {
 		char *err = NULL;
 		struct sd_reader *r = pass ? sd_reader_open(path, &err)
 					   : sd_reader_open_mem(data, len, "mem", &err);
@@ -187,6 +200,14 @@ static void roundtrip(const struct sd_trace_info *ti, const struct sd_event *evs
 	}
 	unlink(path);
 	free(data);
+}
+
+static void roundtrip(const struct sd_trace_info *ti, const struct sd_event *evs, int n,
+		      const struct sd_trace_end *te)
+{
+	roundtrip_z(ti, evs, n, te, SD_COMPRESS_NONE);
+	roundtrip_z(ti, evs, n, te, SD_COMPRESS_GZIP);
+	roundtrip_z(ti, evs, n, te, SD_COMPRESS_ZSTD);
 }
 
 static struct sd_event syscall_ev(uint64_t seq, const char *name, int nr, int64_t ret)
@@ -449,9 +470,9 @@ static void test_header_and_trailer_text(void **state)
 	size_t len;
 	char *data = write_trace(&ti, NULL, 0, &te, &len);
 	assert_string_equal(data,
-		"{\"sysdiff_trace\":1,\"tool\":\"sysdiff 0.1.0\",\"arch\":\"x86_64\",\"argv\":[\"sh\"],"
+		"{\"sysdiff_trace\":2,\"tool\":\"sysdiff 0.1.0\",\"arch\":\"x86_64\",\"argv\":[\"sh\"],"
 		"\"cwd\":\"/home/u/p\",\"pid\":4100,\"attached\":false,\"start\":1700000000.123456,"
-		"\"start_ns\":1700000000123456789,\"max_bytes\":4096}\n"
+		"\"start_ns\":\"1700000000123456789\",\"max_bytes\":4096}\n"
 		"{\"end\":true,\"complete\":false,\"events\":41,\"exit_status\":0,"
 		"\"reason\":\"tracer failed\"}\n");
 	free(data);
@@ -470,9 +491,10 @@ static void test_event_line_text(void **state)
 	size_t len;
 	char *data = write_trace(&ti, &ev, 1, NULL, &len);
 	const char *line = strchr(data, '\n') + 1;
+	/* "nr" 257 is openat's: left out */
 	assert_string_equal(line,
 		"{\"seq\":12,\"pid\":4100,\"tid\":4100,\"t\":0.001234567,\"dur\":0.000004000,"
-		"\"type\":\"syscall\",\"name\":\"openat\",\"nr\":257,\"args\":["
+		"\"type\":\"syscall\",\"name\":\"openat\",\"args\":["
 		"{\"type\":\"fd\",\"raw\":-100,\"text\":\"AT_FDCWD\"},"
 		"{\"type\":\"path\",\"raw\":\"a\\tb\",\"addr\":1,\"abs\":\"/a\\tb\"}],"
 		"\"ret\":-2,\"err\":\"ENOENT\"}\n");
@@ -482,6 +504,12 @@ static void test_event_line_text(void **state)
 	assert_non_null(j);
 	json_decref(j);
 	free(data);
+
+	/* standing alone (reports), an event keeps every field, as in version 1 */
+	struct sb sb = SB_INIT;
+	sd_jsonl_format_event(&sb, &ev);
+	assert_non_null(strstr(sb.buf, "\"name\":\"openat\",\"nr\":257,"));
+	sb_free(&sb);
 }
 
 /* Output is written in whole lines only: after any event() the file ends
@@ -540,8 +568,18 @@ static void test_write_error(void **state)
 	struct sd_trace_info ti = std_info(NULL);
 	struct sd_trace_end te = { .complete = true };
 	s->begin(s, &ti);
+	errno = ECHILD;   /* what the tracer's last wait4 leaves behind */
 	assert_int_equal(s->end(s, &te), -1);
+	assert_int_equal(errno, ENOSPC);
 	s->destroy(s);
+	for (int c = SD_COMPRESS_GZIP; c <= SD_COMPRESS_ZSTD; c++) {
+		s = sd_sink_jsonl_new_compressed(fd, c);
+		s->begin(s, &ti);
+		errno = ECHILD;
+		assert_int_equal(s->end(s, &te), -1);
+		assert_int_equal(errno, ENOSPC);
+		s->destroy(s);
+	}
 	close(fd);
 }
 
@@ -552,6 +590,7 @@ static void test_write_error(void **state)
 #define EV1 "{\"seq\":1,\"pid\":1,\"tid\":1,\"t\":0.5,\"type\":\"syscall\",\"name\":\"getpid\"," \
 	    "\"nr\":39,\"args\":[],\"ret\":1}\n"
 #define END "{\"end\":true,\"complete\":true,\"events\":1,\"exit_status\":0}\n"
+#define HDR2 "{\"sysdiff_trace\":2,\"pid\":1,\"start\":1.5,\"start_ns\":\"1500000001\"}\n"
 
 /* Read all of text; return the first error message (malloc'd), or NULL. */
 static char *read_error(const char *text)
@@ -648,8 +687,29 @@ static void test_reader_errors(void **state)
 		{ "{\"pid\":1}\n", "t.jsonl:1: not a sysdiff trace" },
 		{ "{\"sysdiff_trace\":\"1\"}\n", "t.jsonl:1: not a sysdiff trace" },
 		{ "{\"sysdiff_trace\":1,\"pid\":1,\"start\":0", "t.jsonl:1: truncated trace header" },
-		{ "{\"sysdiff_trace\":2,\"pid\":1}\n",
-		  "t.jsonl:1: unsupported version 2 (this sysdiff reads version 1)" },
+		{ "{\"sysdiff_trace\":3,\"pid\":1}\n",
+		  "t.jsonl:1: unsupported version 3 (this sysdiff reads versions 1 to 2)" },
+		{ "{\"sysdiff_trace\":0,\"pid\":1}\n",
+		  "t.jsonl:1: unsupported version 0 (this sysdiff reads versions 1 to 2)" },
+		{ "{\"sysdiff_trace\":2,\"pid\":1,\"start\":0,\"start_ns\":\"12a\"}\n",
+		  "t.jsonl:1: field 'start_ns' must be a string of digits" },
+		{ "{\"sysdiff_trace\":2,\"pid\":1,\"start\":0,\"start_ns\":\"\"}\n",
+		  "t.jsonl:1: field 'start_ns' must be a string of 1 to 20 digits" },
+		{ "{\"sysdiff_trace\":2,\"pid\":1,\"start\":0,\"start_ns\":\"18446744073709551616\"}\n",
+		  "t.jsonl:1: field 'start_ns' out of range" },
+		{ "{\"sysdiff_trace\":2,\"pid\":1,\"start\":0,\"start_ns\":1.5}\n",
+		  "t.jsonl:1: field 'start_ns' must be an integer" },
+		{ HDR "{\"seq\":1,\"pid\":1,\"tid\":1,\"t\":0,\"type\":\"syscall\",\"name\":\"x\","
+		  "\"args\":[],\"ret\":0}\n", "t.jsonl:2: missing field 'nr'" },
+		{ HDR2 "{\"seq\":1,\"pid\":1,\"tid\":1,\"t\":0,\"type\":\"syscall\",\"name\":\"x\","
+		  "\"args\":[{\"type\":\"path\",\"raw\":\"a\",\"abs\":null,\"abs_hex\":\"61\"}],\"ret\":0}\n",
+		  "t.jsonl:2: args[0]: both 'abs' and 'abs_hex' present" },
+		{ HDR2 "{\"seq\":1,\"pid\":1,\"tid\":1,\"t\":0,\"type\":\"syscall\",\"name\":\"x\","
+		  "\"args\":[{\"type\":\"fd\",\"raw\":1,\"abs\":null}],\"ret\":0}\n",
+		  "t.jsonl:2: args[0]: field 'abs' must be a string" },
+		{ HDR "{\"seq\":1,\"pid\":1,\"tid\":1,\"t\":0,\"type\":\"syscall\",\"name\":\"x\",\"nr\":1,"
+		  "\"args\":[{\"type\":\"path\",\"raw\":\"a\",\"abs\":null}],\"ret\":0}\n",
+		  "t.jsonl:2: args[0]: field 'abs' must be a string" },
 		{ "{\"sysdiff_trace\":1,\"start\":0}\n", "t.jsonl:1: missing field 'pid'" },
 		{ "{\"sysdiff_trace\":1,\"pid\":1}\n", "t.jsonl:1: missing field 'start'" },
 		{ "{\"sysdiff_trace\":1,\"pid\":-1,\"start\":0}\n",
@@ -788,6 +848,177 @@ static void test_reader_stdin(void **state)
 	unlink(path);
 }
 
+/* ---- version 2: what it leaves out, and version 1 next to it ---- */
+
+/* Read text (a whole trace) and return its first event (the caller clears it). */
+static struct sd_event first_event(const char *text)
+{
+	char *err = NULL;
+	struct sd_reader *r = sd_reader_open_mem(text, strlen(text), "v", &err);
+	struct sd_event ev;
+
+	if (!r)
+		fail_msg("%s", err);
+	if (sd_reader_next(r, &ev, &err) != 1)
+		fail_msg("%s", err ? err : "no event");
+	sd_reader_close(r);
+	return ev;
+}
+
+static void test_version2_left_out(void **state)
+{
+	(void)state;
+	struct sd_trace_info ti = std_info(NULL);
+	struct sd_event evs[3];
+	evs[0] = syscall_ev(1, "openat", 257, 3);
+	evs[0].nargs = 2;
+	evs[0].args[0] = (struct sd_arg){ .type = SD_ARG_PATH, .raw = 7, .str = "/etc/passwd",
+					  .abs = "/etc/passwd" };
+	evs[0].args[1] = (struct sd_arg){ .type = SD_ARG_PATH, .raw = 8, .str = "rel" };
+	evs[1] = syscall_ev(2, "nosuchcall", -1, 0);     /* an unknown name keeps nr -1 */
+	evs[2] = syscall_ev(3, "exit_group", 60, 0);     /* not exit_group's number: kept */
+	evs[2].finished = false;
+	evs[2].dur_ns = 0;
+	size_t len;
+	char *data = write_trace(&ti, evs, 3, NULL, &len);
+	assert_non_null(strstr(data, "\"name\":\"openat\",\"args\":[{\"type\":\"path\","
+				     "\"raw\":\"/etc/passwd\",\"addr\":7},{\"type\":\"path\",\"raw\":\"rel\","
+				     "\"addr\":8,\"abs\":null}]"));
+	assert_non_null(strstr(data, "\"name\":\"nosuchcall\",\"args\":[]"));
+	assert_non_null(strstr(data, "\"t\":0.001237000,\"type\":\"syscall\",\"name\":\"exit_group\",\"nr\":60,"));
+	free(data);
+	roundtrip(&ti, evs, 3, NULL);
+
+	/* every syscall of the table is known by its name, and only by it */
+	for (int nr = 0; nr < SD_NR_MAX; nr++) {
+		const char *name = sd_syscall_name(nr);
+		if (name) {
+			assert_int_equal(sd_jsonl_default_nr(name), nr);
+			assert_true(sd_jsonl_nr_is_default(name, nr));
+			assert_false(sd_jsonl_nr_is_default(name, nr + 1));
+		}
+	}
+	assert_int_equal(sd_jsonl_default_nr("nosuchcall"), -1);
+	assert_int_equal(sd_jsonl_default_nr(""), -1);
+}
+
+static void test_version1_and_2_read(void **state)
+{
+	(void)state;
+	/* version 1: "nr" given, a path without "abs" has none, start_ns an integer */
+	struct sd_event ev = first_event(
+		"{\"sysdiff_trace\":1,\"pid\":1,\"start\":1.5,\"start_ns\":1500000000123456789}\n"
+		"{\"seq\":1,\"pid\":1,\"tid\":1,\"t\":4194304.5,\"t_ns\":4194304500000001,"
+		"\"type\":\"syscall\",\"name\":\"openat\",\"nr\":257,"
+		"\"args\":[{\"type\":\"path\",\"raw\":\"/x\",\"addr\":1}],\"ret\":3}\n");
+	assert_int_equal(ev.nr, 257);
+	assert_null(ev.args[0].abs);
+	assert_true(ev.t_ns == 4194304500000001ull);
+	sd_event_clear(&ev);
+	/* version 2: "nr" from the name, "abs" from "raw" unless null, *_ns as strings */
+	ev = first_event(
+		"{\"sysdiff_trace\":2,\"pid\":1,\"start\":1.5,\"start_ns\":\"18446744073709551615\"}\n"
+		"{\"seq\":1,\"pid\":1,\"tid\":1,\"t\":4194304.5,\"t_ns\":\"4194304500000001\","
+		"\"dur\":0,\"dur_ns\":\"7\",\"type\":\"syscall\",\"name\":\"openat\","
+		"\"args\":[{\"type\":\"path\",\"raw\":\"/x\",\"addr\":1},{\"type\":\"path\",\"raw\":\"y\","
+		"\"abs\":null},{\"type\":\"path\",\"raw_hex\":\"ff\"},{\"type\":\"path\"},"
+		"{\"type\":\"fd\",\"raw\":3}],\"ret\":3}\n");
+	assert_int_equal(ev.nr, 257);
+	assert_string_equal(ev.args[0].abs, "/x");
+	assert_null(ev.args[1].abs);
+	assert_string_equal(ev.args[2].abs, "\xff");
+	assert_null(ev.args[3].abs);
+	assert_null(ev.args[4].abs);
+	assert_true(ev.t_ns == 4194304500000001ull && ev.dur_ns == 7);
+	sd_event_clear(&ev);
+	ev = first_event("{\"sysdiff_trace\":2,\"pid\":1,\"start\":0}\n"
+			 "{\"seq\":1,\"pid\":1,\"tid\":1,\"t\":0,\"type\":\"syscall\","
+			 "\"name\":\"fancy\",\"args\":[],\"ret\":0}\n");
+	assert_int_equal(ev.nr, -1);
+	sd_event_clear(&ev);
+	/* the header's start_ns in both forms, exact */
+	static const char *const hdrs[] = {
+		"{\"sysdiff_trace\":1,\"pid\":1,\"start\":1.5,\"start_ns\":1767225599999999999}\n",
+		"{\"sysdiff_trace\":2,\"pid\":1,\"start\":1.5,\"start_ns\":\"1767225599999999999\"}\n",
+	};
+	for (int i = 0; i < 2; i++) {
+		char *err = NULL;
+		struct sd_reader *r = sd_reader_open_mem(hdrs[i], strlen(hdrs[i]), "h", &err);
+		assert_non_null(r);
+		assert_true(sd_reader_info(r)->start_real_ns == 1767225599999999999ull);
+		assert_int_equal(sd_reader_info(r)->version, i + 1);
+		sd_reader_close(r);
+	}
+}
+
+/* A compressed trace cut anywhere reads as a prefix of its events, without an error. */
+static void test_compressed_cut(void **state)
+{
+	(void)state;
+	enum { N = 3000 };
+	struct sd_trace_info ti = std_info(NULL);
+	struct sd_event *evs = calloc(N, sizeof *evs);
+	char buf[64];
+	for (int i = 0; i < N; i++) {
+		evs[i] = syscall_ev(i + 1, "write", 1, 40);
+		evs[i].nargs = 1;
+		snprintf(buf, sizeof buf, "line %d of the trace, with some text....", i);
+		evs[i].args[0] = buf_arg(0x1000 + i, xstrdup(buf), 40, 40);
+	}
+	for (int c = SD_COMPRESS_GZIP; c <= SD_COMPRESS_ZSTD; c++) {
+		size_t len;
+		char *data = write_trace_z(&ti, evs, N, &end_ok, &len, c);
+		char path[] = "/tmp/test_jsonl_cut_XXXXXX";
+		int fd = mkstemp(path);
+		int last = -1;
+		for (size_t cut = 20, step; ; cut = cut + step < len ? cut + step : len) {
+			step = cut < 2000 ? 97 : 1501;
+			assert_int_equal(ftruncate(fd, 0), 0);
+			assert_int_equal(pwrite(fd, data, cut, 0), (ssize_t)cut);
+			char *err = NULL;
+			struct sd_reader *r = sd_reader_open(path, &err);
+			if (!r) {   /* cut inside the header's batch */
+				assert_true(cut < 200);
+				free(err);
+				continue;
+			}
+			struct sd_event ev;
+			int n = 0, rc;
+			while ((rc = sd_reader_next(r, &ev, &err)) == 1) {
+				assert_true(ev.seq == evs[n].seq);
+				assert_memory_equal(ev.args[0].buf.data, evs[n].args[0].buf.data, 40);
+				n++;
+				sd_event_clear(&ev);
+			}
+			if (rc < 0)
+				fail_msg("cut at %zu of %zu: %s", cut, len, err);
+			assert_true(n >= last);   /* a longer prefix never reads fewer events */
+			last = n;
+			sd_reader_close(r);
+			if (cut == len)
+				break;
+		}
+		assert_int_equal(last, N);
+		close(fd);
+		unlink(path);
+		free(data);
+	}
+	for (int i = 0; i < N; i++)
+		free(evs[i].args[0].buf.data);
+	free(evs);
+}
+
+static void test_compress_for_path(void **state)
+{
+	(void)state;
+	assert_int_equal(sd_compress_for_path("t.jsonl.gz"), SD_COMPRESS_GZIP);
+	assert_int_equal(sd_compress_for_path("t.gz"), SD_COMPRESS_GZIP);
+	assert_int_equal(sd_compress_for_path("t.jsonl.zst"), SD_COMPRESS_ZSTD);
+	assert_int_equal(sd_compress_for_path("t.jsonl"), SD_COMPRESS_NONE);
+	assert_int_equal(sd_compress_for_path("gz"), SD_COMPRESS_NONE);
+	assert_int_equal(sd_compress_for_path(NULL), SD_COMPRESS_NONE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -808,6 +1039,10 @@ int main(void)
 		cmocka_unit_test(test_reader_line_too_long),
 		cmocka_unit_test(test_reader_open_errors),
 		cmocka_unit_test(test_reader_stdin),
+		cmocka_unit_test(test_version2_left_out),
+		cmocka_unit_test(test_version1_and_2_read),
+		cmocka_unit_test(test_compressed_cut),
+		cmocka_unit_test(test_compress_for_path),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
