@@ -36,7 +36,8 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FIX_SRC  := $(wildcard tests/fixtures/*.c)
 FIX_BIN  := $(FIX_SRC:tests/fixtures/%.c=$(BUILD)/fixtures/%)
 
-.PHONY: all deps demo check check-san layers unit integration fuzz clean regen-syscalls regen-pylayout
+.PHONY: all deps demo check check-san layers unit integration fuzz clean regen-syscalls regen-pylayout \
+	install uninstall
 all: $(BUILD)/sysdiff
 
 $(BUILD)/sysdiff: $(MAIN_OBJ) $(BUILD)/libsysdiff.a
@@ -178,6 +179,20 @@ regen-syscalls:
 	scripts/gen-syscalls.sh --classes > src/arch/syscall_classes.h.tmp
 	mv src/arch/syscall_names.h.tmp src/arch/syscall_names.h
 	mv src/arch/syscall_classes.h.tmp src/arch/syscall_classes.h
+
+# The files of a Unix tool: `man sysdiff`, and completion of sysdiff's subcommands,
+# options and syscall names in bash and zsh (tests/integration/test_install.py).
+install: $(BUILD)/sysdiff
+	install -d '$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(MAN1DIR)' '$(DESTDIR)$(BASHCOMPDIR)' \
+		'$(DESTDIR)$(ZSHCOMPDIR)'
+	install -m 755 $(BUILD)/sysdiff '$(DESTDIR)$(BINDIR)/sysdiff'
+	install -m 644 docs/sysdiff.1 '$(DESTDIR)$(MAN1DIR)/sysdiff.1'
+	install -m 644 completions/sysdiff.bash '$(DESTDIR)$(BASHCOMPDIR)/sysdiff'
+	install -m 644 completions/_sysdiff '$(DESTDIR)$(ZSHCOMPDIR)/_sysdiff'
+
+uninstall:
+	rm -f '$(DESTDIR)$(BINDIR)/sysdiff' '$(DESTDIR)$(MAN1DIR)/sysdiff.1' \
+		'$(DESTDIR)$(BASHCOMPDIR)/sysdiff' '$(DESTDIR)$(ZSHCOMPDIR)/_sysdiff'
 
 clean:
 	rm -rf build build-san build-fuzz sysdiff

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Benchmark: `sysdiff compare` next to GNU diff on two synthetic traces that differ in a
-# few places, with the memory per event (bench/README.md gives the goals and figures).
+# few places, with the memory per event, and the HTML report next to the text one
+# (bench/README.md gives the goals and figures).
 #   bench/compare.sh [EVENTS] [CHANGES] [RUNS]   (defaults 1000000, 100 and 3)
 # Builds bench/gen_trace.c, writes trace A (--seed 1) and trace B (the same with CHANGES
 # changes) into a temporary directory, and runs each tool RUNS times under
@@ -25,7 +26,8 @@ cc -O2 -o "$T/gen_trace" bench/gen_trace.c -lxxhash
 total=$(tail -qn 1 "$T/a.jsonl" "$T/b.jsonl" | sed 's/.*"events":\([0-9]*\).*/\1/' |
 	awk '{ s += $1 } END { print s }')
 
-# measure NAME EXPECTED_STATUS COMMAND...: prints "| NAME | s | KB | B/event |"
+# measure NAME EXPECTED_STATUS COMMAND...: prints "| NAME | s | KB | B/event |" and keeps
+# the median seconds in $T/median
 measure() {
 	name=$1 want=$2
 	shift 2
@@ -45,6 +47,7 @@ measure() {
 	sort -n "$T/times" | awk -v name="$name" -v total="$total" '
 		{ t[NR] = $1; if ($2 > m) m = $2 }
 		END { printf "| %s | %.2f | %d | %.0f |\n", name, t[int((NR + 1) / 2)], m, m * 1024 / total }'
+	sort -n "$T/times" | awk '{ t[NR] = $1 } END { print t[int((NR + 1) / 2)] }' >"$T/median"
 }
 
 echo "machine: $(nproc) vCPUs, Linux $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
@@ -56,6 +59,13 @@ echo "| --- | --- | --- | --- |"
 measure "GNU diff A B" 1 diff "$T/a.jsonl" "$T/b.jsonl"
 if "$SD" compare --help >/dev/null 2>&1; then
 	measure "sysdiff compare A B" 1 "$SD" compare "$T/a.jsonl" "$T/b.jsonl"
+	text=$(cat "$T/median")
+	measure "sysdiff compare --format html -o R.html A B" 1 "$SD" compare --format html \
+		-o "$T/r.html" "$T/a.jsonl" "$T/b.jsonl"
+	html=$(cat "$T/median")
+	echo
+	echo "html report: $(du -k "$T/r.html" | cut -f1) KB;" \
+		"html / text time: $(awk -v h="$html" -v t="$text" 'BEGIN { printf "%.2f", h / t }')"
 else
 	echo "| sysdiff compare A B | (not available: this sysdiff has no compare subcommand yet) | | |"
 fi

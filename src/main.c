@@ -12,14 +12,24 @@ static const char usage[] =
 	"  trace     trace a command (or -p PID) and write its syscall trace\n"
 	"  compare   compare two traces: equivalent (exit 0) or where they differ (exit 1)\n"
 	"  validate  run an original and its rewrite the same way and judge them\n"
+	"  merge     join the reports of validate --cases --shard K/N runs into one\n"
 	"\n"
-	"Run 'sysdiff <command> --help' for the options of a command; 'man sysdiff' for all.\n";
+	"Run 'sysdiff <command> --help' for the options of a command; 'man sysdiff' for all.\n"
+	"\n"
+	"exit status:\n"
+	"  0    compare, validate: equivalent (validate: also skipped, the original cannot run)\n"
+	"  1    compare, validate: not equivalent\n"
+	"  2    a usage error, in every command (unknown command or option, missing argument,\n"
+	"       bad value); compare, validate: an input or tool error\n"
+	"  125  trace: sysdiff's own failure (unwritable -o, no such pid, ptrace refused)\n"
+	"  126  trace: the command cannot be executed;  127: it was not found\n"
+	"  trace otherwise exits with the command's own status (128+N: killed by signal N).\n";
 
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
 		fputs(usage, stderr);
-		return SD_EXIT_TOOL;
+		return SD_EXIT_USAGE;
 	}
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
@@ -36,6 +46,8 @@ int main(int argc, char **argv)
 		return cmd_compare(argc - 1, argv + 1);
 	if (!strcmp(cmd, "validate"))
 		return cmd_validate(argc - 1, argv + 1);
+	if (!strcmp(cmd, "merge"))
+		return cmd_merge(argc - 1, argv + 1);
 	sd_error("unknown command '%s' (see 'sysdiff --help')", cmd);
-	return SD_EXIT_TOOL;
+	return SD_EXIT_USAGE;
 }

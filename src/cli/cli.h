@@ -8,6 +8,7 @@
 int cmd_trace(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 /* Shared by the subcommands (common.c).  code: the exit status of a usage error. */
 long cli_num(const char *opt, const char *s, long min, long max, int code);

@@ -12,6 +12,8 @@
 
 #include "cli/cli.h"
 #include "compare/compare.h"
+#include "report/github.h"
+#include "report/html.h"
 #include "report/report.h"
 #include "util/util.h"
 
@@ -19,9 +21,10 @@ static const char compare_usage[] =
 	"usage: sysdiff compare [options] ORIGINAL_TRACE REWRITE_TRACE\n"
 	"\n"
 	"Traces are sysdiff JSONL files or strace -f -o logs (-tt, -T, -y, -s accepted),\n"
-	"optionally gzip-compressed; '-' reads one of them from stdin.\n"
+	"optionally gzip- or zstd-compressed; '-' reads one of them from stdin.\n"
 	"\n"
-	"  --format FMT          text (default), json or junit\n"
+	"  --format FMT          text (default), json, junit, html (one self-contained page)\n"
+	"                        or github (annotations on the source lines)\n"
 	"  -o FILE               write the report to FILE (default: stdout)\n"
 	"  --color WHEN          auto (default: on a terminal), always or never\n"
 	"  -v, --verbose         aligned side-by-side view and what the filters dropped\n"
@@ -142,8 +145,9 @@ static void parse_args(int argc, char **argv, struct compare_args *a)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+o:vh", longopts, NULL)) != -1)
 		set_option(c, a, argv);
-	if (strcmp(a->format, "text") && strcmp(a->format, "json") && strcmp(a->format, "junit"))
-		die2("unknown --format '%s' (expected text, json or junit)", a->format);
+	if (strcmp(a->format, "text") && strcmp(a->format, "json") && strcmp(a->format, "junit") &&
+	    strcmp(a->format, "html") && strcmp(a->format, "github"))
+		die2("unknown --format '%s' (expected text, json, junit, html or github)", a->format);
 	if (strcmp(a->color, "auto") && strcmp(a->color, "always") && strcmp(a->color, "never"))
 		die2("invalid --color '%s' (expected auto, always or never)", a->color);
 	if (argc - optind != 2)
@@ -179,10 +183,15 @@ static void write_report(const struct compare_args *a, const struct sd_cmp_resul
 	struct sb sb = SB_INIT;
 
 	ro.color = cli_color(a->color, a->out_path);
+	ro.width = sd_report_width(a->out_path ? -1 : STDOUT_FILENO);
 	if (!strcmp(a->format, "json"))
 		sd_report_json(&sb, res, &ro);
 	else if (!strcmp(a->format, "junit"))
 		sd_report_junit(&sb, res, &ro);
+	else if (!strcmp(a->format, "html"))
+		sd_report_html(&sb, res, &ro);
+	else if (!strcmp(a->format, "github"))
+		sd_report_github(&sb, res, &ro);
 	else
 		sd_report_text(&sb, res, &ro);
 	cli_write_report(a->out_path, &sb, SD_EXIT_ERROR);

@@ -260,7 +260,7 @@ void sd_describe(const struct sd_cmp_event *a, const struct sd_cmp_event *b,
 	d->field = -1;
 	d->byte = -1;
 	d->text = NULL;
-	d->arg = -1;
+	d->arg = d->arg_b = -1;
 	for (int i = 0; i < SD_NF; i++)
 		if (a->f[i] != b->f[i]) {
 			d->field = i;
@@ -270,7 +270,7 @@ void sd_describe(const struct sd_cmp_event *a, const struct sd_cmp_event *b,
 		return;
 	if (a->folded && b->folded && d->field > 0 && d->field < SD_NF_RET) {
 		fold_diff(&sb, a, b, d->field, &d->byte);
-		d->arg = d->field == 1 ? 0 : 1;
+		d->arg = d->arg_b = d->field == 1 ? 0 : 1;
 		d->text = sb_detach(&sb);
 		return;
 	}
@@ -297,6 +297,7 @@ void sd_describe(const struct sd_cmp_event *a, const struct sd_cmp_event *b,
 			sb_addf(&sb, "%s differs", a->cls);
 		}
 		d->arg = ia;
+		d->arg_b = ib;
 		d->text = sb_detach(&sb);
 		return;
 	}
@@ -320,7 +321,7 @@ void sd_describe(const struct sd_cmp_event *a, const struct sd_cmp_event *b,
 		sb_addf(&sb, "%d vs %d arguments", a->ev.nargs, b->ev.nargs);
 	} else {
 		arg_diff(&sb, a, b, d->field - 1, &d->byte);
-		d->arg = d->field - 1;
+		d->arg = d->arg_b = d->field - 1;
 	}
 	d->text = sb_detach(&sb);
 }

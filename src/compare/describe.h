@@ -13,6 +13,8 @@ struct sd_diffdesc {
 	char *text;     /* malloc'd description */
 	int arg;        /* the argument the caret points at (-1: none; the semantic level's
 			   canonical fields map to arguments) */
+	int arg_b;      /* the same argument in the rewrite's event (its index may differ at
+			   the semantic level: open's path is openat's second argument) */
 };
 
 void sd_describe(const struct sd_cmp_event *a, const struct sd_cmp_event *b,

@@ -13,6 +13,7 @@ struct sd_report_opts {
 	const char *title;   /* JUnit test case name ("ORIG vs NEW") */
 	double seconds;      /* JUnit time */
 	bool no_summary;     /* text: leave out the last line (validate adds its own) */
+	int width;           /* text: columns of the -v side-by-side view (0: sd_report_width(-1)) */
 };
 
 void sd_report_text(struct sb *out, const struct sd_cmp_result *r, const struct sd_report_opts *o);
@@ -28,6 +29,9 @@ void sd_report_event_line(struct sb *out, const struct sd_cmp_event *ev, int fie
 void sd_report_summary_line(struct sb *out, const struct sd_cmp_result *r);
 /* The same without the verdict. */
 void sd_report_counts(struct sb *out, const struct sd_cmp_result *r);
+/* The width of the terminal a report goes to: COLUMNS when set, else the size of the
+ * terminal fd is (when it is one; -1: none), else 80. */
+int sd_report_width(int fd);
 /* s as a JSON string (invalid UTF-8 as U+FFFD), or null for NULL. */
 void sd_report_json_string(struct sb *out, const char *s);
 /* s as XML character data (markup escaped; control bytes and bad UTF-8 as '?'). */

@@ -4,17 +4,26 @@
  *     Original:   write(1, "Hello, World!\n", 14) = 14 [main.py:12]
  *     Transpiled: write(1, "Hello World!\n", 13) = 13 [main.rs:18]
  *                                ^ missing ','
- */
+ *
+ * The differing part of a changed pair (describe.h says which field, and which byte of
+ * a string) is in color on a terminal: bold red in the original's line, bold green in
+ * the rewrite's.  -v adds the aligned rows side by side, as wide as the terminal; an
+ * event too long for its half is cut with "...", around that part when the cut would
+ * hide it. */
 #include "report/report.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "compare/describe.h"
 #include "format/writers.h"
 
 #define LABEL_W 12            /* "Transpiled: " */
-#define SIDE_W 58             /* a column of the side-by-side view */
+#define CELL_MIN 24           /* the narrowest column of the side-by-side view */
+#define WIDTH_MAX 1000        /* COLUMNS beyond this is taken as this */
 
 static const char *const side_label[2] = { "Original:   ", "Transpiled: " };
 
@@ -30,13 +39,31 @@ const char *sd_div_kind_name(enum sd_div_kind k)
 	return "?";
 }
 
-struct style { const char *bold, *red, *green, *dim, *off; };
+int sd_report_width(int fd)
+{
+	const char *cols = getenv("COLUMNS");
+	struct winsize ws;
+
+	if (cols && *cols) {
+		char *end;
+		long v = strtol(cols, &end, 10);
+		if (!*end && v > 0)
+			return v > WIDTH_MAX ? WIDTH_MAX : (int)v;
+	}
+	if (fd >= 0 && isatty(fd) && ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 80;
+}
+
+/* tok: the differing part of the original's event (bold red) and of the rewrite's. */
+struct style { const char *bold, *red, *green, *dim, *off, *tok[2]; };
 
 static struct style style_of(bool color)
 {
 	if (!color)
-		return (struct style){ "", "", "", "", "" };
-	return (struct style){ "\033[1m", "\033[31m", "\033[32m", "\033[2m", "\033[0m" };
+		return (struct style){ "", "", "", "", "", { "", "" } };
+	return (struct style){ "\033[1m", "\033[31m", "\033[32m", "\033[2m", "\033[0m",
+			       { "\033[1;31m", "\033[1;32m" } };
 }
 
 /* " [file:line]"; with verbose also what a source map translated, or why there is none. */
@@ -64,41 +91,225 @@ static void add_src(struct sb *out, const struct sd_event *ev, bool verbose)
 
 static bool line_verbose;   /* the next event lines come with --verbose's extras */
 
-void sd_report_event_line(struct sb *out, const struct sd_cmp_event *c, int field, long byte,
-			  long *caret)
+/* ---- where an event line differs ---- */
+
+/* A part [s, e) of a rendered event line; s < 0: none. */
+struct span { long s, e; };
+
+/* What a changed pair differs in, per side: the field as sd_report_event_line takes it
+ * (-1: none) and the first differing byte of a string or buffer (-1: the whole field). */
+struct pair_mark {
+	int field[2];
+	long byte[2];
+	const struct sd_cmp_event *ev[2];
+};
+
+/* c's line as the report shows it, [file:line] after it, appended to out; cols[] as
+ * sd_text_format_event_cols gives them but counted from where the line starts.  A string
+ * or buffer is shown far enough to see its byte `byte`.  Returns the length of the
+ * event's own text (without the [file:line]). */
+static long render(struct sb *out, const struct sd_cmp_event *c, long byte,
+		   long cols[SD_MAX_ARGS + 1])
 {
 	struct sd_text_opts to = { .strsize = 32, .show_fds = false };
-	long cols[SD_MAX_ARGS + 1];
 	size_t start = out->len;
-	const struct sd_event *ev = &c->ev;
 
 	if (byte > 16)   /* show the string far enough to see the difference */
 		to.strsize = (int)(byte + 16 > 4096 ? 4096 : byte + 16);
-	sd_text_format_event_cols(out, ev, &to, cols);
-	add_src(out, ev, line_verbose);
-	if (!caret)
-		return;
-	*caret = -1;
-	if (field == 0) {
-		*caret = 0;
-	} else if (field == SD_NF_RET) {
-		if (ev->kind == SD_EV_SYSCALL && cols[SD_MAX_ARGS] >= 0)
-			*caret = cols[SD_MAX_ARGS] - (long)start + 3;
-		else {   /* "+++ exited with 1 +++": at the number or signal */
-			const char *t = out->buf + start;
-			const char *p = strstr(t, " with ");
-			if (!p)
-				p = strstr(t, " by ");
-			*caret = p ? (long)(p - t) + (p[1] == 'w' ? 6 : 4) : 0;
-		}
-	} else if (field >= 1 && field <= SD_MAX_ARGS && cols[field - 1] >= 0) {
-		const struct sd_arg *a = &ev->args[field - 1];
-		*caret = cols[field - 1] - (long)start;
-		if (byte >= 0 && a->type == SD_ARG_BUF && a->buf.data && (uint64_t)byte <= a->buf.kept)
-			*caret += 1 + (long)sd_text_escaped_width(a->buf.data, (size_t)byte);
-		else if (byte >= 0 && a->type == SD_ARG_PATH && a->str && (size_t)byte <= strlen(a->str))
-			*caret += 1 + (long)sd_text_escaped_width(a->str, (size_t)byte);
+	sd_text_format_event_cols(out, &c->ev, &to, cols);
+	for (int i = 0; i <= SD_MAX_ARGS; i++)
+		if (cols[i] >= 0)
+			cols[i] -= (long)start;
+	long n = (long)(out->len - start);
+	add_src(out, &c->ev, line_verbose);
+	return n;
+}
+
+/* The shown bytes of a string or buffer argument (NULL for other types). */
+static const char *arg_bytes(const struct sd_arg *a, size_t *n)
+{
+	if (a->type == SD_ARG_BUF && a->buf.data) {
+		*n = a->buf.kept;
+		return (const char *)a->buf.data;
 	}
+	if (a->type == SD_ARG_PATH && a->str) {
+		*n = strlen(a->str);
+		return a->str;
+	}
+	return NULL;
+}
+
+/* Where argument k (0-based) ends in a line: before the ", " of the next one shown, or
+ * before the ')'. */
+static long arg_end(const long cols[SD_MAX_ARGS + 1], int k)
+{
+	for (int j = k + 1; j < SD_MAX_ARGS; j++)
+		if (cols[j] >= 0)
+			return cols[j] - 2;
+	return cols[SD_MAX_ARGS] - 1;
+}
+
+/* The part of t (the rendered line of ev, len its event text) that field (0 name,
+ * 1..SD_MAX_ARGS argument, SD_NF_RET result) shows: at byte `byte` of a string or buffer
+ * only its escaped byte (or the closing quote).  s is the caret's column (-1: the field
+ * is not shown). */
+static struct span field_span(const char *t, long len, const struct sd_event *ev,
+			      const long cols[SD_MAX_ARGS + 1], int field, long byte)
+{
+	if (field == 0)
+		return (struct span){ 0, ev->kind == SD_EV_SYSCALL ?
+					 (long)strnlen(ev->name, sizeof ev->name) : len };
+	if (field == SD_NF_RET) {
+		if (ev->kind == SD_EV_SYSCALL && cols[SD_MAX_ARGS] >= 0)
+			return (struct span){ cols[SD_MAX_ARGS] + 3, len };
+		/* "+++ exited with 1 +++": the number or signal */
+		const char *p = strstr(t, " with ");
+		if (!p)
+			p = strstr(t, " by ");
+		long s = p ? (long)(p - t) + (p[1] == 'w' ? 6 : 4) : 0, e = s;
+		while (e < len && t[e] != ' ')
+			e++;
+		return (struct span){ s, e };
+	}
+	if (field < 1 || field > SD_MAX_ARGS || cols[field - 1] < 0)
+		return (struct span){ -1, -1 };
+	struct span sp = { cols[field - 1], arg_end(cols, field - 1) };
+	size_t n;
+	const char *p = arg_bytes(&ev->args[field - 1], &n);
+	if (byte >= 0 && p && (size_t)byte <= n) {
+		sp.s += 1 + (long)sd_text_escaped_width(p, (size_t)byte);
+		size_t w = (size_t)byte < n ? sd_text_escaped_width(p, (size_t)byte + 1) -
+					      sd_text_escaped_width(p, (size_t)byte) : 1;
+		sp.e = sp.s + (long)(w ? w : 1);
+	}
+	return sp;
+}
+
+/* Of flags shown as t[sp) ("O_WRONLY|O_CREAT|O_TRUNC"), the flag at the first place
+ * where they and other (the other side's flags) differ; the last one when they end
+ * there (other has a flag more); all of sp when there is none. */
+static struct span flag_token(const char *t, struct span sp, const char *other)
+{
+	const char *q = other;
+
+	for (long p = sp.s; p < sp.e;) {
+		long k = p;
+		while (k < sp.e && t[k] != '|')
+			k++;
+		size_t m = strcspn(q, "|");
+		if (!*q || m != (size_t)(k - p) || memcmp(q, t + p, m) || k >= sp.e)
+			return (struct span){ p, k };
+		q += m + (q[m] == '|');
+		p = k + 1;
+	}
+	return sp;
+}
+
+/* The argument of field f (1-based) of c, or NULL. */
+static const struct sd_arg *field_arg(const struct sd_cmp_event *c, int f)
+{
+	return c && f >= 1 && f <= SD_MAX_ARGS && f <= c->ev.nargs ? &c->ev.args[f - 1] : NULL;
+}
+
+/* Side i of m rendered into out (as render): the differing token in *sp, the caret's
+ * column in *caret (where the field starts, as the caret under the pair shows it). */
+static long render_marked(struct sb *out, const struct pair_mark *m, int i, struct span *sp,
+			  long *caret)
+{
+	long cols[SD_MAX_ARGS + 1];
+	size_t start = out->len;
+	long len = render(out, m->ev[i], m->byte[i], cols);
+	const char *t = out->buf + start;
+
+	*sp = (struct span){ -1, -1 };
+	if (m->field[i] >= 0)
+		*sp = field_span(t, len, &m->ev[i]->ev, cols, m->field[i], m->byte[i]);
+	*caret = sp->s;
+	const struct sd_arg *a = field_arg(m->ev[i], m->field[i]);
+	const struct sd_arg *b = field_arg(m->ev[!i], m->field[!i]);
+	if (sp->s >= 0 && a && b && a->type == SD_ARG_FLAGS && b->type == SD_ARG_FLAGS && b->text)
+		*sp = flag_token(t, *sp, b->text);
+	return len;
+}
+
+/* The first byte at which the strings or buffers of the two sides' fields differ. */
+static long common_prefix(const struct pair_mark *m)
+{
+	const struct sd_arg *a = field_arg(m->ev[0], m->field[0]);
+	const struct sd_arg *b = field_arg(m->ev[1], m->field[1]);
+	size_t na = 0, nb = 0, p = 0;
+	const char *x = a ? arg_bytes(a, &na) : NULL, *y = b ? arg_bytes(b, &nb) : NULL;
+
+	if (!x || !y || a->type != b->type)
+		return -1;
+	while (p < na && p < nb && x[p] == y[p])
+		p++;
+	return (long)p;
+}
+
+/* What to mark in a changed pair ev[0], ev[1] that dd describes. */
+static struct pair_mark pair_mark(const struct sd_diffdesc *dd, const struct sd_cmp_event *a,
+				  const struct sd_cmp_event *b)
+{
+	struct pair_mark m = { { -1, -1 }, { -1, -1 }, { a, b } };
+
+	if (dd->field < 0)
+		return m;
+	for (int i = 0; i < 2; i++) {
+		int arg = i ? dd->arg_b : dd->arg;
+		m.field[i] = dd->field <= 0 || dd->field == SD_NF_RET ? dd->field :
+			     arg >= 0 ? arg + 1 : 0;
+	}
+	m.byte[0] = dd->byte;
+	m.byte[1] = dd->byte >= 0 ? common_prefix(&m) : -1;
+	return m;
+}
+
+/* t[from, to) with "..." where it was cut (before when from > 0, after when to < len),
+ * its part sp between on and off. */
+static void add_marked(struct sb *out, const char *t, long len, long from, long to,
+		       struct span sp, const char *on, const char *off)
+{
+	long s = sp.s < from ? from : sp.s, e = sp.e > to ? to : sp.e;
+
+	if (from > 0)
+		sb_adds(out, "...");
+	if (sp.s < 0 || !*on || s >= e) {
+		sb_add(out, t + from, (size_t)(to - from));
+	} else {
+		sb_add(out, t + from, (size_t)(s - from));
+		sb_adds(out, on);
+		sb_add(out, t + s, (size_t)(e - s));
+		sb_adds(out, off);
+		sb_add(out, t + e, (size_t)(to - e));
+	}
+	if (to < len)
+		sb_adds(out, "...");
+}
+
+void sd_report_event_line(struct sb *out, const struct sd_cmp_event *c, int field, long byte,
+			  long *caret)
+{
+	struct pair_mark m = { { field, -1 }, { byte, -1 }, { c, NULL } };
+	struct span sp;
+	long col;
+
+	render_marked(out, &m, 0, &sp, &col);
+	if (caret)
+		*caret = col;
+}
+
+/* Side i of a changed pair as its line in the report shows it, the differing token in
+ * color; *caret as sd_report_event_line. */
+static void pair_line(struct sb *out, const struct pair_mark *m, int i, const struct style *st,
+		      long *caret)
+{
+	struct sb t = SB_INIT;
+	struct span sp;
+
+	render_marked(&t, m, i, &sp, caret);
+	add_marked(out, sb_str(&t), (long)t.len, 0, (long)t.len, sp, st->tok[i], st->off);
+	sb_free(&t);
 }
 
 static void context_line(struct sb *out, const struct sd_cmp_row *row, const struct style *st)
@@ -136,74 +347,112 @@ static void headline(struct sb *out, const struct sd_div *d, bool procs, const s
 	sb_addf(out, ":%s\n", st->off);
 }
 
-static void side_cell(struct sb *out, const struct sd_cmp_event *c)
+/* Of a text of len bytes shown in w columns, the part [*from, *to) to show, with "..."
+ * on each side cut, so that sp (when there is one) stays in view. */
+static void window(long len, struct span sp, long w, long *from, long *to)
+{
+	*from = 0;
+	*to = len;
+	if (w < 8)   /* never narrower than "...x..." (a number too long for its cell) */
+		w = 8;
+	if (len <= w)
+		return;
+	*to = w - 3;                                  /* "text..." */
+	if (sp.s < 0 || sp.e <= *to)
+		return;
+	if (len - sp.s <= w - 3) {                    /* "...text" */
+		*from = len - (w - 3);
+		*to = len;
+		return;
+	}
+	long room = w - 6, tok = sp.e - sp.s;         /* "...text..." around sp */
+	*from = sp.s - (tok < room ? (room - tok) / 2 : 0);
+	*to = *from + room;
+}
+
+/* A cell of the side-by-side view, w columns: "#47" and side i of the row's event, cut
+ * to fit, around its differing part (m) when that would be cut away; padded to w when
+ * pad (a side without an event is blank). */
+static void side_cell(struct sb *out, const struct pair_mark *m, int i, long w, bool pad,
+		      const struct style *st)
 {
 	struct sb t = SB_INIT;
+	struct span sp = { -1, -1 };
+	long caret, from, to, shown = 0;
 	char num[24];
 
-	if (c) {
-		snprintf(num, sizeof num, "#%llu", (unsigned long long)c->num);
-		sb_addf(&t, "%-7s ", num);
-		sd_report_event_line(&t, c, -1, -1, NULL);
+	if (m->ev[i]) {
+		snprintf(num, sizeof num, "#%llu", (unsigned long long)m->ev[i]->num);
+		sb_addf(out, "%-7s ", num);
+		shown = (long)strlen(num) > 7 ? (long)strlen(num) + 1 : 8;
+		render_marked(&t, m, i, &sp, &caret);
+		window((long)t.len, sp, w - shown, &from, &to);
+		add_marked(out, sb_str(&t), (long)t.len, from, to, sp, st->tok[i], st->off);
+		shown += to - from + (from > 0 ? 3 : 0) + (to < (long)t.len ? 3 : 0);
 	}
-	if (t.len > SIDE_W) {
-		t.len = SIDE_W - 3;
-		sb_adds(&t, "...");
-	}
-	sb_addf(out, "%-*s", SIDE_W, sb_str(&t));
+	if (pad && shown < w)
+		sb_addf(out, "%*s", (int)(w - shown), "");
 	sb_free(&t);
 }
 
-static void aligned_view(struct sb *out, const struct sd_div *d, const struct style *st)
+/* The aligned rows around a divergence, original | transpiled, in width columns. */
+static void aligned_view(struct sb *out, const struct sd_div *d, int width,
+			 const struct style *st)
 {
 	static const char mark[] = { ' ', '!', '-', '+' };
+	long w = (width - 8) / 2;   /* "  >! " and " | " around the two cells */
 
+	if (w < CELL_MIN)
+		w = CELL_MIN;
 	sb_addf(out, "%s  aligned (original | transpiled):%s\n", st->dim, st->off);
 	for (size_t i = 0; i < d->nrows; i++) {
-		const struct sd_cmp_row *w = &d->rows[i];
-		sb_addf(out, "  %c%c ", i == d->focus ? '>' : ' ', mark[w->kind]);
-		side_cell(out, w->ev[0]);
+		const struct sd_cmp_row *row = &d->rows[i];
+		struct sd_diffdesc dd = { .field = -1, .byte = -1 };
+		if (row->kind == SD_ROW_CHANGED && row->ev[0] && row->ev[1])
+			sd_describe(row->ev[0], row->ev[1], &dd);
+		struct pair_mark m = pair_mark(&dd, row->ev[0], row->ev[1]);
+		sb_addf(out, "  %c%c ", i == d->focus ? '>' : ' ', mark[row->kind]);
+		side_cell(out, &m, 0, w, true, st);
 		sb_adds(out, " | ");
-		side_cell(out, w->ev[1]);
+		side_cell(out, &m, 1, w, false, st);
 		while (out->len && out->buf[out->len - 1] == ' ')
 			out->len--;
+		sb_addc(out, '\n');
+		sd_diffdesc_clear(&dd);
+	}
+}
+
+/* A whole process or thread on one side only. */
+static void lone_process(struct sb *out, const struct sd_div *d, const struct style *st)
+{
+	int side = d->kind == SD_DIV_PROC_EXTRA;
+
+	for (int i = 0; i < 2; i++) {
+		sb_addf(out, "%s%s%s", i ? st->green : st->red, side_label[i], st->off);
+		if (i == side && d->ev[i]) {
+			sd_report_event_line(out, d->ev[i], -1, -1, NULL);
+			sb_addf(out, " (first of %llu events)", (unsigned long long)d->stream_events[i]);
+		} else {
+			sb_adds(out, "(none)");
+		}
 		sb_addc(out, '\n');
 	}
 }
 
-static void block(struct sb *out, const struct sd_div *d, bool procs, bool verbose,
-		  const struct style *st)
+/* The lines of both sides: a changed pair with its differing parts marked, or a run of
+ * missing or extra calls (n of them).  Returns the caret's column in the original's. */
+static long side_lines(struct sb *out, const struct sd_div *d, const struct sd_diffdesc *dd,
+		       size_t n, const struct style *st)
 {
-	line_verbose = verbose;
-	headline(out, d, procs, st);
-	if (d->kind == SD_DIV_PROC_MISSING || d->kind == SD_DIV_PROC_EXTRA) {
-		int side = d->kind == SD_DIV_PROC_EXTRA;
-		for (int i = 0; i < 2; i++) {
-			sb_addf(out, "%s%s%s", i ? st->green : st->red, side_label[i], st->off);
-			if (i == side && d->ev[i]) {
-				sd_report_event_line(out, d->ev[i], -1, -1, NULL);
-				sb_addf(out, " (first of %llu events)", (unsigned long long)d->stream_events[i]);
-			} else {
-				sb_adds(out, "(none)");
-			}
-			sb_addc(out, '\n');
-		}
-		line_verbose = false;
-		return;
-	}
-	if (d->kind != SD_DIV_CHANGED && d->focus > 0)
-		context_line(out, &d->rows[d->focus - 1], st);
-	struct sd_diffdesc dd = { .field = -1, .byte = -1 };
-	if (d->kind == SD_DIV_CHANGED && d->ev[0] && d->ev[1])
-		sd_describe(d->ev[0], d->ev[1], &dd);
+	struct pair_mark m = pair_mark(dd, d->ev[0], d->ev[1]);
+	size_t shown = n > SD_GROUP_SHOWN + 1 ? SD_GROUP_SHOWN + 1 : n;
 	long caret = -1;
-	size_t n = d->count ? d->count : 1;
+
 	for (int i = 0; i < 2; i++) {
 		if (!d->ev[i]) {
 			sb_addf(out, "%s%s%s(none)\n", i ? st->green : st->red, side_label[i], st->off);
 			continue;
 		}
-		size_t shown = n > SD_GROUP_SHOWN + 1 ? SD_GROUP_SHOWN + 1 : n;
 		for (size_t k = 0; k < shown && d->focus + k < d->nrows; k++) {
 			const struct sd_cmp_event *c = d->rows[d->focus + k].ev[i];
 			if (!c)
@@ -212,36 +461,62 @@ static void block(struct sb *out, const struct sd_div *d, bool procs, bool verbo
 				sb_addf(out, "%*s... %zu more\n", LABEL_W, "", n - shown);
 			sb_addf(out, "%s%s%s", i ? st->green : st->red, side_label[i], st->off);
 			long col = -1;
-			int cf = dd.field <= 0 || dd.field == SD_NF_RET ? dd.field :
-				 dd.arg >= 0 ? dd.arg + 1 : 0;
-			sd_report_event_line(out, c, cf, i == 0 ? dd.byte : -1, &col);
+			if (k == 0 && d->kind == SD_DIV_CHANGED && c == d->ev[i])
+				pair_line(out, &m, i, st, &col);
+			else
+				sd_report_event_line(out, c, -1, -1, NULL);
 			if (i == 0)
 				caret = col;
 			sb_addc(out, '\n');
 		}
 	}
-	if (d->kind == SD_DIV_CHANGED) {
+	return caret;
+}
+
+/* "^ only in the original" under a run of missing or extra calls, after its context. */
+static void run_note(struct sb *out, const struct sd_div *d, size_t n, const struct style *st)
+{
+	size_t after = d->focus + (n > SD_GROUP_SHOWN + 1 ? SD_GROUP_SHOWN + 1 : n);
+
+	if (after < d->nrows)
+		context_line(out, &d->rows[after], st);
+	sb_addf(out, "%*s%s^ ", LABEL_W, "", st->bold);
+	if (n > 1)
+		sb_addf(out, "%zu calls ", n);
+	sb_adds(out, d->kind == SD_DIV_MISSING ? "only in the original" :
+					      "only in the transpiled program");
+	if (d->moved)
+		sb_addf(out, " (moved: %s #%llu)", d->kind == SD_DIV_MISSING ? "transpiled" : "original",
+			(unsigned long long)d->moved);
+	sb_addf(out, "%s\n", st->off);
+}
+
+static void block(struct sb *out, const struct sd_div *d, bool procs,
+		  const struct sd_report_opts *o, const struct style *st)
+{
+	line_verbose = o->verbose;
+	headline(out, d, procs, st);
+	if (d->kind == SD_DIV_PROC_MISSING || d->kind == SD_DIV_PROC_EXTRA) {
+		lone_process(out, d, st);
+		line_verbose = false;
+		return;
+	}
+	if (d->kind != SD_DIV_CHANGED && d->focus > 0)
+		context_line(out, &d->rows[d->focus - 1], st);
+	struct sd_diffdesc dd = { .field = -1, .byte = -1 };
+	if (d->kind == SD_DIV_CHANGED && d->ev[0] && d->ev[1])
+		sd_describe(d->ev[0], d->ev[1], &dd);
+	size_t n = d->count ? d->count : 1;
+	long caret = side_lines(out, d, &dd, n, st);
+	if (d->kind == SD_DIV_CHANGED)
 		sb_addf(out, "%*s%s^ %s%s\n", LABEL_W + (int)(caret > 0 ? caret : 0), "", st->bold,
 			dd.text ? dd.text : "differs", st->off);
-	} else {
-		size_t after = d->focus + (n > SD_GROUP_SHOWN + 1 ? SD_GROUP_SHOWN + 1 : n);
-		if (after < d->nrows)
-			context_line(out, &d->rows[after], st);
-		sb_addf(out, "%*s%s^ ", LABEL_W, "", st->bold);
-		if (n > 1)
-			sb_addf(out, "%zu calls ", n);
-		sb_adds(out, d->kind == SD_DIV_MISSING ? "only in the original" :
-						      "only in the transpiled program");
-		if (d->moved)
-			sb_addf(out, " (moved: %s #%llu)",
-				d->kind == SD_DIV_MISSING ? "transpiled" : "original",
-				(unsigned long long)d->moved);
-		sb_addf(out, "%s\n", st->off);
-	}
+	else
+		run_note(out, d, n, st);
 	sd_diffdesc_clear(&dd);
 	line_verbose = false;
-	if (verbose)
-		aligned_view(out, d, st);
+	if (o->verbose)
+		aligned_view(out, d, o->width > 0 ? o->width : sd_report_width(-1), st);
 }
 
 void sd_report_counts(struct sb *out, const struct sd_cmp_result *r)
@@ -302,7 +577,7 @@ void sd_report_text(struct sb *out, const struct sd_cmp_result *r, const struct 
 	for (size_t i = 0; i < r->nreported; i++) {
 		if (i)
 			sb_addc(out, '\n');
-		block(out, &r->divs[i], procs, o->verbose, &st);
+		block(out, &r->divs[i], procs, o, &st);
 	}
 	if (r->ndivs > r->nreported)
 		sb_addf(out, "\n... and %llu more\n", (unsigned long long)(r->ndivs - r->nreported));

@@ -10,8 +10,11 @@
 
 #define SD_VERSION "0.1.0"
 
-/* Exit codes of sysdiff itself (documented in docs/sysdiff.1 and README.md). */
-#define SD_EXIT_TOOL     125  /* sysdiff's own failure: usage, I/O, ptrace refused */
+/* Exit codes of sysdiff itself (documented in docs/sysdiff.1, `sysdiff --help` and
+ * README.md). */
+#define SD_EXIT_USAGE    2    /* a usage error, in every subcommand: unknown option or
+				 subcommand, missing argument, bad value */
+#define SD_EXIT_TOOL     125  /* trace: sysdiff's own failure (I/O, ptrace refused) */
 #define SD_EXIT_NOEXEC   126  /* the command exists but cannot be executed */
 #define SD_EXIT_NOTFOUND 127  /* the command was not found */
 

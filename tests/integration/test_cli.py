@@ -48,7 +48,7 @@ class ErrorsTest(SysdiffTest):
         for spec, token in (("trace=openat,frobnicate", "frobnicate"), ("trace=%nosuchclass", "nosuchclass"),
                             ("trace=/[unclosed", "[unclosed")):
             p = self.run_cmd([sdtest.SYSDIFF, "trace", "-e", spec, "--", "/bin/sh", "-c", "touch marker"])
-            self.assertEqual(p.returncode, 125, spec)
+            self.assertEqual(p.returncode, 2, spec)   # a usage error
             one_line(self, p.stderr, token)
             self.assertFalse(os.path.exists(os.path.join(self.tmp, "marker")), spec)
 
@@ -56,11 +56,11 @@ class ErrorsTest(SysdiffTest):
         for argv in (["--format", "xml"], ["-s", "abc"], ["--max-bytes", "-1"], ["--bogus"],
                      ["-e", "signal=none"]):
             p = self.run_cmd([sdtest.SYSDIFF, "trace"] + argv + ["--", "/bin/sh", "-c", "touch marker"])
-            self.assertEqual(p.returncode, 125, argv)
+            self.assertEqual(p.returncode, 2, argv)   # usage errors
             one_line(self, p.stderr)
             self.assertFalse(os.path.exists(os.path.join(self.tmp, "marker")), argv)
         p = self.run_cmd([sdtest.SYSDIFF, "trace"])
-        self.assertEqual(p.returncode, 125)
+        self.assertEqual(p.returncode, 2)
         one_line(self, p.stderr)
 
     def test_unwritable_output(self):
@@ -109,6 +109,69 @@ class ErrorsTest(SysdiffTest):
             st.wait()
             if pid:
                 os.kill(pid, signal.SIGKILL)
+
+
+class UsageErrorTest(SysdiffTest):
+    """Every usage error, of sysdiff and of each subcommand, exits 2 with one line on
+    stderr (the usage for sysdiff alone), and runs nothing."""
+
+    def usage_error(self, argv, must=None):
+        p = self.run_cmd([sdtest.SYSDIFF] + argv)
+        self.assertEqual(p.returncode, 2, "%s: %s" % (argv, p.stderr))
+        self.assertEqual(p.stdout, b"", argv)
+        one_line(self, p.stderr, must)
+        self.assertEqual(os.listdir(self.tmp), [], "%s: something ran" % argv)
+
+    def test_sysdiff(self):
+        p = self.run_cmd([sdtest.SYSDIFF])
+        self.assertEqual(p.returncode, 2)
+        self.assertTrue(p.stderr.startswith(b"usage: sysdiff <command>"), p.stderr)
+        self.assertIn(b"man sysdiff", p.stderr)
+        self.usage_error(["frobnicate"], "unknown command 'frobnicate'")
+        self.usage_error(["--bogus"], "unknown command '--bogus'")
+        p = self.run_cmd([sdtest.SYSDIFF, "--help"])
+        self.assertEqual(p.returncode, 0)
+        self.assertIn(b"exit status:", p.stdout)
+
+    def test_trace(self):
+        run = ["--", "/bin/sh", "-c", "touch marker"]
+        self.usage_error(["trace", "--bogus"] + run, "unknown option '--bogus'")
+        self.usage_error(["trace", "-Q"] + run, "unknown option -Q")
+        self.usage_error(["trace", "-o"], "option -o needs an argument")
+        self.usage_error(["trace", "--format"], "option '--format' needs an argument")
+        self.usage_error(["trace", "--trace"], "option '--trace' needs an argument")
+        self.usage_error(["trace", "-s", "-1"] + run, "-s")
+        self.usage_error(["trace", "-p", "0"], "-p")
+        self.usage_error(["trace", "--format", "xml"] + run, "xml")
+        self.usage_error(["trace", "-e", "trace=opn"] + run, "opn")
+        self.usage_error(["trace", "--debug-dir", "rel"] + run, "--debug-dir")
+        self.usage_error(["trace"], "no command to trace")
+        self.usage_error(["trace", "-p", "1", "/bin/true"], "not both")
+
+    def test_compare(self):
+        self.usage_error(["compare", "--bogus", "a", "b"], "--bogus")
+        self.usage_error(["compare", "-Q", "a", "b"], "unknown option -Q")
+        self.usage_error(["compare", "-o"], "option -o needs an argument")
+        self.usage_error(["compare", "a", "b", "c"], "expected two traces")
+        self.usage_error(["compare", "--format"], "--format")
+        self.usage_error(["compare", "--format", "xml", "a", "b"], "xml")
+        self.usage_error(["compare", "--color=rainbow", "a", "b"], "rainbow")
+        self.usage_error(["compare", "--max-mismatches", "many", "a", "b"], "--max-mismatches")
+        self.usage_error(["compare", "--ignore", "nosuchcall", "a", "b"], "nosuchcall")
+        self.usage_error(["compare", "only-one.jsonl"], "expected two traces")
+
+    def test_validate(self):
+        prog = ["--original", "/bin/true", "--transpiled", "/bin/true"]
+        self.usage_error(["validate", "--bogus"] + prog, "--bogus")
+        self.usage_error(["validate", "-Q"] + prog, "unknown option -Q")
+        self.usage_error(["validate"] + prog + ["--timeout"], "--timeout")
+        self.usage_error(["validate"] + prog + ["-j"], "option -j needs an argument")
+        self.usage_error(["validate", "--timeout", "0"] + prog, "--timeout")
+        self.usage_error(["validate", "--level", "fast"] + prog, "fast")
+        self.usage_error(["validate", "--net", "wifi"] + prog, "wifi")
+        self.usage_error(["validate", "--transpiled", "/bin/true"], "missing --original")
+        self.usage_error(["validate", "--original", self.tmp + "/missing", "--transpiled", "/bin/true"],
+                         "--original")
 
 
 class ExitStatusTest(SysdiffTest):

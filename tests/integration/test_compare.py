@@ -33,8 +33,12 @@ class CompareBase(SysdiffTest):
         self.assertIsNotNone(r.trace, r.describe())
         return out
 
-    def compare(self, *args, expect_rc=None):
-        p = self.run_cmd([SYSDIFF, "compare", "--color=never"] + list(args))
+    def compare(self, *args, expect_rc=None, columns=None):
+        """The report, -v's side-by-side view `columns` wide (80 when None: COLUMNS unset)."""
+        env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+        if columns:
+            env["COLUMNS"] = str(columns)
+        p = self.run_cmd([SYSDIFF, "compare", "--color=never"] + list(args), env=env)
         out = p.stdout.decode("utf-8", "replace")
         err = p.stderr.decode("utf-8", "replace")
         if expect_rc is not None:
@@ -150,11 +154,48 @@ class MutantTest(CompareBase):
 
     def test_verbose_shows_filters_and_alignment(self):
         a, b = self.variant("base"), self.variant("comma")
-        rc, out, _ = self.compare("-v", a, b, expect_rc=1)
+        rc, out, _ = self.compare("-v", a, b, expect_rc=1, columns=124)
         self.assertIn("Filtered from the original (19): mmap ", out)
         self.assertIn("aligned (original | transpiled):", out)
         self.assertRegex(out, r'  >! #12 +write\(1, "Hello, World!\\n", 14\) = 14 +\| #12 +'
                               r'write\(1, "Hello World!\\n", 13\) = 13')
+
+    def aligned_rows(self, out):
+        """The rows of -v's side-by-side view."""
+        rows = out.split("aligned (original | transpiled):\n", 1)[1].split("\n\n", 1)[0]
+        return rows.split("\n")
+
+    def test_verbose_width_keeps_the_difference(self):
+        # COLUMNS=100: the view fits in 100 columns, each side in half of it, and the
+        # differing part of a cut event stays in view ("..." where it was cut): the mode,
+        # at the end of openat's line, and the flags of a shell's > and >> redirections.
+        a, b = self.variant("base"), self.variant("mode")
+        rc, out, _ = self.compare("-v", a, b, expect_rc=1, columns=100)
+        rows = self.aligned_rows(out)
+        for r in rows:
+            self.assertLessEqual(len(r), 100, r)
+        focus = [r for r in rows if r.startswith("  >! ")]
+        self.assertEqual(len(focus), 1, rows)
+        left, right = focus[0].split(" | ")
+        self.assertEqual(len(left), 5 + 46, focus[0])
+        self.assertRegex(left, r"^  >! #13 +\.\.\..*O_TRUNC, 0644\) = 3$")
+        self.assertRegex(right, r"^#13 +\.\.\..*O_TRUNC, 0600\) = 3$")
+        rc, wide, _ = self.compare("-v", a, b, expect_rc=1, columns=200)
+        self.assertRegex(wide, r'  >! #13 +openat\(AT_FDCWD, "out.txt", O_WRONLY\|O_CREAT\|O_TRUNC, '
+                               r'0644\) = 3 +\| #13 ')
+        long_name = "an-output-file-with-a-rather-long-name.txt"
+        t = {}
+        for name, redir in (("trunc", ">"), ("append", ">>")):
+            t[name] = os.path.join(self.tmp, name + ".jsonl")
+            self.trace(["/bin/sh", "-c", "echo x %s %s" % (redir, long_name)], cwd=self.work,
+                       out=t[name])
+        rc, out, _ = self.compare("-v", t["trunc"], t["append"], expect_rc=1, columns=100)
+        self.assertIn("^ missing O_TRUNC, extra O_APPEND", out)
+        focus = [r for r in self.aligned_rows(out) if r.startswith("  >! ")]
+        self.assertEqual(len(focus), 1, out)
+        left, right = focus[0].split(" | ")
+        self.assertRegex(left, r"\.\.\..*\|O_TRUNC, 0666\) = 3$")
+        self.assertRegex(right, r"\.\.\..*\|O_APPEND, 0666\) = 3$")
 
     def test_keep_and_ignore(self):
         a, b = self.variant("base"), self.variant("mode")
@@ -317,7 +358,7 @@ class BadInputTest(CompareBase):
             "adir": ("DIR", "adir: Is a directory"),
             "empty": ("", "empty: empty file"),
             "garbage": ("hello\nworld\n", "garbage:1: not a sysdiff trace or strace log"),
-            "future": (lines[0].replace('"sysdiff_trace":1', '"sysdiff_trace":99') + "\n",
+            "future": (lines[0].replace('"sysdiff_trace":2', '"sysdiff_trace":99') + "\n",
                        "future:1: unsupported version 99"),
             "corrupt": ("\n".join(lines[:5] + ['{"seq":5,"pid":1'] + lines[6:]),
                         "corrupt:6: invalid JSON"),
