@@ -8,12 +8,14 @@
 #include <ftw.h>
 #include <getopt.h>
 #include <limits.h>
+#include <regex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <wordexp.h>
 
@@ -33,7 +35,8 @@ static const char validate_usage[] =
 	"  --original-cmd CMD     a whole command line instead (also --transpiled-cmd)\n"
 	"  --strict               compare the syscall sequence as compare does\n"
 	"  --level LEVEL          semantic (default) or strict\n"
-	"  --format FMT           text (default), json or junit;  -o FILE: write it there\n"
+	"  --format FMT           text (default), json, junit, html (one self-contained page)\n"
+	"                         or github (annotations);  -o FILE: write it there\n"
 	"  -v, --verbose          aligned traces, what the filters dropped, how runs were isolated\n"
 	"  --keep-traces DIR      keep both traces (original.jsonl, transpiled.jsonl) in DIR\n"
 	"  --timeout SECONDS      per run (default 60); the run is killed and reported\n"
@@ -44,22 +47,40 @@ static const char validate_usage[] =
 	"  --max-output MIB       output, trace and files written per run before it is\n"
 	"                         stopped (default 512)\n"
 	"  --net MODE             none (default: a private network, loopback only) or host\n"
+	"  --clock TIME           the clock both runs start at (ISO-8601 or @SECONDS;\n"
+	"                         default: now)\n"
+	"  --seed N               the entropy both runs draw from (default 1)\n"
+	"  --host-clock           the host's clock, entropy and address layout instead\n"
+	"  --calibrate N          extra runs of the original that show what still varies\n"
+	"                         between its runs, forgiven by shape (default 1; 0: off)\n"
+	"  --mask REGEX           spans of output and files not compared (repeatable)\n"
+	"  --mask-path GLOB       paths whose end state is not compared (repeatable)\n"
+	"  --ignore SPEC, --keep SPEC, --map-path FROM=TO   as for compare\n"
 	"  --allow-write PATH     let writes to the mount at PATH through (a network or FUSE\n"
 	"                         mount, which cannot be overlaid; repeatable)\n"
 	"  --max-mismatches N     divergences shown (default 10)\n"
 	"  --color WHEN           auto, always or never\n"
 	"  --cases FILE           run every case of a JSON manifest;  -j N  in parallel\n"
+	"  --quiet                no progress line per finished case\n"
+	"  --shard K/N            run the K-th of N slices of the manifest (join the results\n"
+	"                         with 'sysdiff merge')\n"
+	"  --durations FILE       balance the slices by the case times of a previous JSON report\n"
 	"\n"
 	"Exit status: 0 equivalent (or skipped), 1 not equivalent, 2 usage or tool error.\n";
 
 enum { OPT_ORIG = 256, OPT_NEW, OPT_ORIGCMD, OPT_NEWCMD, OPT_STRICT, OPT_LEVEL, OPT_FORMAT,
        OPT_KEEP, OPT_TIMEOUT, OPT_ENV, OPT_WORKDIR, OPT_FAILSKIP, OPT_MAXPROCS, OPT_MAXMIS,
-       OPT_COLOR, OPT_CASES, OPT_TRACE, OPT_MAXOUT, OPT_NET, OPT_ALLOW };
+       OPT_COLOR, OPT_CASES, OPT_TRACE, OPT_MAXOUT, OPT_NET, OPT_ALLOW, OPT_CLOCK, OPT_SEED, OPT_HOSTCLOCK, OPT_CALIB, OPT_MASK,
+       OPT_MASKPATH, OPT_IGNORE, OPT_KEEPSYS, OPT_MAP,
+       OPT_QUIET, OPT_SHARD, OPT_DURATIONS };
 
 #define die2(...) sd_die_code(SD_EXIT_ERROR, __VA_ARGS__)
 
 struct validate_args {
 	struct sd_validate_cfg cfg;
+	struct sd_sysset ign, keep;       /* --ignore, --keep: applied to the level's set */
+	struct sd_path_map *maps;         /* --map-path */
+	size_t nmaps, nmasks, nmask_paths;
 	struct sd_sandbox_opts sandbox;   /* --net, --allow-write */
 	char **allow;
 	size_t nallow;
@@ -75,6 +96,85 @@ static void on_signal(int sig)
 }
 
 /* ---- options ---- */
+
+/* --clock: an ISO-8601 date or date and time (UTC unless an offset is given), or
+ * @SECONDS since the epoch.  0, or -1 when it does not parse. */
+static int parse_clock(const char *s, int64_t *ns)
+{
+	struct tm tm;
+	char *end;
+
+	memset(&tm, 0, sizeof tm);
+	if (s[0] == '@') {
+		errno = 0;
+		long long v = strtoll(s + 1, &end, 10);
+		if (errno || end == s + 1 || *end)
+			return -1;
+		*ns = v * 1000000000ll;
+		return 0;
+	}
+	if (!(end = strptime(s, "%Y-%m-%d", &tm)))
+		return -1;
+	if (*end == 'T' || *end == ' ') {
+		if (!(end = strptime(end + 1, "%H:%M:%S", &tm)))
+			return -1;
+	}
+	long off = 0;
+	if (*end == 'Z') {
+		end++;
+	} else if (*end == '+' || *end == '-') {
+		int h, m;
+		if (sscanf(end + 1, "%2d:%2d", &h, &m) != 2 || h > 23 || m > 59)
+			return -1;
+		off = (*end == '-' ? -1 : 1) * (h * 3600 + m * 60);
+		end += 6;
+	}
+	if (*end)
+		return -1;
+	*ns = ((int64_t)timegm(&tm) - off) * 1000000000ll;
+	return 0;
+}
+
+/* --shard K/N: 1 <= K <= N. */
+static void parse_shard(struct sd_validate_cfg *cfg, const char *s)
+{
+	char *end;
+	long k, n;
+
+	errno = 0;
+	k = strtol(s, &end, 10);
+	if (!errno && end != s && *end == '/') {
+		const char *p = end + 1;
+		n = strtol(p, &end, 10);
+		if (!errno && end != p && !*end && k >= 1 && n >= 1 && k <= n && n <= 100000) {
+			cfg->shard = (int)k;
+			cfg->nshards = (int)n;
+			return;
+		}
+	}
+	die2("invalid --shard '%s' (expected K/N with 1 <= K <= N, as 2/4)", s);
+}
+
+/* Append s to the NULL-terminated vector *v of *n. */
+static void strv_add(char ***v, size_t *n, char *s)
+{
+	*v = xrealloc(*v, (*n + 2) * sizeof **v);
+	(*v)[(*n)++] = s;
+	(*v)[*n] = NULL;
+}
+
+/* Add the syscalls of SPEC to *into (the option may be given more than once). */
+static void sysset_arg(struct sd_sysset *into, const char *opt, const char *spec)
+{
+	struct sd_sysset s;
+	char err[256];
+
+	if (sd_sysset_parse(&s, spec, err, sizeof err) < 0)
+		die2("invalid %s '%s': %s", opt, spec, err);
+	for (int nr = 0; nr < SD_NR_MAX; nr++)
+		if (sd_sysset_has(&s, nr))
+			sd_sysset_add(into, nr);
+}
 
 /* One option (getopt's c, optarg) into a. */
 static void set_option(int c, struct validate_args *a, char **argv)
@@ -119,6 +219,46 @@ static void set_option(int c, struct validate_args *a, char **argv)
 		cfg->color = optarg;
 		break;
 	case OPT_CASES: a->cases = optarg; break;
+	case OPT_QUIET: cfg->quiet = true; break;
+	case OPT_SHARD: parse_shard(cfg, optarg); break;
+	case OPT_DURATIONS: cfg->durations = optarg; break;
+	case OPT_CLOCK:
+		if (parse_clock(optarg, &cfg->virt.clock_ns) < 0)
+			die2("invalid --clock '%s' (expected 2026-01-31, 2026-01-31T12:00:00Z, "
+			     "2026-01-31T12:00:00+01:00 or @SECONDS)", optarg);
+		break;
+	case OPT_CALIB:
+		cfg->calibrate = (int)cli_num("--calibrate", optarg, 0, SD_CALIBRATE_MAX, SD_EXIT_ERROR);
+		break;
+	case OPT_MASK: {
+		regex_t re;
+		if (regcomp(&re, optarg, REG_EXTENDED) != 0)
+			die2("invalid --mask '%s' (expected a POSIX extended regular expression)", optarg);
+		regfree(&re);
+		strv_add(&cfg->masks, &a->nmasks, optarg);
+		break;
+	}
+	case OPT_MASKPATH:
+		if (optarg[0] != '/')
+			die2("invalid --mask-path '%s' (expected an absolute glob, e.g. /tmp/cache-*)", optarg);
+		strv_add(&cfg->mask_paths, &a->nmask_paths, optarg);
+		break;
+	case OPT_IGNORE: sysset_arg(&a->ign, "--ignore", optarg); break;
+	case OPT_KEEPSYS: sysset_arg(&a->keep, "--keep", optarg); break;
+	case OPT_MAP: {
+		const char *eq = strchr(optarg, '=');
+		if (!eq || eq == optarg || optarg[0] != '/')
+			die2("invalid --map-path '%s' (expected /FROM=TO)", optarg);
+		a->maps = xrealloc(a->maps, (a->nmaps + 1) * sizeof *a->maps);
+		a->maps[a->nmaps].from = xstrndup(optarg, (size_t)(eq - optarg));
+		a->maps[a->nmaps].to = eq + 1;
+		a->nmaps++;
+		break;
+	}
+	case OPT_HOSTCLOCK: cfg->virt.on = false; break;
+	case OPT_SEED:
+		cfg->virt.seed = (uint64_t)cli_num("--seed", optarg, 0, LONG_MAX, SD_EXIT_ERROR);
+		break;
 	case OPT_NET:
 		if (strcmp(optarg, "none") && strcmp(optarg, "host"))
 			die2("invalid --net '%s' (expected none or host)", optarg);
@@ -168,7 +308,19 @@ static void parse_args(int argc, char **argv, struct validate_args *a)
 		{ "max-mismatches", required_argument, NULL, OPT_MAXMIS },
 		{ "color", required_argument, NULL, OPT_COLOR },
 		{ "cases", required_argument, NULL, OPT_CASES },
+		{ "quiet", no_argument, NULL, OPT_QUIET },
+		{ "shard", required_argument, NULL, OPT_SHARD },
+		{ "durations", required_argument, NULL, OPT_DURATIONS },
 		{ "net", required_argument, NULL, OPT_NET },
+		{ "clock", required_argument, NULL, OPT_CLOCK },
+		{ "calibrate", required_argument, NULL, OPT_CALIB },
+		{ "mask", required_argument, NULL, OPT_MASK },
+		{ "mask-path", required_argument, NULL, OPT_MASKPATH },
+		{ "ignore", required_argument, NULL, OPT_IGNORE },
+		{ "keep", required_argument, NULL, OPT_KEEPSYS },
+		{ "map-path", required_argument, NULL, OPT_MAP },
+		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "host-clock", no_argument, NULL, OPT_HOSTCLOCK },
 		{ "allow-write", required_argument, NULL, OPT_ALLOW },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -182,13 +334,22 @@ static void parse_args(int argc, char **argv, struct validate_args *a)
 					 .format = "text", .color = "auto" };
 	cfg->cmp.max_report = 10;
 	cfg->cmp.context = 3;
+	/* both runs see the clock start now (to the second) and the same entropy; one more
+	 * run of the original shows what still varies */
+	cfg->virt = (struct sd_virt_opts){ .on = true, .clock_ns = (int64_t)time(NULL) * 1000000000ll,
+					   .seed = 1 };
+	cfg->calibrate = 1;
 	a->jobs = sysconf(_SC_NPROCESSORS_ONLN);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+o:vhj:", longopts, NULL)) != -1)
 		set_option(c, a, argv);
 	a->args = argv + optind;
-	if (strcmp(cfg->format, "text") && strcmp(cfg->format, "json") && strcmp(cfg->format, "junit"))
-		die2("unknown --format '%s' (expected text, json or junit)", cfg->format);
+	if (strcmp(cfg->format, "text") && strcmp(cfg->format, "json") && strcmp(cfg->format, "junit") &&
+	    strcmp(cfg->format, "html") && strcmp(cfg->format, "github"))
+		die2("unknown --format '%s' (expected text, json, junit, html or github)", cfg->format);
+	cfg->stacks = !strcmp(cfg->format, "html");   /* the page shows both call stacks */
+	if ((cfg->nshards || cfg->durations) && !a->cases)
+		die2("%s needs --cases FILE", cfg->nshards ? "--shard" : "--durations");
 	if (!cfg->orig == !cfg->origcmd)
 		die2(cfg->orig ? "give --original or --original-cmd, not both"
 			       : "missing --original PROG (see 'sysdiff validate --help')");
@@ -197,6 +358,8 @@ static void parse_args(int argc, char **argv, struct validate_args *a)
 			      : "missing --transpiled PROG (see 'sysdiff validate --help')");
 	if (cfg->keep_traces) {
 		struct stat st;
+		if (sd_mkdir_p(cfg->keep_traces) < 0)
+			die2("--keep-traces %s: %s", cfg->keep_traces, strerror(errno));
 		if (stat(cfg->keep_traces, &st) < 0 || !S_ISDIR(st.st_mode))
 			die2("--keep-traces %s: not a directory", cfg->keep_traces);
 	}
@@ -296,6 +459,7 @@ static void write_report(const struct sd_validation *v)
 	struct sb sb = SB_INIT;
 
 	ro.color = cli_color(cfg->color, cfg->out_path);
+	ro.width = sd_report_width(cfg->out_path ? -1 : STDOUT_FILENO);
 	if (!strcmp(cfg->format, "junit"))
 		sd_validate_junit(&sb, v, &ro);
 	else
@@ -337,9 +501,13 @@ static int validate_cases(const struct validate_args *a)
 {
 	struct sb sb = SB_INIT;
 	int rc = sd_validate_cases(&a->cfg, a->cases, a->workdir, (int)a->jobs, &sb);
+	char *index = NULL;
 
+	if (!strcmp(a->cfg.format, "html") && sd_validate_html_dir(a->cfg.out_path))
+		index = xasprintf("%s/index.html", a->cfg.out_path);   /* the cases' pages: next to it */
 	if (sb.len)
-		cli_write_report(a->cfg.out_path, &sb, SD_EXIT_ERROR);
+		cli_write_report(index ? index : a->cfg.out_path, &sb, SD_EXIT_ERROR);
+	free(index);
 	sb_free(&sb);
 	return rc;
 }
@@ -352,6 +520,14 @@ int cmd_validate(int argc, char **argv)
 	parse_args(argc, argv, &a);
 	check_programs(&a.cfg);
 	sd_validate_setup_compare(&a.cfg);
+	for (int nr = 0; nr < SD_NR_MAX; nr++) {   /* --ignore, --keep */
+		if (sd_sysset_has(&a.ign, nr))
+			sd_sysset_add(&a.cfg.cmp.ignore, nr);
+		if (sd_sysset_has(&a.keep, nr))
+			sd_sysset_del(&a.cfg.cmp.ignore, nr);
+	}
+	a.cfg.cmp.maps = a.maps;
+	a.cfg.cmp.nmaps = a.nmaps;
 	char *err = NULL;
 	if (sd_sandbox_plan(&a.sandbox, &a.cfg.plan, &err) < 0)
 		die2("%s", err);
@@ -367,5 +543,10 @@ int cmd_validate(int argc, char **argv)
 	sd_sandbox_plan_free(&a.cfg.plan);
 	free(a.cfg.envs);
 	free(a.allow);
+	for (size_t i = 0; i < a.nmaps; i++)
+		free((char *)a.maps[i].from);
+	free(a.maps);
+	free(a.cfg.masks);
+	free(a.cfg.mask_paths);
 	return rc;
 }

@@ -105,6 +105,7 @@ struct cmp {
 	const char *cwd[2];            /* start directory assumed for each strace log */
 	enum sd_input_format fmt[2];
 	struct aligned al;
+	struct sd_path_map *maps[2];   /* each side's path maps: both traces', then its own */
 	uint32_t *want[2];             /* records to fetch */
 	size_t nwant[2];
 };
@@ -180,10 +181,18 @@ static int learn_formats(struct cmp *c, char **err)
 			if (c->fmt[i] == SD_FMT_JSONL && maxb[i] && maxb[i] < limit)
 				limit = maxb[i];
 	c->res->content_limit = limit;
-	for (int i = 0; i < 2; i++)
-		sd[i].nopts = (struct sd_norm_opts){ .maps = c->o->maps, .nmaps = c->o->nmaps,
+	for (int i = 0; i < 2; i++) {
+		/* both traces' maps, then this one's own */
+		size_t n = c->o->nmaps + c->o->nside_maps[i];
+		c->maps[i] = xcalloc(n + 1, sizeof *c->maps[i]);
+		for (size_t k = 0; k < c->o->nmaps; k++)
+			c->maps[i][k] = c->o->maps[k];
+		for (size_t k = 0; k < c->o->nside_maps[i]; k++)
+			c->maps[i][c->o->nmaps + k] = c->o->side_maps[i][k];
+		sd[i].nopts = (struct sd_norm_opts){ .maps = c->maps[i], .nmaps = n,
 			.ignore_cloexec = c->o->ignore_cloexec, .content_limit = limit,
 			.fds_by_number = by_number };
+	}
 	return 0;
 }
 
@@ -219,6 +228,8 @@ static void cmp_free(struct cmp *c)
 {
 	free(c->jcwd[0]);
 	free(c->jcwd[1]);
+	free(c->maps[0]);
+	free(c->maps[1]);
 	aligned_free(&c->al);
 	for (int i = 0; i < 2; i++) {
 		free(c->want[i]);

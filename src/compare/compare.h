@@ -36,6 +36,14 @@ struct sd_cmp_opts {
 					  state's business) and reads of them not at all, except
 					  for these files and directories (validate's stdin and
 					  stdout/stderr captures); NULL-terminated */
+	const struct sd_path_map *side_maps[2];  /* prefix rewrites of one trace only (after
+					  maps): validate's placeholders for the temporary
+					  names each run chose ($TMP1) */
+	size_t nside_maps[2];
+	const char *const *decided_paths; /* semantic level: transfers to these (stdout,
+					  files) are compared by neither content nor length:
+					  validate compared them itself, forgiving what varies
+					  between runs of the original; NULL-terminated */
 	const char *state_root;        /* semantic level: the directory whose end state is
 					  compared (validate's starting directory): chmod, chown
 					  and utime of files in it are judged there, not here */

@@ -143,6 +143,24 @@ static int path_arg(const struct sd_event *ev, int from)
 	return -1;
 }
 
+static bool random_dev(const char *p)
+{
+	return p && (!strcmp(p, "/dev/urandom") || !strcmp(p, "/dev/random"));
+}
+
+/* An open of /dev/urandom or /dev/random, or a read of one: a draw of random bytes,
+ * which getrandom makes without a file. */
+static bool entropy_device(const struct sd_event *ev, const char *cls)
+{
+	if (!strcmp(cls, "open")) {
+		int pa = path_arg(ev, 0);
+		return pa >= 0 && random_dev(ev->args[pa].abs ? ev->args[pa].abs : ev->args[pa].str);
+	}
+	if (!strcmp(cls, "read") || !strcmp(cls, "close"))
+		return ev->nargs > 0 && ev->args[0].type == SD_ARG_FD && random_dev(ev->args[0].ref);
+	return false;
+}
+
 void sd_sem_classify(const struct sd_event *ev, struct sd_sem *out)
 {
 	const struct semrow *r = row_of(ev->name);
@@ -207,6 +225,10 @@ void sd_sem_classify(const struct sd_event *ev, struct sd_sem *out)
 		out->cls = "rmdir";
 	} else if (!strcmp(r->cls, "fork") && ev->nargs > 0 && has_token(arg_text(ev, 0), "CLONE_THREAD")) {
 		out->cls = "thread";
+	}
+	if (entropy_device(ev, r->cls)) {
+		out->action = SD_SEM_PROBE;   /* random bytes drawn, like getrandom (noise) */
+		out->cls = "entropy";
 	}
 }
 

@@ -96,6 +96,14 @@ static int cmp_fold(const void *a, const void *b)
 
 /* The folds of entity e become records, in an order of their own (class, then file):
  * which file a thread wrote first is no more visible outside than when. */
+static bool decided_ref(const struct side *s, const char *ref)
+{
+	for (size_t i = 0; ref && s->o->decided_paths && s->o->decided_paths[i]; i++)
+		if (!strcmp(ref, s->o->decided_paths[i]))
+			return true;
+	return false;
+}
+
 void flush_folds(struct side *s, int e)
 {
 	struct ent *x = &s->ents[e];
@@ -106,10 +114,11 @@ void flush_folds(struct side *s, int e)
 		struct fold *f = &x->folds[i];
 		/* regular files: what was written is the end state's business (and a copy
 		 * offload carries no data); how much of one was read is nobody else's */
-		uint64_t chash = f->complete && !f->file ? XXH64_digest(f->h) | 1 : 0;
+		bool decided = decided_ref(s, f->ref);   /* the caller compared it itself */
+		uint64_t chash = f->complete && !f->file && !decided ? XXH64_digest(f->h) | 1 : 0;
 		bool rd_file = f->file && !strcmp(f->cls, "read");
 		uint64_t fk[SD_NF];
-		fold_keys(f->cls, f->target, rd_file ? 0 : f->total + 1, chash, fk);
+		fold_keys(f->cls, f->target, rd_file || decided ? 0 : f->total + 1, chash, fk);
 		uint64_t key = XXH64(fk, sizeof fk, 0) | 1;
 		uint32_t shape = (uint32_t)sd_norm_hash(f->cls, strlen(f->cls), 5) | 1;
 		if (s->pass == 1) {

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -28,6 +29,7 @@
 #include "tracer/launch.h"
 #include "tracer/proc.h"
 #include "tracer/seccomp.h"
+#include "tracer/virt.h"
 #include "util/util.h"
 
 #ifndef PTRACE_EVENT_STOP
@@ -264,6 +266,8 @@ static void syscall_entry(struct sd_tracee *t, int nr, const uint64_t args[6])
 	t->in_syscall = true;
 	t->cur_nr = nr;
 	memcpy(t->entry_raw, args, sizeof t->entry_raw);
+	if (!t->hidden)
+		sd_virt_entry(t, nr, args);
 	if (t->hidden) {
 		if (nr != __NR_execve && nr != __NR_execveat)
 			return;
@@ -348,6 +352,12 @@ static void syscall_exit(struct sd_tracee *t, int64_t rval)
 	}
 	if (t->proc->src && sd_src_watches(t->cur_nr))
 		sd_src_proc_syscall_done(t->proc->src, t->cur_nr, t->entry_raw, rval);
+	if (sd_virt_on() && !t->hidden) {
+		/* the virtual answer, before the call is decoded: the trace shows what the
+		 * program saw; made from the user's own code when it has a user frame */
+		bool user = t->recording && ev->src.file && !ev->src.phase;
+		rval = sd_virt_exit(t, t->cur_nr, t->entry_raw, rval, user);
+	}
 	if (!t->recording)
 		return;
 	t->recording = false;
@@ -452,6 +462,7 @@ static struct sd_tracee *on_exec_event(struct sd_tracee *t)
 		emit(&ev);
 		sd_event_clear(&ev);
 	}
+	sd_virt_exec(t->tid);      /* the new image's clock and AT_RANDOM */
 	sd_proc_fd_reset(t->proc); /* close-on-exec fds are gone */
 	sd_src_proc_exec(t->proc->src); /* and every module */
 	clear_pending_restart(t);
@@ -789,6 +800,9 @@ int sd_tracer_run(const struct sd_tracer_opts *o, struct sd_trace_end *end)
 	S.launched = o->argv != NULL;
 	S.t0 = sd_now_mono_ns();
 	memset(end, 0, sizeof *end);
+	sd_virt_init(&o->virt);
+	if (o->virt.on)   /* the launched command inherits it: no address randomization */
+		personality(personality(0xffffffff) | ADDR_NO_RANDOMIZE);
 	if (o->source || o->source_stack || o->nsource_maps) {
 		struct sd_srcloc_opts so = {
 			.stack = o->source_stack, .maps = o->source_maps, .nmaps = o->nsource_maps,

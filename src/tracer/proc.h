@@ -40,6 +40,14 @@ struct sd_tracee {
 	uint64_t pend_raw[6];
 	bool pend_after_sigreturn;
 	struct sd_event pend_ev;    /* copy of its entry part, for restart_syscall */
+	/* virt.c: what the call in progress needs at its exit */
+	uint64_t virt_addr;         /* an argument rewritten at entry, put back at exit */
+	unsigned char virt_saved[16];
+	uint8_t virt_len;
+	int64_t virt_deadline;      /* its absolute deadline, virtual, on virt_clock */
+	int64_t virt_clock;
+	uint64_t virt_rel;          /* a relative sleep's timespec */
+	int64_t virt_timeout;       /* a timeout's value at entry, ns */
 	char fdbuf[4352];           /* scratch for fd_ref / cwd answers */
 };
 

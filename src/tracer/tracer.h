@@ -10,6 +10,13 @@
 #include "filter/sysset.h"
 #include "event/sink.h"
 
+/* A deterministic world for the command (validate): src/tracer/virt.h. */
+struct sd_virt_opts {
+	bool on;
+	int64_t clock_ns;          /* CLOCK_REALTIME at the start, ns since the epoch */
+	uint64_t seed;             /* of the entropy stream */
+};
+
 struct sd_tracer_opts {
 	char **argv;               /* command to launch (argv[0] resolved via PATH), or NULL */
 	const char *exec_path;     /* resolved path of argv[0] (launch mode) */
@@ -27,6 +34,7 @@ struct sd_tracer_opts {
 	char **source_maps;        /* --source-map files (transpiler maps), nsource_maps */
 	int nsource_maps;
 	const char *debug_dirs;    /* extra directories of separate debug files, ':'-separated */
+	struct sd_virt_opts virt;  /* clock, entropy and address space pinned */
 };
 
 /* Run the trace to completion (or until SIGINT/SIGTERM/SIGHUP).  Fills *end and returns

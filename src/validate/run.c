@@ -112,6 +112,8 @@ static int runner(void *arg)
 	o.dopts.max_strv = 4096;
 	o.dopts.paths_abs = true;
 	o.source = true;   /* source lines where debug info exists (docs/source.md) */
+	o.source_stack = s->stack;
+	o.virt = s->virt;
 	o.argv = s->argv;
 	o.exec_path = s->exec_path;
 	struct sd_sink *sink = sd_sink_jsonl_new(x->r->trace_fd);

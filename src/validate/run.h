@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "sandbox/sandbox.h"
+#include "tracer/tracer.h"
 
 struct sd_run_spec {
 	const char *label;      /* "original" / "transpiled", for messages */
@@ -28,7 +29,9 @@ struct sd_run_spec {
 	double timeout;         /* seconds, 0 = none */
 	int max_procs;          /* processes at once (pids cgroup, else RLIMIT_NPROC) */
 	uint32_t max_bytes;     /* --max-bytes of the trace */
+	bool stack;             /* keep every frame of each call's stack (--stack) */
 	volatile int *stop;     /* set (by a signal handler) to end the runs early */
+	struct sd_virt_opts virt;   /* the command's clock and entropy (tracer.h) */
 	uint64_t max_output;    /* bytes of stdout + stderr + trace, and of files written,
 				   before the run is stopped as a flood (0: no limit) */
 };

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,7 +210,7 @@ static void content_items(struct sb *line, struct sb *body, const char *path,
 /* Two ends of the same kind. */
 static void same_kind(struct sb *line, struct sb *body, const char *path,
 		      const struct sd_fsentry *x, const struct sd_fsentry *y,
-		      const enum sd_fstime how[2][2])
+		      const enum sd_fstime how[2][2], const struct sd_state_opts *o)
 {
 	if (x->type != 'l' && x->mode != y->mode) {
 		item(line);
@@ -232,7 +233,8 @@ static void same_kind(struct sb *line, struct sb *body, const char *path,
 		sb_addf(line, "device %u:%u vs %u:%u", major(x->rdev), minor(x->rdev),
 			major(y->rdev), minor(y->rdev));
 	}
-	if (x->type == 'f' && (x->size != y->size || x->hash != y->hash)) {
+	if (x->type == 'f' && (x->size != y->size || x->hash != y->hash) &&
+	    !(o && o->forgive && o->forgive(o->priv, path, x, y))) {
 		item(line);
 		if (x->size != y->size)
 			sb_addf(line, "%llu vs %llu bytes", (unsigned long long)x->size,
@@ -260,7 +262,7 @@ static const char *shown_path(const char *path, const char *workdir)
 
 static size_t compare_path(struct sb *out, const char *path, const struct sd_fsentry *end[2],
 			   const enum sd_fstime how[2][2], const bool changed[2],
-			   const struct sd_fsentry *before)
+			   const struct sd_fsentry *before, const struct sd_state_opts *o)
 {
 	struct sb line = SB_INIT, body = SB_INIT;
 	const struct sd_fsentry *x = end[0], *y = end[1];
@@ -282,7 +284,7 @@ static size_t compare_path(struct sb *out, const char *path, const struct sd_fse
 	} else if (x->type != y->type) {
 		sb_addf(&line, "%s vs %s", kind_name(x->type), kind_name(y->type));
 	} else if (x->type) {
-		same_kind(&line, &body, path, x, y, how);
+		same_kind(&line, &body, path, x, y, how, o);
 	}
 	size_t n = line.len > 0;
 	if (n) {
@@ -315,8 +317,16 @@ static size_t notes(struct sb *sb, const struct sd_fschanges *a, const struct sd
 	return a->dropped != b->dropped;
 }
 
-size_t sd_state_compare(const struct sd_fschanges *a, const struct sd_fschanges *b,
-			const char *workdir, char **text)
+static bool skipped(const struct sd_state_opts *o, const char *path)
+{
+	for (size_t i = 0; o && o->skip_globs && o->skip_globs[i]; i++)
+		if (fnmatch(o->skip_globs[i], path, 0) == 0)
+			return true;
+	return false;
+}
+
+size_t sd_state_compare_opts(const struct sd_fschanges *a, const struct sd_fschanges *b,
+			     const struct sd_state_opts *o, char **text)
 {
 	struct sb sb = SB_INIT;
 	size_t n = 0, i = 0, j = 0;
@@ -326,6 +336,9 @@ size_t sd_state_compare(const struct sd_fschanges *a, const struct sd_fschanges 
 		const struct sd_fschange *x = k <= 0 ? &a->c[i] : NULL, *y = k >= 0 ? &b->c[j] : NULL;
 		i += k <= 0;
 		j += k >= 0;
+		const char *path = x ? x->path : y->path;
+		if (skipped(o, path))
+			continue;
 		/* a side that left the path alone ends as it was before */
 		const struct sd_fschange *ch[2] = { x, y };
 		const struct sd_fsentry *end[2];
@@ -338,10 +351,17 @@ size_t sd_state_compare(const struct sd_fschanges *a, const struct sd_fschanges 
 			how[s][0] = changed[s] ? c->mtime : SD_TIME_UNCHANGED;
 			how[s][1] = changed[s] ? c->atime : SD_TIME_UNCHANGED;
 		}
-		n += compare_path(&sb, shown_path(x ? x->path : y->path, workdir), end, how,
-				  changed, x ? &x->before : &y->before);
+		n += compare_path(&sb, shown_path(path, o ? o->workdir : NULL), end, how,
+				  changed, x ? &x->before : &y->before, o);
 	}
 	n += notes(&sb, a, b);
 	*text = sb_detach(&sb);
 	return n;
+}
+
+size_t sd_state_compare(const struct sd_fschanges *a, const struct sd_fschanges *b,
+			const char *workdir, char **text)
+{
+	struct sd_state_opts o = { .workdir = workdir };
+	return sd_state_compare_opts(a, b, &o, text);
 }

@@ -25,4 +25,17 @@
 size_t sd_state_compare(const struct sd_fschanges *a, const struct sd_fschanges *b,
 			const char *workdir, char **text);
 
+/* The same with more to say. */
+struct sd_state_opts {
+	const char *workdir;            /* paths below it are shown relative to it */
+	char *const *skip_globs;        /* paths matching (fnmatch) are not compared */
+	/* files whose contents differ: does the caller forgive the difference (what varies
+	 * between runs of the original)?  path as compared; NULL: never */
+	bool (*forgive)(void *priv, const char *path, const struct sd_fsentry *x,
+			const struct sd_fsentry *y);
+	void *priv;
+};
+size_t sd_state_compare_opts(const struct sd_fschanges *a, const struct sd_fschanges *b,
+			     const struct sd_state_opts *o, char **text);
+
 #endif

@@ -131,25 +131,37 @@ void sd_validation_fail(struct sd_validation *v, enum sd_verdict verdict, const 
 static int run_both(struct sd_validation *v)
 {
 	const struct sd_validate_cfg *c = v->cfg;
-	struct sd_run_spec s[2];
+	int n = 2 + c->calibrate;
+	struct sd_run_spec s[2 + SD_CALIBRATE_MAX];
 	cpu_set_t cpus;
-	int cpu[2] = { -1, -1 };
+	int cpu[CPU_SETSIZE], ncpu = 0;
 
-	/* side by side: each pinned to a CPU of its own when there are two */
+	/* side by side: the runs spread over the CPUs there are */
 	if (sched_getaffinity(0, sizeof cpus, &cpus) == 0 && CPU_COUNT(&cpus) >= 2)
-		for (int k = 0, i = 0; k < CPU_SETSIZE && i < 2; k++)
+		for (int k = 0; k < CPU_SETSIZE; k++)
 			if (CPU_ISSET(k, &cpus))
-				cpu[i++] = k;
-	for (int i = 0; i < 2; i++)
+				cpu[ncpu++] = k;
+	for (int i = 0; i < n; i++) {
+		int side = i == 1;   /* 0, 2, 3...: the original */
 		s[i] = (struct sd_run_spec){
-			.label = i ? "transpiled" : "original", .argv = v->argv[i],
-			.exec_path = v->exec[i], .workdir = v->workdir, .envp = v->env,
-			.stdin_fd = v->stdin_fd, .plan = &c->plan, .cpu = cpu[i],
+			.label = side ? "transpiled" : i ? "original (calibration)" : "original",
+			.argv = v->argv[side], .exec_path = v->exec[side], .workdir = v->workdir,
+			.envp = v->env, .stdin_fd = v->stdin_fd, .plan = &c->plan,
+			.cpu = ncpu ? cpu[i % ncpu] : -1,
 			.timeout = c->timeout, .max_procs = c->max_procs, .max_bytes = 65536,
+			.stack = c->stacks,
 			.stop = &sd_validate_interrupted, .max_output = c->max_output,
+			.virt = c->virt,
 		};
-	if (sd_run_all(s, v->run, 2) < 0) {
-		int i = v->run[0].error ? 0 : 1;
+		if (i >= 2) {   /* another world: another seed, another day and microsecond */
+			s[i].virt.seed += (uint64_t)i - 1;
+			s[i].virt.clock_ns += (int64_t)(i - 1) * (86400 * 1000000000ll + 123457000);
+		}
+	}
+	if (sd_run_all(s, v->run, (size_t)n) < 0) {
+		int i = 0;
+		while (i < n - 1 && !v->run[i].error)
+			i++;
 		sd_validation_fail(v, SD_VERDICT_ERROR, "%s", v->run[i].error ? v->run[i].error : "run failed");
 		return -1;
 	}
@@ -158,6 +170,8 @@ static int run_both(struct sd_validation *v)
 				   sd_signal_name(sd_validate_interrupted));
 		return -1;
 	}
+	if (c->calibrate)
+		sd_calibrate(v, c->calibrate, c->masks, &v->calib);
 	return 0;
 }
 
@@ -179,6 +193,11 @@ static void keep_traces(const struct sd_validation *v)
 	}
 }
 
+static int cmp_change(const void *x, const void *y)
+{
+	return strcmp(((const struct sd_fschange *)x)->path, ((const struct sd_fschange *)y)->path);
+}
+
 /* What the programs' stdin, stdout and stderr are (memory files): their content is
  * compared as such, not through the end state. */
 const char *const sd_validate_streams[] = {
@@ -190,16 +209,28 @@ static int compare_traces(struct sd_validation *v)
 {
 	struct sd_cmp_opts co = v->cfg->cmp;
 	char *paths[2], *err = NULL;
+	const char *decided[4 + 1] = { NULL };
+	size_t nd = 0;
 	int rc = 0;
 
 	if (v->cfg->keep_traces)
 		keep_traces(v);
 	for (int i = 0; i < 2; i++)
 		paths[i] = xasprintf("/proc/self/fd/%d", v->run[i].trace_fd);
+	/* output that agrees once what varies in the original is forgiven was compared
+	 * here (compare_outputs): the traces need not compare its bytes */
+	for (int k = 0; k < 2; k++)
+		if (v->out_masked[k] && !v->out_differs[k])
+			decided[nd++] = sd_validate_streams[k + 1];
+	co.decided_paths = nd ? decided : NULL;
 	co.content_paths = sd_validate_streams;
 	co.state_root = "/";   /* every file's end state is compared */
 	co.names[0] = v->argv[0][0];
 	co.names[1] = v->argv[1][0];
+	for (int i = 0; i < 2; i++) {
+		co.side_maps[i] = v->calib.maps[i];
+		co.nside_maps[i] = v->calib.nmaps[i];
+	}
 	if (sd_compare((const char *const *)paths, &co, &v->cmp, &err) < 0) {
 		sd_validation_fail(v, SD_VERDICT_ERROR, "comparing the traces: %s", err);
 		free(err);
@@ -212,26 +243,89 @@ static int compare_traces(struct sd_validation *v)
 	return rc;
 }
 
+/* A change list with side's temporary names replaced by their placeholders: the
+ * entries are the list's own (only the paths are new). */
+static void name_changes(const struct sd_fschanges *in, const struct sd_calib *c, int side,
+			 struct sd_fschanges *out)
+{
+	*out = *in;
+	out->c = xmalloc((in->n + 1) * sizeof *out->c);
+	for (size_t i = 0; i < in->n; i++) {
+		out->c[i] = in->c[i];
+		out->c[i].path = sd_calib_name(c, side, in->c[i].path);
+	}
+	qsort(out->c, out->n, sizeof *out->c, cmp_change);
+}
+
+static void free_named(struct sd_fschanges *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->c[i].path);
+	free(l->c);
+}
+
+/* A file both runs changed, whose contents differ: the same once what varies between
+ * the original's runs is forgiven?  (All of both must have been kept.) */
+static bool forgive_file(void *priv, const char *path, const struct sd_fsentry *x,
+			 const struct sd_fsentry *y)
+{
+	struct sd_validation *v = priv;
+	const struct sd_mask *m = sd_calib_file(&v->calib, path);
+	struct sb ma = SB_INIT, mb = SB_INIT;
+	size_t n;
+
+	if (!m || !x->data || !y->data || x->ndata != x->size || y->ndata != y->size)
+		return false;
+	bool same = sd_mask_compare(m, (const char *)x->data, x->ndata, (const char *)y->data,
+				    y->ndata, &ma, &mb, &n);
+	sb_free(&ma);
+	sb_free(&mb);
+	v->nmasked += same ? n : 0;
+	return same;
+}
+
 /* What the runs changed in the file system, anywhere. */
 static void compare_states(struct sd_validation *v)
 {
 	static const struct sd_fschanges none;
 	const struct sd_fschanges *a = v->run[0].have_changes ? &v->run[0].changes : &none;
 	const struct sd_fschanges *b = v->run[1].have_changes ? &v->run[1].changes : &none;
+	struct sd_fschanges na, nb;
+	struct sd_state_opts o = { .workdir = v->workdir, .skip_globs = v->cfg->mask_paths,
+				   .forgive = forgive_file, .priv = v };
 
-	v->nstate = sd_state_compare(a, b, v->workdir, &v->state_text);
+	name_changes(a, &v->calib, 0, &na);
+	name_changes(b, &v->calib, 1, &nb);
+	v->nstate = sd_state_compare_opts(&na, &nb, &o, &v->state_text);
+	free_named(&na);
+	free_named(&nb);
 }
 
-/* stdout and stderr of both runs, byte for byte, with a unified diff where they differ. */
+/* stdout and stderr of both runs, byte for byte but for what varies between runs of the
+ * original, with a unified diff where they differ. */
 static void compare_outputs(struct sd_validation *v)
 {
 	for (int k = 0; k < 2; k++) {
 		const char *name = k ? "stderr" : "stdout";
-		size_t la, lb;
+		size_t la, lb, n = 0;
 		int fa = k ? v->run[0].err_fd : v->run[0].out_fd, fb = k ? v->run[1].err_fd : v->run[1].out_fd;
 		char *a = sd_read_fd(fa, 16u << 20, &la, NULL), *b = sd_read_fd(fb, 16u << 20, &lb, NULL);
-		struct sb d = SB_INIT;
-		if (la != lb || memcmp(a, b, la)) {
+		struct sb d = SB_INIT, ma = SB_INIT, mb = SB_INIT;
+		bool same = la == lb && !memcmp(a, b, la);
+		if (!same && v->calib.runs && !v->calib.std[k].structural) {
+			same = sd_mask_compare(&v->calib.std[k], a, la, b, lb, &ma, &mb, &n);
+			v->out_masked[k] = n > 0;
+			v->nmasked += same ? n : 0;
+			if (!same) {   /* what remains, the forgiven tokens shown as their shapes */
+				free(a);
+				free(b);
+				la = ma.len;
+				lb = mb.len;
+				a = sb_detach(&ma);
+				b = sb_detach(&mb);
+			}
+		}
+		if (!same) {
 			char *lA = xasprintf("original %s", name), *lB = xasprintf("transpiled %s", name);
 			if (!sd_unified_diff(&d, a, la, b, lb, lA, lB))
 				sb_addf(&d, "(%s differs beyond the first 16 MiB)\n", name);
@@ -240,16 +334,19 @@ static void compare_outputs(struct sd_validation *v)
 			v->out_differs[k] = true;
 		}
 		v->out_diff[k] = sb_detach(&d);
+		sb_free(&ma);
+		sb_free(&mb);
 		free(a);
 		free(b);
 	}
 }
 
-/* Equivalent only when everything agrees and neither run was cut short. */
+/* Equivalent only when everything agrees, neither run was cut short, and the original
+ * behaves the same from run to run. */
 static enum sd_verdict judge(const struct sd_validation *v)
 {
 	bool same = v->cmp.equivalent && !v->nstate && !v->out_differs[0] && !v->out_differs[1] &&
-		    !v->status_differs;
+		    !v->status_differs && !v->calib.unstable;
 	for (int i = 0; i < 2; i++)
 		same = same && !v->run[i].timed_out && !v->run[i].output_limit && !v->run[i].layers_full;
 	return same ? SD_VERDICT_EQUIVALENT : SD_VERDICT_DIFFERENT;
@@ -258,10 +355,12 @@ static enum sd_verdict judge(const struct sd_validation *v)
 /* Run both sides and judge them (see validate.h). */
 int sd_validate_one(struct sd_validation *v)
 {
-	if (run_both(v) < 0 || sd_check_loaded(v) < 0 || compare_traces(v) < 0)
+	if (run_both(v) < 0 || sd_check_loaded(v) < 0)
 		return -1;
-	compare_states(v);
 	compare_outputs(v);
+	compare_states(v);
+	if (compare_traces(v) < 0)
+		return -1;
 	v->status_differs = v->run[0].status != v->run[1].status;
 	v->verdict = judge(v);
 	return 0;
@@ -272,9 +371,11 @@ void sd_validation_free(struct sd_validation *v)
 	for (int i = 0; i < 2; i++) {
 		sd_strv_free(v->argv[i]);
 		free(v->exec[i]);
-		sd_run_result_free(&v->run[i]);
 		free(v->out_diff[i]);
 	}
+	for (int i = 0; i < 2 + SD_CALIBRATE_MAX; i++)
+		sd_run_result_free(&v->run[i]);
+	sd_calib_free(&v->calib);
 	if (v->have_cmp)
 		sd_cmp_result_free(&v->cmp);
 	sd_strv_free(v->env);

@@ -151,9 +151,24 @@ class VerdictTest(ValidateBase):
         with open(os.path.join(self.work, "sub", "data.bin"), "rb") as f:
             self.assertEqual(f.read(), bytes(range(256)) * 1024)
 
+    def test_github_annotations_on_the_source_lines(self):
+        # from the checkout: the files are named relative to it
+        new = self.build("greet.c", "greet2g", "-DBUG=2", "-g")   # debug info: source lines
+        rc, out, _ = self.validate("--format", "github", "--workdir", self.work, "--original",
+                                   self.orig, "--transpiled", new, cwd=ROOT, expect_rc=1)
+        lines = out.splitlines()
+        self.assertIn("::error file=tests/fixtures/validate/greet.py,line=10,title=sysdiff%3A "
+                      "mismatch at original syscall #", out)
+        self.assertRegex(out, r"::error file=tests/fixtures/validate/greet.c,line=\d+,title=sysdiff"
+                              r"%3A mismatch at transpiled syscall #\d+::Original:   openat\(")
+        self.assertIn("%0A^ 0666 vs 0600\n", out)
+        self.assertIn("::error title=sysdiff%3A end state differs::report.txt: mode 0644 vs 0600", out)
+        self.assertRegex(lines[-1], r"^\d+ and \d+ events compared .*: not equivalent$")
+        for line in lines[:-1]:
+            self.assertTrue(line.startswith("::error "), line)
+
     def test_keep_traces_are_comparable(self):
-        keep = os.path.join(self.tmp, "keep")
-        os.mkdir(keep)
+        keep = os.path.join(self.tmp, "keep", "made")   # made when missing
         self.validate("--keep-traces", keep, "--original", self.orig, "--transpiled",
                       self.greet(1), expect_rc=1)
         self.assertEqual(sorted(os.listdir(keep)), ["original.jsonl", "transpiled.jsonl"])
@@ -595,7 +610,20 @@ class CasesTest(ValidateBase):
     def test_bad_manifest(self):
         bad = os.path.join(self.tmp, "bad.json")
         for text, msg in (("{", "invalid JSON"), ('{"cases": []}', "at least one case"),
-                          ('{"cases": [{"name": "a", "args": "x"}]}', "\"args\" must be")):
+                          ('{"cases": [{"name": "a", "args": "x"}]}',
+                           "case 'a': \"args\": must be an array of strings"),
+                          ('{"cases": [{"name": "a"}, {"name": "b", "stdn": "x"}]}',
+                           "case 'b': unknown key \"stdn\""),
+                          ('{"cases": [{"name": "a", "stdin": "nowhere.txt"}]}',
+                           "case 'a': \"stdin\": No such file or directory: "),
+                          ('{"cases": [{"args": ["x"], "env": ["A=1"]}]}',
+                           "case 1: \"env\": must be an object of strings"),
+                          ('{"cases": [{"name": "a", "env": {"A": 1}}]}',
+                           "case 'a': \"env\": 'A' must be a string"),
+                          ('{"cases": [{"name": 3}]}', "case 1: \"name\": must be a string"),
+                          ('{"cases": [{"name": "a", "workdir": false}]}',
+                           "case 'a': \"workdir\": must be a directory name"),
+                          ('{"cases": [{"name": "a"}], "jobs": 2}', "unknown key \"jobs\"")):
             with self.subTest(text=text):
                 with open(bad, "w") as f:
                     f.write(text)

@@ -146,7 +146,7 @@ static void test_junit_of_cases(void **state)
 	};
 	struct sb sb = SB_INIT;
 
-	sd_validate_junit_cases(&sb, c, 5);
+	sd_validate_junit_cases(&sb, c, 5, NULL);
 	assert_string_equal(sb_str(&sb),
 		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		"<testsuites name=\"sysdiff\" tests=\"5\" failures=\"1\" errors=\"2\">\n"

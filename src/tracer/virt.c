@@ -1,0 +1,419 @@
+/* virt.c - the deterministic clock, entropy and address space of a traced command (see
+ * virt.h). */
+#define _GNU_SOURCE
+#include "tracer/virt.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <time.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#define STEP_NS 1000                         /* a clock read moves the clock by 1 µs */
+#define MONO_BASE_NS (1000ll * 1000000000)   /* CLOCK_MONOTONIC starts at 1000 s */
+#define NSEC 1000000000ll
+#define MAX_KEYS 256
+
+struct key {               /* one entropy stream: draws of n bytes with flags */
+	bool user;
+	uint32_t n, flags;
+	uint64_t count;
+};
+
+static struct {
+	bool on;
+	int64_t real0;         /* CLOCK_REALTIME at the start, virtual */
+	int64_t elapsed;       /* virtual time since the start, as the user's code sees it */
+	int64_t runtime_reads; /* reads outside the user's code since its last read */
+	int64_t started_real;  /* the real CLOCK_REALTIME at the start: files stamped after */
+	uint64_t seed;
+	struct key keys[MAX_KEYS];
+	int nkeys;
+} V;
+
+void sd_virt_init(const struct sd_virt_opts *o)
+{
+	struct timespec ts;
+
+	memset(&V, 0, sizeof V);
+	V.on = o && o->on;
+	if (!V.on)
+		return;
+	V.real0 = o->clock_ns;
+	V.seed = o->seed;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	V.started_real = ts.tv_sec * NSEC + ts.tv_nsec;
+}
+
+bool sd_virt_on(void)
+{
+	return V.on;
+}
+
+/* ---- tracee memory and registers ---- */
+
+static int mem_write(pid_t tid, uint64_t addr, const void *src, size_t len)
+{
+	struct iovec l = { (void *)src, len }, r = { (void *)(uintptr_t)addr, len };
+	if (process_vm_writev(tid, &l, 1, &r, 1, 0) == (ssize_t)len)
+		return 0;
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/mem", tid);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = pwrite(fd, src, len, (off_t)addr);
+	close(fd);
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+static int mem_read(pid_t tid, uint64_t addr, void *dst, size_t len)
+{
+	return sd_mem_read(tid, addr, dst, len) == (ssize_t)len ? 0 : -1;
+}
+
+static void set_rax(pid_t tid, int64_t v)
+{
+	ptrace(PTRACE_POKEUSER, tid, (void *)offsetof(struct user_regs_struct, rax), (void *)v);
+}
+
+/* ---- entropy ---- */
+
+static struct key *key_of(bool user, uint32_t n, uint32_t flags)
+{
+	for (int i = 0; i < V.nkeys; i++)
+		if (V.keys[i].user == user && V.keys[i].n == n && V.keys[i].flags == flags)
+			return &V.keys[i];
+	if (V.nkeys == MAX_KEYS)   /* a program of a thousand sizes: they share a stream */
+		return &V.keys[MAX_KEYS - 1];
+	struct key *k = &V.keys[V.nkeys++];
+	*k = (struct key){ user, n, flags, 0 };
+	return k;
+}
+
+/* The next draw of len bytes (the call asked for n) into out. */
+static void draw(bool user, uint32_t n, uint32_t flags, unsigned char *out, size_t len)
+{
+	struct key *k = key_of(user, n, flags);
+	uint64_t in[5] = { V.seed, user, n, flags, k->count++ };
+
+	for (size_t off = 0, block = 0; off < len; off += 8, block++) {
+		uint64_t h = XXH64(in, sizeof in, block);
+		memcpy(out + off, &h, len - off < 8 ? len - off : 8);
+	}
+}
+
+/* Fill the tracee's buffer [addr, addr+len) with a draw (chunks of 64 KiB). */
+static void fill(pid_t tid, uint64_t addr, size_t len, bool user, uint32_t n, uint32_t flags)
+{
+	unsigned char buf[65536];
+
+	if (len <= sizeof buf) {
+		draw(user, n, flags, buf, len);
+		mem_write(tid, addr, buf, len);
+		return;
+	}
+	for (size_t off = 0; off < len; off += sizeof buf) {   /* one draw per chunk */
+		size_t m = len - off < sizeof buf ? len - off : sizeof buf;
+		draw(user, n, flags, buf, m);
+		mem_write(tid, addr + off, buf, m);
+	}
+}
+
+/* ---- the clock ---- */
+
+static bool is_mono(int64_t clk)
+{
+	return clk == CLOCK_MONOTONIC || clk == CLOCK_MONOTONIC_RAW || clk == CLOCK_MONOTONIC_COARSE ||
+	       clk == CLOCK_BOOTTIME || clk == CLOCK_BOOTTIME_ALARM;
+}
+
+static bool is_real(int64_t clk)
+{
+	return clk == CLOCK_REALTIME || clk == CLOCK_REALTIME_COARSE || clk == CLOCK_TAI ||
+	       clk == CLOCK_REALTIME_ALARM;
+}
+
+/* Virtual now on clock clk, ns. */
+static int64_t vnow(int64_t clk, bool user)
+{
+	int64_t e = V.elapsed + (user ? 0 : V.runtime_reads * STEP_NS);
+
+	return is_real(clk) ? V.real0 + e : is_mono(clk) ? MONO_BASE_NS + e : e;   /* CPU clocks */
+}
+
+/* A read of the clock: what it answers, then the clock moves. */
+static int64_t vread(int64_t clk, bool user)
+{
+	int64_t t = vnow(clk, user);
+
+	if (user) {
+		V.elapsed += STEP_NS;
+		V.runtime_reads = 0;
+	} else {
+		V.runtime_reads++;
+	}
+	return t;
+}
+
+static int64_t real_now(int64_t clk)
+{
+	struct timespec ts;
+	clock_gettime(is_real(clk) ? CLOCK_REALTIME : CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * NSEC + ts.tv_nsec;
+}
+
+/* The program waited d ns (a sleep or a timeout that expired). */
+static void waited(int64_t d)
+{
+	if (d > 0) {
+		V.elapsed += d;
+		V.runtime_reads = 0;
+	}
+}
+
+static int64_t ts_ns(const struct timespec *ts)
+{
+	return (int64_t)ts->tv_sec * NSEC + ts->tv_nsec;
+}
+
+static struct timespec ns_ts(int64_t ns)
+{
+	if (ns < 0)
+		ns = 0;
+	return (struct timespec){ (time_t)(ns / NSEC), (long)(ns % NSEC) };
+}
+
+/* ---- absolute deadlines (entry: virtual to real; exit: back) ---- */
+
+/* The timespec at addr holds an absolute virtual deadline on clock clk: make it real
+ * for the kernel, keeping the program's value to put back at exit. */
+static void deadline_to_real(struct sd_tracee *t, uint64_t addr, int64_t clk)
+{
+	struct timespec ts;
+
+	if (!addr || mem_read(t->tid, addr, &ts, sizeof ts) < 0)
+		return;
+	int64_t left = ts_ns(&ts) - vnow(clk, true);
+	struct timespec real = ns_ts(real_now(clk) + (left > 0 ? left : 0));
+	if (mem_write(t->tid, addr, &real, sizeof real) < 0)
+		return;
+	t->virt_addr = addr;
+	memcpy(t->virt_saved, &ts, sizeof ts);
+	t->virt_len = sizeof ts;
+	t->virt_deadline = ts_ns(&ts);
+	t->virt_clock = clk;
+}
+
+static void restore(struct sd_tracee *t)
+{
+	if (t->virt_len)
+		mem_write(t->tid, t->virt_addr, t->virt_saved, t->virt_len);
+	t->virt_len = 0;
+}
+
+static bool futex_abs(uint64_t op, int64_t *clk)
+{
+	int cmd = (int)(op & FUTEX_CMD_MASK);
+
+	*clk = op & FUTEX_CLOCK_REALTIME ? CLOCK_REALTIME : CLOCK_MONOTONIC;
+	if (cmd == FUTEX_LOCK_PI || cmd == FUTEX_LOCK_PI2)
+		*clk = CLOCK_REALTIME;
+	return cmd == FUTEX_WAIT_BITSET || cmd == FUTEX_LOCK_PI || cmd == FUTEX_LOCK_PI2 ||
+	       cmd == FUTEX_WAIT_REQUEUE_PI;
+}
+
+void sd_virt_entry(struct sd_tracee *t, int nr, const uint64_t a[6])
+{
+	int64_t clk;
+
+	t->virt_len = 0;
+	t->virt_rel = 0;
+	if (!V.on)
+		return;
+	switch (nr) {
+	case SYS_clock_nanosleep:
+		if (a[1] & TIMER_ABSTIME)
+			deadline_to_real(t, a[2], (int64_t)a[0]);
+		else if (a[2])
+			t->virt_rel = a[2];   /* read at exit: the program may reuse it */
+		break;
+	case SYS_futex:
+		if (futex_abs(a[1], &clk))
+			deadline_to_real(t, a[3], clk);
+		break;
+	case SYS_timerfd_settime:
+		if (a[1] & 1 /* TFD_TIMER_ABSTIME */)
+			deadline_to_real(t, a[2] + sizeof(struct timespec), CLOCK_MONOTONIC);
+		break;
+	case SYS_mq_timedsend:
+	case SYS_mq_timedreceive:
+		deadline_to_real(t, a[4], CLOCK_REALTIME);
+		break;
+	}
+	if (nr == SYS_nanosleep)
+		t->virt_rel = a[0];
+	/* the timeouts the kernel counts down: their value at entry */
+	struct timespec ts;
+	struct timeval tv;
+	t->virt_timeout = 0;
+	if ((nr == SYS_ppoll || nr == SYS_pselect6) && a[nr == SYS_ppoll ? 2 : 4] &&
+	    mem_read(t->tid, a[nr == SYS_ppoll ? 2 : 4], &ts, sizeof ts) == 0)
+		t->virt_timeout = ts_ns(&ts);
+	else if (nr == SYS_select && a[4] && mem_read(t->tid, a[4], &tv, sizeof tv) == 0)
+		t->virt_timeout = (int64_t)tv.tv_sec * NSEC + tv.tv_usec * 1000;
+}
+
+/* ---- at exit ---- */
+
+static void answer_clock(struct sd_tracee *t, int nr, const uint64_t a[6], int64_t *rval, bool user)
+{
+	if (nr == SYS_clock_gettime && *rval == 0 && a[1]) {
+		struct timespec ts = ns_ts(vread((int64_t)a[0], user));
+		mem_write(t->tid, a[1], &ts, sizeof ts);
+	} else if (nr == SYS_gettimeofday && *rval == 0 && a[0]) {
+		int64_t ns = vread(CLOCK_REALTIME, user);
+		struct timeval tv = { (time_t)(ns / NSEC), (suseconds_t)(ns % NSEC / 1000) };
+		mem_write(t->tid, a[0], &tv, sizeof tv);
+	} else if (nr == SYS_time && !sd_ret_is_error(*rval)) {
+		time_t s = (time_t)(vread(CLOCK_REALTIME, user) / NSEC);
+		if (a[0])
+			mem_write(t->tid, a[0], &s, sizeof s);
+		*rval = s;
+		set_rax(t->tid, s);
+	}
+}
+
+/* A wait that ended: the virtual time it took. */
+static void account_wait(struct sd_tracee *t, int nr, const uint64_t a[6], int64_t rval)
+{
+	struct timespec ts;
+
+	if (t->virt_len) {   /* an absolute deadline: reached when it timed out */
+		if (rval == 0 || rval == -ETIMEDOUT)
+			waited(t->virt_deadline - vnow(t->virt_clock, true));
+		restore(t);
+		return;
+	}
+	if ((nr == SYS_nanosleep || nr == SYS_clock_nanosleep) && rval == 0 && t->virt_rel &&
+	    mem_read(t->tid, t->virt_rel, &ts, sizeof ts) == 0)
+		waited(ts_ns(&ts));
+	if (rval != 0)
+		return;   /* something happened before the timeout: no virtual time passed */
+	if (nr == SYS_poll || nr == SYS_epoll_wait || nr == SYS_epoll_pwait)
+		waited((int64_t)(int)a[nr == SYS_poll ? 2 : 3] * 1000000);
+	else if (nr == SYS_select || nr == SYS_ppoll || nr == SYS_pselect6)
+		waited(t->virt_timeout);
+}
+
+/* stat results: times the kernel stamped during the run read as the virtual now. */
+static void answer_stat(struct sd_tracee *t, uint64_t addr, const size_t *offs, size_t n,
+			bool statx, bool user)
+{
+	for (size_t i = 0; i < n; i++) {
+		int64_t sec;
+		uint32_t nsec;
+		if (mem_read(t->tid, addr + offs[i], &sec, sizeof sec) < 0 ||
+		    mem_read(t->tid, addr + offs[i] + 8, &nsec, sizeof nsec) < 0)
+			return;
+		if (sec * NSEC + nsec < V.started_real - NSEC)
+			continue;   /* older than the run: the world both runs started from */
+		struct timespec now = ns_ts(vnow(CLOCK_REALTIME, user));
+		int64_t s = now.tv_sec;
+		uint32_t ns = (uint32_t)now.tv_nsec;
+		mem_write(t->tid, addr + offs[i], &s, sizeof s);
+		if (statx)
+			mem_write(t->tid, addr + offs[i] + 8, &ns, sizeof ns);
+		else {
+			int64_t l = ns;
+			mem_write(t->tid, addr + offs[i] + 8, &l, sizeof l);
+		}
+	}
+}
+
+static bool is_random_dev(const struct sd_tracee *t)
+{
+	const struct sd_arg *fd = &t->ev.args[0];
+	return t->ev.nargs > 0 && fd->type == SD_ARG_FD && fd->ref &&
+	       (!strcmp(fd->ref, "/dev/urandom") || !strcmp(fd->ref, "/dev/random"));
+}
+
+int64_t sd_virt_exit(struct sd_tracee *t, int nr, const uint64_t a[6], int64_t rval, bool user)
+{
+	static const size_t stat_offs[] = { 72, 88, 104 };        /* st_atim, st_mtim, st_ctim */
+	static const size_t statx_offs[] = { 64, 80, 96, 112 };  /* atime, btime, ctime, mtime */
+
+	if (!V.on)
+		return rval;
+	switch (nr) {
+	case SYS_clock_gettime:
+	case SYS_gettimeofday:
+	case SYS_time:
+		answer_clock(t, nr, a, &rval, user);
+		break;
+	case SYS_getrandom:
+		if (rval > 0)
+			fill(t->tid, a[0], (size_t)rval, user, (uint32_t)a[1], (uint32_t)a[2]);
+		break;
+	case SYS_read:
+	case SYS_pread64:
+		if (rval > 0 && is_random_dev(t))
+			fill(t->tid, a[1], (size_t)rval, user, (uint32_t)a[2], 0);
+		break;
+	case SYS_stat:
+	case SYS_lstat:
+	case SYS_fstat:
+	case SYS_newfstatat:
+		if (rval == 0)
+			answer_stat(t, a[nr == SYS_newfstatat ? 2 : 1], stat_offs, 3, false, user);
+		break;
+	case SYS_statx:
+		if (rval == 0)
+			answer_stat(t, a[4], statx_offs, 4, true, user);
+		break;
+	default:
+		account_wait(t, nr, a, rval);
+		break;
+	}
+	t->virt_len = 0;
+	return rval;
+}
+
+/* ---- exec: the auxiliary vector ---- */
+
+void sd_virt_exec(pid_t tid)
+{
+	struct user_regs_struct regs;
+	uint64_t sp, w, argc;
+
+	if (!V.on || ptrace(PTRACE_GETREGS, tid, 0, &regs) < 0)
+		return;
+	sp = regs.rsp;
+	if (mem_read(tid, sp, &argc, sizeof argc) < 0 || argc > 1u << 20)
+		return;
+	sp += (argc + 2) * 8;   /* argc, argv[], NULL */
+	for (int i = 0; i < 1 << 16; i++, sp += 8)   /* envp[], NULL */
+		if (mem_read(tid, sp, &w, sizeof w) < 0 || !w)
+			break;
+	sp += 8;
+	for (int i = 0; i < 64; i++, sp += 16) {   /* auxv pairs to AT_NULL */
+		uint64_t av[2];
+		if (mem_read(tid, sp, av, sizeof av) < 0 || av[0] == AT_NULL)
+			break;
+		if (av[0] == AT_SYSINFO_EHDR) {
+			uint64_t ignore = AT_IGNORE;
+			mem_write(tid, sp, &ignore, sizeof ignore);
+		} else if (av[0] == AT_RANDOM && av[1]) {
+			fill(tid, av[1], 16, false, 16, 0x7fffffffu /* the auxv's own stream */);
+		}
+	}
+}

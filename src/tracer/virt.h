@@ -1,0 +1,40 @@
+/* virt.h - a deterministic world for the traced command: its clock, its entropy and its
+ * address space the same from run to run and, as far as can be, from program to program
+ * (validate runs an original and its rewrite under the same virt).  Internal to
+ * src/tracer/; the options are struct sd_virt_opts (tracer.h), the rules docs/validate.md.
+ *
+ * Clock: the vDSO is hidden at each exec (AT_SYSINFO_EHDR becomes AT_IGNORE), so every
+ * clock read is a syscall, answered at its exit from a virtual clock that starts at
+ * opts.clock_ns and moves only by what the program asks for: the sleeps and the timeouts
+ * that expire, and one microsecond per read made from the user's own code.  Reads the
+ * runtime makes (no user frame: the loader, CPython's start-up) see the clock move by a
+ * microsecond each too, but do not move it for the user's code, so a Python program
+ * and its C translation read the same times at the same points of their own code.
+ * Absolute deadlines (clock_nanosleep TIMER_ABSTIME, futex waits, timers) are moved
+ * from virtual to real time at entry and back at exit.  File times the kernel stamped
+ * during the run (stat, statx) read as the virtual now.
+ *
+ * Entropy: getrandom, reads of /dev/urandom and /dev/random, and AT_RANDOM are served
+ * from a keyed stream: draw k of n bytes with flags f, made from user code or not, is
+ * XXH64 blocks of (seed, user, n, f, k).  A runtime's own draws (CPython's hash seed,
+ * glibc's malloc) do not shift the user's: os.urandom(16) and a read of 16 bytes of
+ * /dev/urandom give the same token.  Address-space randomization is off. */
+#ifndef SD_VIRT_H
+#define SD_VIRT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "tracer/proc.h"
+#include "tracer/tracer.h"
+
+void sd_virt_init(const struct sd_virt_opts *o);
+bool sd_virt_on(void);
+/* At PTRACE_EVENT_EXEC: hide the vDSO, fill AT_RANDOM. */
+void sd_virt_exec(pid_t tid);
+/* At a syscall's entry (args: the argument registers): absolute deadlines to real time. */
+void sd_virt_entry(struct sd_tracee *t, int nr, const uint64_t args[6]);
+/* At its exit, before it is decoded: the virtual answer.  user: the call was made from
+ * the user's own code (a source line).  Returns the return value the program now sees. */
+int64_t sd_virt_exit(struct sd_tracee *t, int nr, const uint64_t args[6], int64_t rval, bool user);
+
+#endif

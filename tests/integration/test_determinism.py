@@ -1,0 +1,171 @@
+"""Deterministic runs: the same clock, entropy and identity for both sides, and what
+still varies measured by calibration (docs/validate.md, "Determinism").
+
+tests/fixtures/determinism/world.py prints the time, a uuid, tokens, its pid and host,
+a shuffled order, set iteration, makes temporary files and a timestamped log; validated
+against itself (hash randomization on) it must be equivalent.  world_short.py is the part
+that world.c translates (the time, the date, a token, os.urandom, pid, host, a shuffle,
+a total, a log line): equivalent, the shuffle forgiven by calibration; and world.c with
+each of four realistic bugs (a 15-byte token, the date day first, a wrong total after
+the shuffle, one element short) is caught, the first mismatch located on both sides."""
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+import sdtest
+from sdtest import ROOT, SYSDIFF, SysdiffTest
+
+FIX = os.path.join(ROOT, "tests", "fixtures", "determinism")
+PYTHON = "/usr/bin/python3"
+
+
+def find_rustc():
+    cargo = os.environ.get("CARGO_HOME") or os.path.expanduser("~/.cargo")
+    for cand in (shutil.which("rustc"), os.path.join(cargo, "bin", "rustc")):
+        if cand and os.access(cand, os.X_OK):
+            return cand
+    return None
+
+
+class DeterminismTest(SysdiffTest):
+    @classmethod
+    def setUpClass(cls):
+        cls.bin = tempfile.mkdtemp(prefix="sddet-")
+        cc = shutil.which("cc")
+        cls.built = {}
+        for bug in (0, 1, 2, 3, 4):
+            out = os.path.join(cls.bin, "world%s" % (bug or ""))
+            if cc and subprocess.run([cc, "-O1", "-g", "-DBUG=%d" % bug, "-o", out,
+                                      os.path.join(FIX, "world.c")]).returncode == 0:
+                cls.built[bug] = out
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.bin, True)
+
+    def setUp(self):
+        super().setUp()
+        if not os.access(PYTHON, os.X_OK):
+            self.skipTest(PYTHON + " not installed")
+        self.work = os.path.join(self.tmp, "work")
+        os.mkdir(self.work)
+
+    def validate(self, *args, fmt="text"):
+        argv = [SYSDIFF, "validate", "--workdir", self.work, "--format", fmt, "--color=never"] + list(args)
+        p = self.run_cmd(argv, timeout=180)
+        return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
+
+    def world(self, bug=0):
+        if bug not in self.built:
+            self.skipTest("cc could not build world.c")
+        return self.built[bug]
+
+    def test_self_validation_of_everything_that_varies(self):
+        prog = os.path.join(FIX, "world.py")
+        rc, out, err = self.validate("--env", "PYTHONHASHSEED=random", "--original", prog,
+                                     "--transpiled", prog, fmt="json")
+        self.assertEqual(rc, 0, out + err)
+        rep = json.loads(out)
+        self.assertEqual(rep["verdict"], "equivalent")
+        self.assertIsNone(rep["calibration"]["unstable"])
+
+    def test_translation_equivalent(self):
+        rc, out, err = self.validate("--original", os.path.join(FIX, "world_short.py"),
+                                     "--transpiled", self.world(), fmt="json")
+        self.assertEqual(rc, 0, out + err)
+        rep = json.loads(out)
+        # the two shuffles differ; calibration forgives them, and only them
+        self.assertGreaterEqual(rep["calibration"]["masked_tokens"], 10)
+
+    def test_pinned_alone_makes_time_and_token_equal(self):
+        # no calibration: the same clock and entropy give the same time, date, tokens,
+        # pid and host; only the shuffle (another algorithm) differs
+        rc, out, err = self.validate("--calibrate", "0", "--original",
+                                     os.path.join(FIX, "world_short.py"), "--transpiled",
+                                     self.world())
+        self.assertEqual(rc, 1, out + err)
+        diff = out[out.index("Stdout differs"):]
+        removed = [l for l in diff.split("\n") if l.startswith("-") and not l.startswith("---")]
+        self.assertEqual(len(removed), 1, diff)
+        self.assertTrue(removed[0].startswith("-shuffled "), diff)
+
+    def test_bugs_are_caught_and_located(self):
+        lines = {1: ("-token ", "+token "), 2: ("-now 20", "+now 06-"), 3: ("-total 45", "+total 46"),
+                 4: ("-shuffled", "+shuffled")}
+        for bug, (minus, plus) in lines.items():
+            rc, out, err = self.validate("--original", os.path.join(FIX, "world_short.py"),
+                                         "--transpiled", self.world(bug))
+            self.assertEqual(rc, 1, "bug %d\n%s%s" % (bug, out, err))
+            # located in the traces: the write of stdout on both sides, at its lines
+            self.assertIn("Mismatch at syscall", out, "bug %d\n%s" % (bug, out))
+            self.assertIn('Original:   write(1, "time ', out)
+            self.assertIn("[world_short.py:<exit>]", out)
+            diff = out[out.index("Stdout differs"):]
+            self.assertIn("\n" + minus, diff, "bug %d\n%s" % (bug, diff))
+            self.assertIn("\n" + plus, diff, "bug %d\n%s" % (bug, diff))
+
+    def test_the_clock_can_be_set(self):
+        # Python's time at its first read is the --clock instant, to the second
+        c = os.path.join(self.tmp, "const.c")
+        with open(c, "w") as f:
+            f.write('#include <stdio.h>\nint main(void) { printf("1577934245\\n"); return 0; }\n')
+        exe = os.path.join(self.tmp, "const")
+        subprocess.run(["cc", "-o", exe, c], check=True)
+        py = os.path.join(self.tmp, "t.py")
+        with open(py, "w") as f:
+            f.write("import time\nprint(int(time.time()))\n")
+        rc, out, err = self.validate("--calibrate", "0", "--clock", "2020-01-02T03:04:05Z",
+                                     "--original", py, "--transpiled", exe)
+        self.assertEqual(rc, 0, out + err)
+        rc, out, err = self.validate("--calibrate", "0", "--clock", "2020-01-02T04:04:05+01:00",
+                                     "--original", py, "--transpiled", exe)
+        self.assertEqual(rc, 0, out + err)
+        rc, out, err = self.validate("--clock", "yesterday", "--original", py, "--transpiled", exe)
+        self.assertEqual(rc, 2, out + err)
+        self.assertIn("invalid --clock 'yesterday'", err)
+
+    def test_rust_translation(self):
+        rustc = find_rustc()
+        if not rustc:
+            self.skipTest("rustc not installed")
+        src = os.path.join(self.tmp, "u.rs")
+        with open(src, "w") as f:
+            f.write("use std::io::Read;\n"
+                    "fn main() {\n"
+                    "    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();\n"
+                    "    println!(\"time {}\", t.as_secs());\n"
+                    "    let mut b = [0u8; 16];\n"
+                    "    std::fs::File::open(\"/dev/urandom\").unwrap().read_exact(&mut b).unwrap();\n"
+                    "    let h: String = b.iter().map(|x| format!(\"{:02x}\", x)).collect();\n"
+                    "    println!(\"token {}\", h);\n"
+                    "}\n")
+        exe = os.path.join(self.tmp, "u")
+        subprocess.run([rustc, "-g", "-o", exe, src], check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        py = os.path.join(self.tmp, "u.py")
+        with open(py, "w") as f:
+            f.write("import os, time\nprint('time', int(time.time()))\nprint('token', os.urandom(16).hex())\n")
+        rc, out, err = self.validate("--calibrate", "0", "--original", py, "--transpiled", exe)
+        self.assertEqual(rc, 0, out + err)
+
+    def test_a_nondeterministic_original_is_said_to_be(self):
+        # how many lines it prints depends on its entropy: no shape can forgive that
+        py = os.path.join(self.tmp, "n.py")
+        with open(py, "w") as f:
+            f.write("import os\nfor i in range(os.urandom(1)[0] % 7 + 3):\n    print('line', i)\n")
+        rc, out, err = self.validate("--original", py, "--transpiled", py)
+        if "not deterministic" not in out:
+            # the two seeds may draw the same count (1 in 7): try other seeds
+            for seed in ("2", "3", "4"):
+                rc, out, err = self.validate("--seed", seed, "--original", py, "--transpiled", py)
+                if "not deterministic" in out:
+                    break
+        self.assertEqual(rc, 1, out + err)
+        self.assertIn("The original is not deterministic here: stdout differs between two runs", out)
+
+
+if __name__ == "__main__":
+    unittest.main()
