@@ -28,6 +28,10 @@ static const char compare_usage[] =
 	"  -o FILE               write the report to FILE (default: stdout)\n"
 	"  --color WHEN          auto (default: on a terminal), always or never\n"
 	"  -v, --verbose         aligned side-by-side view and what the filters dropped\n"
+	"  --level LEVEL         strict (default: every call not noise, in order) or semantic\n"
+	"                        (what each program did to which object, as validate compares;\n"
+	"                        docs/validate.md)\n"
+	"  --semantic            the same as --level semantic\n"
 	"  --max-mismatches N    divergences shown in full (default 10)\n"
 	"  --ignore SPEC         also ignore these syscalls (trace -e syntax: names, %class,\n"
 	"                        /regex/)\n"
@@ -43,7 +47,8 @@ static const char compare_usage[] =
 	"Exit status: 0 equivalent, 1 not equivalent, 2 usage or input error.\n";
 
 enum { OPT_FORMAT = 256, OPT_COLOR, OPT_MAXMIS, OPT_IGNORE, OPT_KEEP, OPT_MAP, OPT_CLOEXEC,
-       OPT_SIGCHLD, OPT_ROOTEXEC, OPT_STRACECWD, OPT_CONTEXT, OPT_NONOISE };
+       OPT_SIGCHLD, OPT_ROOTEXEC, OPT_STRACECWD, OPT_CONTEXT, OPT_NONOISE, OPT_LEVEL,
+       OPT_SEMANTIC };
 
 #define die2(...) sd_die_code(SD_EXIT_ERROR, __VA_ARGS__)
 
@@ -101,6 +106,12 @@ static void set_option(int c, struct compare_args *a, char **argv)
 		a->o.strace_cwd = optarg;
 		break;
 	case OPT_CONTEXT: a->o.context = (int)cli_num("--context", optarg, 1, 1000, SD_EXIT_ERROR); break;
+	case OPT_LEVEL:
+		if (strcmp(optarg, "strict") && strcmp(optarg, "semantic"))
+			die2("invalid --level '%s' (expected strict or semantic)", optarg);
+		a->o.semantic = !strcmp(optarg, "semantic");
+		break;
+	case OPT_SEMANTIC: a->o.semantic = true; break;
 	case 'h': fputs(compare_usage, stdout); exit(0);
 	default:
 		if (optopt == 'o')
@@ -131,6 +142,8 @@ static void parse_args(int argc, char **argv, struct compare_args *a)
 		{ "root-exec", no_argument, NULL, OPT_ROOTEXEC },
 		{ "strace-cwd", required_argument, NULL, OPT_STRACECWD },
 		{ "context", required_argument, NULL, OPT_CONTEXT },
+		{ "level", required_argument, NULL, OPT_LEVEL },
+		{ "semantic", no_argument, NULL, OPT_SEMANTIC },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -173,6 +186,10 @@ static void setup_opts(struct compare_args *a)
 	}
 	o->maps = a->maps;
 	o->nmaps = a->nmaps;
+	/* the semantic level as validate has it, less what only validate knows (the end
+	 * state, the real file system before the runs): files' contents are then compared
+	 * through the data written to them */
+	o->profiles = o->semantic;
 }
 
 /* The report of res in a->format, to -o FILE or stdout. */

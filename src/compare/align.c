@@ -124,9 +124,12 @@ static void align_pair(struct side *sa, struct side *sb, struct pair *p, bool *e
 }
 
 /* At the semantic level a call made in another place of the same stream is not a
- * difference (a directory walked in another order, files written in another order):
- * pair each missing call with an extra one of equal key.  The end state still judges
- * the outcome. */
+ * difference when nothing it depends on lies between the two places (files written in
+ * another order, a directory walked in another order): pair each missing call with an
+ * extra one of equal key, unless a call matched on both sides between them names the
+ * same object, or the directory of one names the other (a listing and a creation in
+ * it), or is a call between processes (spawn, exec, wait, exit, kill).  Such an order
+ * is kept: the listing made before the creation stays a difference of its own. */
 struct keyrow { uint64_t key; size_t row; };
 
 static int cmp_keyrow(const void *a, const void *b)
@@ -138,40 +141,165 @@ static int cmp_keyrow(const void *a, const void *b)
 	return x->row < y->row ? -1 : x->row > y->row;
 }
 
-static void accept_reordered(struct side sd[2], struct pair *p, uint64_t *count)
+/* The rows matched on both sides, indexed by the objects their calls name. */
+struct depindex {
+	struct keyrow *k;      /* (object key << 1 | as a directory, row), sorted */
+	size_t n, cap;
+	size_t *matched;       /* every such row, and those with a call between */
+	size_t nmatched, capmatched;   /* processes (a barrier) */
+	size_t *barrier;
+	size_t nbarrier, capbarrier;
+};
+
+static void index_add(struct depindex *ix, uint32_t key, bool dir, size_t row)
+{
+	if (key) {
+		struct keyrow kr = { (uint64_t)key << 1 | dir, row };
+		PUSH(ix->k, ix->n, ix->cap, kr);
+	}
+}
+
+static void index_rows(struct side sd[2], const struct pair *p, struct depindex *ix)
+{
+	memset(ix, 0, sizeof *ix);
+	for (size_t r = 0; r < p->nrows; r++) {
+		const struct prow *w = &p->rows[r];
+		if (w->a < 0 || w->b < 0)
+			continue;
+		bool barrier = false;
+		for (int i = 0; i < 2; i++) {
+			const struct dep *d = dep_of(&sd[i], rec_at(&sd[i], p->ent[i], i ? w->b : w->a));
+			if (!d)
+				continue;
+			barrier |= d->barrier;
+			for (int j = 0; j < 2; j++) {
+				index_add(ix, d->obj[j], false, r);
+				index_add(ix, d->dir[j], true, r);
+			}
+		}
+		PUSH(ix->matched, ix->nmatched, ix->capmatched, r);
+		if (barrier)
+			PUSH(ix->barrier, ix->nbarrier, ix->capbarrier, r);
+	}
+	if (ix->n)
+		qsort(ix->k, ix->n, sizeof *ix->k, cmp_keyrow);
+}
+
+static void index_free(struct depindex *ix)
+{
+	free(ix->k);
+	free(ix->matched);
+	free(ix->barrier);
+}
+
+/* Is one of rows[0..n) (sorted) strictly between lo and hi? */
+static bool row_between(const size_t *rows, size_t n, size_t lo, size_t hi)
+{
+	size_t a = 0, b = n;
+
+	while (a < b) {
+		size_t m = (a + b) / 2;
+		if (rows[m] <= lo)
+			a = m + 1;
+		else
+			b = m;
+	}
+	return a < n && rows[a] < hi;
+}
+
+/* Does a row strictly between lo and hi name key (as an object, or as a directory)? */
+static bool key_between(const struct depindex *ix, uint32_t key, bool dir, size_t lo, size_t hi)
+{
+	uint64_t k = (uint64_t)key << 1 | dir;
+	size_t a = 0, b = ix->n;
+
+	if (!key)
+		return false;
+	while (a < b) {
+		size_t m = (a + b) / 2;
+		if (ix->k[m].key < k || (ix->k[m].key == k && ix->k[m].row <= lo))
+			a = m + 1;
+		else
+			b = m;
+	}
+	return a < ix->n && ix->k[a].key == k && ix->k[a].row < hi;
+}
+
+/* May the call described by d be matched from row x to row y, past the rows between? */
+static bool may_move(const struct depindex *ix, const struct dep *d, size_t x, size_t y)
+{
+	size_t lo = x < y ? x : y, hi = x < y ? y : x;
+
+	if (!d)
+		return true;
+	if (d->barrier)   /* a call between processes keeps its place among all */
+		return !row_between(ix->matched, ix->nmatched, lo, hi);
+	if (row_between(ix->barrier, ix->nbarrier, lo, hi))
+		return false;
+	for (int j = 0; j < 2; j++)
+		if (key_between(ix, d->obj[j], false, lo, hi) ||   /* the same object */
+		    key_between(ix, d->obj[j], true, lo, hi) ||    /* an entry of it */
+		    key_between(ix, d->dir[j], false, lo, hi))     /* its directory */
+			return false;
+	return true;
+}
+
+static void accept_reordered(struct side sd[2], struct pair *p, uint64_t *count, uint64_t *kept)
 {
 	size_t nx = 0;
 	struct keyrow *ex = xmalloc((p->nrows + 1) * sizeof *ex);
+	struct depindex ix;
 
 	for (size_t r = 0; r < p->nrows; r++)
 		if (p->rows[r].kind == SD_ROW_EXTRA)
 			ex[nx++] = (struct keyrow){ sd[1].recs[rec_at(&sd[1], p->ent[1], p->rows[r].b)].key, r };
-	if (nx)
-		qsort(ex, nx, sizeof *ex, cmp_keyrow);
-	for (size_t r = 0; r < p->nrows && nx; r++) {
+	if (!nx) {
+		free(ex);
+		return;
+	}
+	qsort(ex, nx, sizeof *ex, cmp_keyrow);
+	index_rows(sd, p, &ix);
+	for (size_t r = 0; r < p->nrows; r++) {
 		struct prow *w = &p->rows[r];
 		if (w->kind != SD_ROW_MISSING)
 			continue;
-		uint64_t k = sd[0].recs[rec_at(&sd[0], p->ent[0], w->a)].key;
+		uint32_t ra = rec_at(&sd[0], p->ent[0], w->a);
+		uint64_t k = sd[0].recs[ra].key;
 		size_t lo = 0, hi = nx;
-		while (lo < hi) {   /* the first extra row of this key still unused */
+		while (lo < hi) {   /* the first extra row of this key */
 			size_t mid = (lo + hi) / 2;
 			if (ex[mid].key < k)
 				lo = mid + 1;
 			else
 				hi = mid;
 		}
-		while (lo < nx && ex[lo].key == k && p->rows[ex[lo].row].kind != SD_ROW_EXTRA)
-			lo++;
-		if (lo >= nx || ex[lo].key != k)
+		/* the nearest extra row of this key still unused that it may move to */
+		size_t best = nx;
+		bool blocked = false;
+		for (; lo < nx && ex[lo].key == k; lo++) {
+			if (p->rows[ex[lo].row].kind != SD_ROW_EXTRA)
+				continue;
+			if (!may_move(&ix, dep_of(&sd[0], ra), r, ex[lo].row)) {
+				blocked = true;
+				continue;
+			}
+			size_t dr = ex[lo].row > r ? ex[lo].row - r : r - ex[lo].row;
+			size_t db = best < nx ? (ex[best].row > r ? ex[best].row - r : r - ex[best].row) : SIZE_MAX;
+			if (dr < db)
+				best = lo;
+		}
+		if (best >= nx) {
+			*kept += blocked;   /* an order kept: it depends on a call between */
 			continue;
-		struct prow *x = &p->rows[ex[lo].row];
+		}
+		struct prow *x = &p->rows[ex[best].row];
 		w->kind = SD_ROW_SAME;   /* the original's call, */
 		x->kind = SD_ROW_SAME;   /* and the rewrite's, made elsewhere */
 		x->a = -1;
 		w->b = -1;
 		(*count)++;
 	}
+	index_free(&ix);
 	free(ex);
 }
 
@@ -255,7 +383,7 @@ void align_streams(struct side sd[2], struct aligned *al, const struct sd_cmp_op
 		}
 		align_pair(&sd[0], &sd[1], p, &res->exact);
 		if (o->semantic)
-			accept_reordered(sd, p, &res->reordered);
+			accept_reordered(sd, p, &res->reordered, &res->order_kept);
 		list_divergences(sd, al, i, res);
 	}
 	if (al->ndv)

@@ -251,6 +251,7 @@ int sd_compare(const char *const path[2], const struct sd_cmp_opts *o,
 
 	memset(res, 0, sizeof *res);
 	res->exact = true;
+	res->semantic = o->semantic;
 	json_object_seed(0);   /* before threads: jansson seeds its hash on first use */
 	if (cmp_open(&c, path, err) < 0 || learn_formats(&c, err) < 0)
 		goto out;

@@ -47,6 +47,9 @@ struct sd_cmp_opts {
 	const char *state_root;        /* semantic level: the directory whose end state is
 					  compared (validate's starting directory): chmod, chown
 					  and utime of files in it are judged there, not here */
+	bool umask_known;              /* semantic level: the umask the traced programs
+					  started with, when the traces do not say */
+	int umask;
 };
 
 /* The default noise set: memory management, futexes, signal masks and handlers,
@@ -61,6 +64,9 @@ struct sd_cmp_event {
 	uint64_t f[SD_NF];             /* field keys, to find what differs */
 	char *pid_label[SD_NF];        /* pid-valued fields: "p1.2" (NULL otherwise) */
 	const char *cls;               /* semantic level: its class ("open", "write"...) */
+	int umask;                     /* semantic level: the process's umask (-1 unknown) */
+	unsigned grant;                /* ... the widest mode its creation was given later
+					  (0x8000 | mode; 0: none) */
 	bool folded;                   /* semantic level: ev is the first of fold_count */
 	uint32_t fold_count;           /* transfers folded into one, fold_total bytes */
 	uint64_t fold_total;
@@ -105,7 +111,7 @@ struct sd_cmp_drop { char name[48]; uint64_t n; };
 struct sd_cmp_side {
 	char *name;
 	enum sd_input_format fmt;
-	bool compressed;
+	const char *compression;       /* "gzip", "zstd", or NULL: plain */
 	char **argv;                   /* the traced command, if known */
 	bool complete;
 	char *incomplete_reason;       /* when !complete */
@@ -130,7 +136,9 @@ struct sd_cmp_result {
 	uint64_t matched;              /* aligned equal pairs */
 	uint32_t content_limit;        /* in force for buffers (0 = full hashes) */
 	bool exact;                    /* false: a diff hit its cost limit somewhere */
+	bool semantic;                 /* compared at the semantic level */
 	uint64_t reordered;            /* semantic level: calls matched in another place */
+	uint64_t order_kept;           /* ... and not, as they depend on a call between */
 	struct sd_cmp_event *priv_events[2];   /* owns what divs point to */
 	size_t priv_nevents[2];
 };

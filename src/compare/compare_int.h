@@ -53,6 +53,7 @@ struct ent {
 	int proc;              /* entity of its thread group leader */
 	int ordinal;           /* among its creator's children, or its process's threads */
 	int nthr, nkids;       /* threads created in this process / processes by this thread */
+	int umask;             /* semantic level: the process's umask, -1 unknown */
 	bool is_thread, dead, has_creator;
 	char *label;
 	uint32_t *recs;        /* indices into side.recs */
@@ -67,7 +68,9 @@ struct fold {
 	uint64_t target;       /* key of the file */
 	char *ref;             /* what the fd refers to (NULL: unknown, fdnum instead) */
 	int64_t fdnum;
-	bool file;             /* a regular file: content is checked through the end state */
+	bool file;             /* a regular file whose content the end state judges */
+	bool regular;          /* a regular file (not a stream, a device, a content path) */
+	bool tmpname;          /* its name has a random part (semantic level) */
 	uint64_t total;
 	uint32_t count;
 	bool complete;         /* every byte is in the trace */
@@ -94,6 +97,59 @@ struct pidref {            /* pid-valued fields of one record, resolved after pa
 };
 #define REF_OUTSIDE INT32_MIN
 #define REF_OUTSIDE_GROUP (INT32_MIN + 1)
+
+/* A map from 64-bit keys (not 0) to 64-bit values; a value of 0 reads as absent. */
+struct kmap {
+	uint64_t *k, *v;
+	size_t cap, used;
+};
+
+/* What a record depends on (semantic level; parallel to side.recs): the objects it
+ * names and their directories (32-bit keys, 0 none), or a barrier (a call between
+ * processes, ordered with everything); the umask and widest mode its key used. */
+struct dep {
+	uint32_t obj[2], dir[2];
+	int32_t pid;           /* SPAWN: the child's tid */
+	int16_t umask;
+	uint16_t grant;
+	uint8_t barrier;
+	uint8_t kind;          /* DEP_* */
+};
+enum { DEP_OTHER, DEP_SPAWN, DEP_WAIT, DEP_EXIT, DEP_EXEC };
+
+struct created {           /* a creation's record and fields, to be keyed again */
+	uint32_t rec;
+	int field;             /* which field holds the mode */
+	uint64_t f[SD_NF];
+};
+
+/* A record that names a path which may turn out to be a temporary one (a name with a
+ * random part): its fields, to be keyed again with the name's placeholder. */
+struct tmpref {
+	uint32_t rec;
+	uint64_t path[2];      /* path keys, 0: none */
+	int8_t field[2];       /* the fields that hold them */
+	uint64_t f[SD_NF];
+};
+
+/* The effect model's state for one trace (effect.c). */
+struct effects {
+	struct kmap exist;     /* path key -> EXISTS or REMOVED, by this trace's calls */
+	struct kmap epoch;     /* directory key -> how many times its entries changed */
+	struct kmap listed;    /* directory and process -> epoch + 1 when last listed */
+	struct kmap streams;   /* process and fd -> directory key of the listing it reads */
+	struct kmap grant;     /* path key -> record << 16 | 0x8000 | widest mode */
+	struct kmap made;      /* path key with a random part -> its ordinal in its directory,
+				  when this trace created it */
+	struct kmap tmpdir;    /* path key -> key of its directory, for those */
+	struct kmap ntmp;      /* directory key -> how many such names were made in it */
+	struct tmpref *tmprefs;
+	size_t ntmprefs, captmprefs;
+	struct created *created;
+	size_t ncreated, capcreated;
+	struct dep *deps;
+	size_t ndeps, capdeps;
+};
 
 /* One trace being read.  Passes: 0 learns an strace log's buffer limit and fd naming,
  * 1 builds the records, 2 replays an strace log to fetch the wanted events, 3 fetches
@@ -145,6 +201,9 @@ struct side {
 	int fi;
 	char *flabel[2];
 
+	struct effects fx;     /* semantic level */
+	int umask0;            /* the traced programs' umask at start (-1 unknown) */
+
 	/* pass 0, strace logs only */
 	bool pass0_skip;       /* not an strace log: nothing to learn */
 	bool any_ref;
@@ -186,13 +245,47 @@ uint32_t rec_at(const struct side *s, int ent, int32_t pos);
 /* Pass 2: the next record, and its slot when it is wanted. */
 struct sd_cmp_event *next_slot(struct side *s, uint32_t *ri);
 void add_record(struct side *s, int e, struct sd_event *ev, uint32_t ord, uint64_t off,
-		const struct sd_sem *sem);
+		const struct sd_sem *sem, const struct sd_sem_ctx *ctx);
 
 /* ---- filter.c: which events are compared ---- */
-bool keep_event(struct side *s, const struct sd_event *ev, int e);
+/* Is ev compared?  Counts it by rule when not; at the semantic level, *sem and *ctx
+ * say how (sem->action is never PROBE when it is kept). */
+bool keep_event(struct side *s, const struct sd_event *ev, int e, struct sd_sem *sem,
+		struct sd_sem_ctx *ctx);
+/* The rule a drop is counted under. */
+void count_rule(struct side *s, const char *rule);
 bool is_exec(const struct sd_event *ev);
 /* A regular file whose content is the end state's business (not a content path). */
 bool is_file_ref(const struct side *s, const char *ref);
+
+/* ---- effect.c: the semantic level's effect model ---- */
+uint64_t kmap_get(const struct kmap *m, uint64_t k);
+void kmap_put(struct kmap *m, uint64_t k, uint64_t v);
+void kmap_free(struct kmap *m);
+/* Refine sem (a call of entity e on its own) with what the trace did before: a listing
+ * already made, a creation of what exists, a thread's own calls, a file's metadata
+ * that the end state judges; sets ctx.  A drop leaves sem->action PROBE, rule set. */
+void effect_refine(struct side *s, int e, const struct sd_event *ev, struct sd_sem *sem,
+		   struct sd_sem_ctx *ctx);
+/* Record ri was made (pass 1): what it depends on.  fold_target: a fold's file key. */
+void effect_record(struct side *s, uint32_t ri, const struct sd_event *ev, const char *cls,
+		   const struct sd_sem_ctx *ctx, uint64_t fold_target);
+void effect_created(struct side *s, uint32_t ri, const char *cls, const uint64_t f[SD_NF]);
+/* Record ri names paths that may be temporary (pass 1): keep it to be keyed again.
+ * Class records: the paths of ev; folds: target, in field 1. */
+void effect_names(struct side *s, uint32_t ri, const struct sd_event *ev, const char *cls,
+		  const uint64_t f[SD_NF]);
+void effect_fold_names(struct side *s, uint32_t ri, const char *ref, const uint64_t f[SD_NF]);
+/* Does path's last component have a random part (a run of 6 or more letters and
+ * digits of at least two kinds: "sedbCIcLL", "tmpk3j2h1a0")? */
+bool random_name(const char *path);
+/* End of pass 1: creations keyed by their widest mode, temporary names by their
+ * placeholders, a process that only spawned a program and waited for it compared as if
+ * it had exec'd it. */
+void effect_after(struct side *s);
+void effects_reset(struct side *s);       /* forget the state, keep the records' deps */
+void effects_free(struct side *s);
+const struct dep *dep_of(const struct side *s, uint32_t rec);
 
 /* ---- transfer.c: a thread's transfers folded per file (semantic level) ---- */
 void fold_add(struct side *s, int e, const struct sd_event *ev, const struct sd_sem *sem,

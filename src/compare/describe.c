@@ -252,6 +252,47 @@ static void fold_diff(struct sb *sb, const struct sd_cmp_event *a, const struct 
 	}
 }
 
+/* The mode a creation made: asked less the umask, or the widest it was given later. */
+static int made_mode(const struct sd_cmp_event *c, int asked)
+{
+	if (c->grant)
+		return (int)(c->grant & 07777);
+	return asked & ~(c->umask > 0 ? c->umask : 0) & 07777;
+}
+
+static void mode_note(struct sb *sb, const char *who, const struct sd_cmp_event *c, int asked,
+		      bool *any)
+{
+	int made = asked & ~(c->umask > 0 ? c->umask : 0) & 07777;
+
+	if (c->grant && (int)(c->grant & 07777) != made)
+		sb_addf(sb, "%s%s: made %04o, given %04o later", *any ? "; " : " (", who, made,
+			(int)(c->grant & 07777));
+	else if (made != asked)
+		sb_addf(sb, "%s%s: %04o less umask %03o", *any ? "; " : " (", who, asked, c->umask);
+	else
+		return;
+	*any = true;
+}
+
+/* A creation's mode: what it made (after the umask, or the widest it was given). */
+static bool creation_mode_diff(struct sb *sb, const struct sd_cmp_event *a,
+			       const struct sd_cmp_event *b, int ia, int ib)
+{
+	if (ia < 0 || ib < 0 || ia >= a->ev.nargs || ib >= b->ev.nargs ||
+	    a->ev.args[ia].type != SD_ARG_MODE || b->ev.args[ib].type != SD_ARG_MODE)
+		return false;
+	int x = (int)(a->ev.args[ia].raw & 07777), y = (int)(b->ev.args[ib].raw & 07777);
+	bool any = false;
+	sb_addf(sb, "%s %04o vs %04o", a->grant || b->grant ? "widest mode" : "mode",
+		made_mode(a, x), made_mode(b, y));
+	mode_note(sb, "original", a, x, &any);
+	mode_note(sb, "transpiled", b, y, &any);
+	if (any)
+		sb_addc(sb, ')');
+	return true;
+}
+
 void sd_describe(const struct sd_cmp_event *a, const struct sd_cmp_event *b,
 		 struct sd_diffdesc *d)
 {
@@ -277,7 +318,11 @@ void sd_describe(const struct sd_cmp_event *a, const struct sd_cmp_event *b,
 	if (a->cls && b->cls && !a->folded && d->field > 0 && d->field < SD_NF_RET) {
 		int ia = sd_sem_field_arg(&a->ev, a->cls, d->field);
 		int ib = sd_sem_field_arg(&b->ev, b->cls, d->field);
-		if (!strcmp(a->cls, "open") && d->field == 2) {
+		bool creation = (!strcmp(a->cls, "open") && d->field == 3) ||
+				((!strcmp(a->cls, "mkdir") || !strcmp(a->cls, "mknod")) && d->field == 2);
+		if (creation && !strcmp(a->cls, b->cls) && creation_mode_diff(&sb, a, b, ia, ib)) {
+			/* described */
+		} else if (!strcmp(a->cls, "open") && d->field == 2) {
 			char *x = sd_sem_open_flags(ia >= 0 && a->ev.args[ia].text ? a->ev.args[ia].text :
 						    "O_WRONLY|O_CREAT|O_TRUNC");
 			char *y = sd_sem_open_flags(ib >= 0 && b->ev.args[ib].text ? b->ev.args[ib].text :

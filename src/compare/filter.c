@@ -7,7 +7,7 @@
 #include "compare/compare_int.h"
 
 /* A drop by a named rule (a syscall, signal or event kind, a profile, a probe). */
-static void count_rule(struct side *s, const char *rule)
+void count_rule(struct side *s, const char *rule)
 {
 	if (s->pass != 1)
 		return;
@@ -53,57 +53,40 @@ bool is_file_ref(const struct side *s, const char *ref)
 	return true;
 }
 
-/* Does ev's file (first path argument, or first fd's target) lie in the state root? */
-static bool under_root(const struct side *s, const struct sd_event *ev)
+/* Semantic level: is ev a probe, an observation, or an effect judged elsewhere (the
+ * end state)?  Counts it when it is. */
+static bool sem_dropped(struct side *s, const struct sd_event *ev, int e, struct sd_sem *sem,
+			struct sd_sem_ctx *ctx)
 {
-	const char *root = s->o->state_root, *p = NULL;
-	size_t n = strlen(root);
-
-	for (int i = 0; i < ev->nargs && i < SD_MAX_ARGS && !p; i++) {
-		const struct sd_arg *a = &ev->args[i];
-		if (a->type == SD_ARG_PATH)
-			p = a->abs;
-		else if (a->type == SD_ARG_FD && a->ref)
-			p = a->ref;
-	}
-	if (n == 1 && root[0] == '/')
-		return p && p[0] == '/';   /* validate: the end state of every path is compared */
-	return p && !strncmp(p, root, n) && (p[n] == '/' || p[n] == '\0');
-}
-
-/* Semantic level: is ev a probe (read-only, or judged by the end state instead)?
- * Counts it when it is. */
-static bool sem_dropped(struct side *s, const struct sd_event *ev)
-{
-	struct sd_sem sem;
-
-	sd_sem_classify(ev, &sem);
+	sd_sem_classify(ev, sem);
 	/* a seek is seen outside only on a file others share (stdin); elsewhere
 	 * it shows in where later writes land, that is, in the end state */
-	if (sem.action == SD_SEM_CLASS && !strcmp(sem.cls, "seek") && ev->nargs > 0 &&
+	if (sem->action == SD_SEM_CLASS && !strcmp(sem->cls, "seek") && ev->nargs > 0 &&
 	    is_file_ref(s, ev->args[0].ref)) {
-		sem.action = SD_SEM_PROBE;
-		sem.cls = "lseek";
+		sem->action = SD_SEM_PROBE;
+		sem->cls = "lseek";
+		sem->rule = "probe";
 	}
-	if (sem.action == SD_SEM_CLASS && s->o->state_root &&
-	    (!strcmp(sem.cls, "chmod") || !strcmp(sem.cls, "chown") ||
-	     !strcmp(sem.cls, "utime")) && under_root(s, ev)) {
-		sem.action = SD_SEM_PROBE;
-		sem.cls = "end state: metadata";
-	}
-	if (sem.action != SD_SEM_PROBE)
+	effect_refine(s, e, ev, sem, ctx);
+	if (sem->action != SD_SEM_PROBE)
 		return false;
-	char r[48];
-	snprintf(r, sizeof r, "probe: %s", sem.cls ? sem.cls : ev->name);
-	count_rule(s, r);
+	if (sem->rule && strcmp(sem->rule, "probe")) {
+		count_rule(s, sem->rule);
+	} else {
+		char r[48];
+		snprintf(r, sizeof r, "probe: %s", sem->cls ? sem->cls : ev->name);
+		count_rule(s, r);
+	}
 	return true;
 }
 
-/* Is this event compared?  Counts what is not.  e: its entity. */
-bool keep_event(struct side *s, const struct sd_event *ev, int e)
+bool keep_event(struct side *s, const struct sd_event *ev, int e, struct sd_sem *sem,
+		struct sd_sem_ctx *ctx)
 {
 	int nr = -1;
 
+	*sem = (struct sd_sem){ SD_SEM_KEEP, NULL, NULL };
+	*ctx = (struct sd_sem_ctx){ .umask = -1 };
 	switch (ev->kind) {
 	case SD_EV_SYSCALL:
 		nr = ev->nr >= 0 && ev->nr < SD_NR_MAX ? ev->nr : sd_syscall_nr(ev->name);
@@ -135,7 +118,7 @@ bool keep_event(struct side *s, const struct sd_event *ev, int e)
 				return false;
 			}
 		}
-		return !s->o->semantic || !sem_dropped(s, ev);
+		return !s->o->semantic || !sem_dropped(s, ev, e, sem, ctx);
 	case SD_EV_SIGNAL:
 		if (ev->sig == SIGCHLD && !s->o->keep_sigchld) {
 			count_drop(s, ev, -1);
@@ -146,6 +129,12 @@ bool keep_event(struct side *s, const struct sd_event *ev, int e)
 	case SD_EV_DETACHED:
 		count_drop(s, ev, -1);
 		return false;
+	case SD_EV_EXIT:
+		if (s->o->semantic && s->ents[e].is_thread) {
+			count_rule(s, "thread: its calls are its process's");
+			return false;
+		}
+		return true;
 	default:
 		return true;
 	}

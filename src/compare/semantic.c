@@ -39,6 +39,7 @@ static const struct semrow rows[] = {
 	{ "dup", SD_SEM_PROBE, "plumbing" }, { "dup2", SD_SEM_PROBE, "plumbing" },
 	{ "dup3", SD_SEM_PROBE, "plumbing" }, { "pipe", SD_SEM_PROBE, "plumbing" },
 	{ "pipe2", SD_SEM_PROBE, "plumbing" }, { "socketpair", SD_SEM_PROBE, "plumbing" },
+	{ "socket", SD_SEM_PROBE, "plumbing" },
 	{ "chdir", SD_SEM_PROBE, "plumbing" }, { "fchdir", SD_SEM_PROBE, "plumbing" },
 	{ "epoll_create", SD_SEM_PROBE, "plumbing" }, { "epoll_create1", SD_SEM_PROBE, "plumbing" },
 	{ "epoll_ctl", SD_SEM_PROBE, "plumbing" }, { "eventfd2", SD_SEM_PROBE, "plumbing" },
@@ -96,7 +97,18 @@ static const struct semrow rows[] = {
 	{ "execve", SD_SEM_CLASS, "exec" }, { "execveat", SD_SEM_CLASS, "exec" },
 	{ "utimensat", SD_SEM_CLASS, "utime" }, { "futimesat", SD_SEM_CLASS, "utime" },
 	{ "utimes", SD_SEM_CLASS, "utime" }, { "utime", SD_SEM_CLASS, "utime" },
+	{ "mknod", SD_SEM_CLASS, "mknod" }, { "mknodat", SD_SEM_CLASS, "mknod" },
+	{ "setxattr", SD_SEM_CLASS, "xattr" }, { "lsetxattr", SD_SEM_CLASS, "xattr" },
+	{ "fsetxattr", SD_SEM_CLASS, "xattr" }, { "removexattr", SD_SEM_CLASS, "xattr" },
+	{ "lremovexattr", SD_SEM_CLASS, "xattr" }, { "fremovexattr", SD_SEM_CLASS, "xattr" },
 };
+
+/* Classes of calls that, when they fail, change nothing: the failure is an observation
+ * (what the program does about it shows in its other effects: a message, an exit
+ * status), not an effect. */
+static const char *const failure_observes[] = { "open", "truncate", "unlink", "rmdir",
+	"rename", "mkdir", "mknod", "link", "symlink", "chmod", "chown", "utime", "wait", "seek",
+	"xattr", "acl" };
 
 static const struct semrow *row_of(const char *name)
 {
@@ -143,6 +155,54 @@ static int path_arg(const struct sd_event *ev, int from)
 	return -1;
 }
 
+/* The string argument i (a symlink's target, an xattr's name), or "". */
+static const char *str_arg(const struct sd_event *ev, int i)
+{
+	return i >= 0 && i < ev->nargs && ev->args[i].str ? ev->args[i].str : "";
+}
+
+/* Calls whose first string argument is not the object's path: symlink's target,
+ * xattr calls' name (the object is argument 0, a path or an fd). */
+static bool names_other(const struct sd_event *ev)
+{
+	return strstr(ev->name, "symlink") || strstr(ev->name, "xattr");
+}
+
+const char *sd_sem_path(const struct sd_event *ev, bool second)
+{
+	if (names_other(ev)) {
+		if (second || ev->nargs < 1)
+			return NULL;
+		const struct sd_arg *a = &ev->args[strstr(ev->name, "symlink") ? ev->nargs - 1 : 0];
+		return a->type == SD_ARG_FD ? a->ref : a->abs ? a->abs : a->str;
+	}
+	int p = path_arg(ev, 0);
+	if (second)
+		p = p >= 0 ? path_arg(ev, p + 1) : -1;
+	if (p > 0 && (!ev->args[p].str || !ev->args[p].str[0]) && ev->args[p - 1].type == SD_ARG_FD)
+		return ev->args[p - 1].ref;   /* AT_EMPTY_PATH, futimens: the dirfd's file */
+	if (p >= 0)
+		return ev->args[p].abs ? ev->args[p].abs : ev->args[p].str;
+	if (!second && ev->nargs > 0 && ev->args[0].type == SD_ARG_FD)
+		return ev->args[0].ref;
+	return NULL;
+}
+
+/* A file whose opening can do something of its own: a device other than the plain
+ * ones (a terminal, a tape, a FIFO in /dev).  Opening anything else does nothing but
+ * give the program a handle; what it then reads and writes is compared. */
+static bool opening_acts(const char *p)
+{
+	static const char *const plain[] = { "/dev/null", "/dev/zero", "/dev/full",
+		"/dev/random", "/dev/urandom", "/dev/stdin", "/dev/stdout", "/dev/stderr" };
+	if (!p || strncmp(p, "/dev/", 5) || !strncmp(p, "/dev/fd/", 8) || !strncmp(p, "/dev/shm/", 9))
+		return false;
+	for (size_t i = 0; i < sizeof plain / sizeof *plain; i++)
+		if (!strcmp(p, plain[i]))
+			return false;
+	return true;
+}
+
 static bool random_dev(const char *p)
 {
 	return p && (!strcmp(p, "/dev/urandom") || !strcmp(p, "/dev/random"));
@@ -169,7 +229,11 @@ void sd_sem_classify(const struct sd_event *ev, struct sd_sem *out)
 	out->cls = NULL;
 	out->rule = NULL;
 	if (!r) {
-		if (!strcmp(ev->name, "ioctl") && sd_ret_is_error(ev->ret)) {
+		if ((!strcmp(ev->name, "connect") || !strcmp(ev->name, "bind")) && ev->finished &&
+		    sd_ret_is_error(ev->ret)) {
+			out->action = SD_SEM_PROBE;   /* refused: nothing connected or bound */
+			out->rule = "observation: failed call";
+		} else if (!strcmp(ev->name, "ioctl") && sd_ret_is_error(ev->ret)) {
 			out->action = SD_SEM_PROBE;   /* refused: it did nothing */
 			out->rule = "probe: ioctl";
 			out->cls = "failed ioctl";
@@ -226,10 +290,30 @@ void sd_sem_classify(const struct sd_event *ev, struct sd_sem *out)
 	} else if (!strcmp(r->cls, "fork") && ev->nargs > 0 && has_token(arg_text(ev, 0), "CLONE_THREAD")) {
 		out->cls = "thread";
 	}
+	if (!strcmp(r->cls, "open") && out->action == SD_SEM_CLASS && ev->finished &&
+	    !sd_ret_is_error(ev->ret)) {
+		const char *fl = open_flags(ev);
+		bool creat = has_token(fl, "O_CREAT") || has_token(fl, "O_TMPFILE");
+		if (!creat && has_token(fl, "O_TRUNC")) {
+			out->cls = "truncate";   /* as ftruncate(fd, 0) */
+		} else if (!creat && !opening_acts(sd_sem_path(ev, false))) {
+			out->action = SD_SEM_PROBE;
+			out->cls = "open";
+			out->rule = "open: no effect of its own";
+		}
+	} else if (!strcmp(r->cls, "xattr") && !strncmp(str_arg(ev, 1), "system.posix_acl_", 17)) {
+		out->cls = "acl";   /* an access control list: mode bits, and more */
+	}
 	if (entropy_device(ev, r->cls)) {
 		out->action = SD_SEM_PROBE;   /* random bytes drawn, like getrandom (noise) */
 		out->cls = "entropy";
 	}
+	if (out->action == SD_SEM_CLASS && ev->finished && sd_ret_is_error(ev->ret))
+		for (size_t i = 0; i < sizeof failure_observes / sizeof *failure_observes; i++)
+			if (!strcmp(out->cls, failure_observes[i])) {
+				out->action = SD_SEM_PROBE;
+				out->rule = "observation: failed call";
+			}
 }
 
 /* ---- canonical keys ---- */
@@ -285,8 +369,72 @@ static int mode_arg(const struct sd_event *ev)
 	return -1;
 }
 
+/* setxattr of system.posix_acl_access: the permission bits the list gives, -1 when it
+ * is not one or its bytes are not in the trace.  (The list is a little-endian version
+ * word, then entries of tag, permissions and id: 2, 2 and 4 bytes.) */
+int sd_sem_acl_mode(const struct sd_event *ev)
+{
+	if (!strstr(ev->name, "setxattr") || strcmp(str_arg(ev, 1), "system.posix_acl_access") ||
+	    ev->nargs < 3 || ev->args[2].type != SD_ARG_BUF)
+		return -1;
+	const struct sd_buf *b = &ev->args[2].buf;
+	if (!b->data || b->kept < b->len || b->len < 4 || (b->len - 4) % 8)
+		return -1;
+	int user = -1, group = -1, mask = -1, other = -1;
+	for (uint64_t o = 4; o + 8 <= b->len; o += 8) {
+		unsigned tag = b->data[o] | b->data[o + 1] << 8, perm = (b->data[o + 2] | b->data[o + 3] << 8) & 7;
+		if (tag == 0x01)
+			user = (int)perm;
+		else if (tag == 0x04)
+			group = (int)perm;
+		else if (tag == 0x10)
+			mask = (int)perm;
+		else if (tag == 0x20)
+			other = (int)perm;
+	}
+	if (user < 0 || group < 0 || other < 0)
+		return -1;
+	return user << 6 | (mask >= 0 ? mask : group) << 3 | other;
+}
+
+uint64_t sd_sem_mode_key(unsigned mode)
+{
+	return mix(17, mode & 07777);
+}
+
+bool sd_sem_truncates(const struct sd_event *ev)
+{
+	return has_token(open_flags(ev), "O_TRUNC");
+}
+
+bool sd_sem_creates(const struct sd_event *ev)
+{
+	const char *fl = open_flags(ev);
+	return has_token(fl, "O_CREAT") || has_token(fl, "O_TMPFILE");
+}
+
+/* Permission bits a creation made: what it asked for less the process's umask, or the
+ * widest the object was given later (ctx->grant). */
+static uint64_t created_mode(const struct sd_event *ev, const struct sd_sem_ctx *ctx)
+{
+	int m = sd_sem_mode(ev);
+
+	if (m < 0)
+		return 19;
+	if (ctx && ctx->grant)
+		return sd_sem_mode_key(ctx->grant);
+	return sd_sem_mode_key((unsigned)m & ~(unsigned)(ctx && ctx->umask > 0 ? ctx->umask : 0));
+}
+
+int sd_sem_mode(const struct sd_event *ev)
+{
+	int m = mode_arg(ev);
+
+	return m < 0 ? -1 : (int)(ev->args[m].raw & 07777);
+}
+
 uint64_t sd_sem_key(struct sd_norm *n, const struct sd_event *ev, const char *cls,
-		    uint64_t f[SD_NF])
+		    const struct sd_sem_ctx *ctx, uint64_t f[SD_NF])
 {
 	memset(f, 0, SD_NF * sizeof *f);
 	f[0] = sd_norm_str_key(cls, 3);
@@ -294,30 +442,46 @@ uint64_t sd_sem_key(struct sd_norm *n, const struct sd_event *ev, const char *cl
 	if (!strcmp(cls, "open")) {
 		const char *fl = open_flags(ev);
 		f[1] = target_of(n, ev, path_arg(ev, 0));
-		f[2] = open_canon(fl);
-		int m = mode_arg(ev);
-		if (has_token(fl, "O_CREAT") || has_token(fl, "O_TMPFILE"))
-			f[3] = m >= 0 ? mix(17, (uint64_t)ev->args[m].raw & 07777) : 19;
-	} else if (!strcmp(cls, "unlink") || !strcmp(cls, "rmdir") || !strcmp(cls, "truncate") ||
-		   !strcmp(cls, "utime")) {
+		if (has_token(fl, "O_CREAT") || has_token(fl, "O_TMPFILE")) {
+			/* a creation: what was made, and with which mode; how the program
+			 * meant to use it (O_RDWR or O_WRONLY, O_APPEND, O_EXCL) is not
+			 * seen outside */
+			f[2] = has_token(fl, "O_TMPFILE") ? 3 : 5;
+			f[3] = created_mode(ev, ctx);
+		} else {
+			f[2] = open_canon(fl);   /* a device: how it was opened matters */
+		}
+	} else if (!strcmp(cls, "truncate") && (!strcmp(ev->name, "truncate") ||
+						!strcmp(ev->name, "ftruncate"))) {
+		f[1] = target_of(n, ev, 0);
+		f[2] = mix(23, (uint64_t)(ev->nargs > 1 ? ev->args[1].raw : 0));
+	} else if (!strcmp(cls, "truncate")) {   /* open(..., O_TRUNC) */
+		f[1] = target_of(n, ev, path_arg(ev, 0));
+		f[2] = mix(23, 0);
+	} else if (!strcmp(cls, "unlink") || !strcmp(cls, "rmdir") || !strcmp(cls, "utime")) {
 		int p = path_arg(ev, 0);
 		f[1] = p >= 0 ? target_of(n, ev, p) : target_of(n, ev, 0);
-		if (!strcmp(cls, "truncate"))
-			f[2] = mix(23, (uint64_t)ev->args[1].raw);
 	} else if (!strcmp(cls, "rename") || !strcmp(cls, "link")) {
+		/* renameat2's RENAME_NOREPLACE only decides whether the call fails (and a
+		 * failed rename is an observation) */
 		int p = path_arg(ev, 0), q = p >= 0 ? path_arg(ev, p + 1) : -1;
 		f[1] = target_of(n, ev, p);
 		f[2] = target_of(n, ev, q);
-		if (!strcmp(ev->name, "renameat2") && ev->nargs > 4 && ev->args[4].raw)
-			f[3] = sd_norm_str_key(arg_text(ev, 4), 29);
 	} else if (!strcmp(cls, "symlink")) {
-		const struct sd_arg *t = ev->nargs > 0 ? &ev->args[0] : NULL;
-		f[1] = sd_norm_str_key(t && t->str ? t->str : "", 31);
-		f[2] = target_of(n, ev, path_arg(ev, 1));
-	} else if (!strcmp(cls, "mkdir") || !strcmp(cls, "chmod")) {
-		int p = path_arg(ev, 0), m = mode_arg(ev);
+		f[1] = sd_norm_str_key(str_arg(ev, 0), 31);
+		f[2] = target_of(n, ev, ev->nargs - 1);
+	} else if (!strcmp(cls, "mkdir") || !strcmp(cls, "mknod")) {
+		int p = path_arg(ev, 0);
 		f[1] = p >= 0 ? target_of(n, ev, p) : target_of(n, ev, 0);
-		f[2] = m >= 0 ? mix(17, (uint64_t)ev->args[m].raw & 07777) : 0;
+		f[2] = created_mode(ev, ctx);
+	} else if (!strcmp(cls, "chmod")) {
+		int p = path_arg(ev, 0), m = sd_sem_mode(ev);
+		f[1] = p >= 0 ? target_of(n, ev, p) : target_of(n, ev, 0);
+		f[2] = m >= 0 ? sd_sem_mode_key((unsigned)m) : 0;
+	} else if (!strcmp(cls, "xattr") || !strcmp(cls, "acl")) {
+		f[1] = target_of(n, ev, 0);
+		f[2] = sd_norm_str_key(str_arg(ev, 1), 37);
+		f[3] = ev->nargs > 2 ? sd_norm_arg_key(n, ev, 2) : 0;
 	} else if (!strcmp(cls, "chown")) {
 		int p = path_arg(ev, 0), u = p >= 0 ? p + 1 : 1;
 		f[1] = p >= 0 ? target_of(n, ev, p) : target_of(n, ev, 0);
@@ -359,11 +523,15 @@ int sd_sem_field_arg(const struct sd_event *ev, const char *cls, int field)
 	if (!strcmp(cls, "rename") || !strcmp(cls, "link"))
 		return field == 1 ? p : field == 2 && p >= 0 ? path_arg(ev, p + 1) : -1;
 	if (!strcmp(cls, "symlink"))
-		return field == 1 ? 0 : field == 2 ? path_arg(ev, 1) : -1;
-	if (!strcmp(cls, "mkdir") || !strcmp(cls, "chmod"))
+		return field == 1 ? 0 : field == 2 ? ev->nargs - 1 : -1;
+	if (!strcmp(cls, "mkdir") || !strcmp(cls, "chmod") || !strcmp(cls, "mknod"))
 		return field == 1 ? (p >= 0 ? p : 0) : field == 2 ? mode_arg(ev) : -1;
+	if (!strcmp(cls, "truncate") && strstr(ev->name, "open"))
+		return field == 1 ? p : field == 2 ? (!strcmp(ev->name, "open") ? 1 : 2) : -1;
 	if (!strcmp(cls, "truncate"))
 		return field == 1 ? (p >= 0 ? p : 0) : field == 2 ? 1 : -1;
+	if (!strcmp(cls, "xattr") || !strcmp(cls, "acl"))
+		return field <= 3 ? field - 1 : -1;
 	if (!strcmp(cls, "seek"))
 		return field == 1 ? 0 : field == 2 ? 1 : field == 3 ? 2 : -1;
 	if (!strcmp(cls, "exit"))
@@ -384,11 +552,14 @@ char *sd_sem_open_flags(const char *text)
 	static const char *const sig[] = { "O_RDONLY", "O_WRONLY", "O_RDWR", "O_CREAT",
 		"O_APPEND", "O_TMPFILE" };
 	struct sb sb = SB_INIT;
+	bool creat = has_token(text, "O_CREAT") || has_token(text, "O_TMPFILE");
 
-	for (size_t i = 0; i < sizeof sig / sizeof *sig; i++)
+	/* a creation is compared by what it made; another open (a device's) by how */
+	for (size_t i = creat ? 3 : 0; i < sizeof sig / sizeof *sig; i++)
 		if (has_token(text, sig[i]) || (i == 0 && !has_token(text, "O_WRONLY") &&
 						  !has_token(text, "O_RDWR")))
-			sb_addf(&sb, "%s%s", sb.len ? "|" : "", sig[i]);
+			if (!creat || i != 4)
+				sb_addf(&sb, "%s%s", sb.len ? "|" : "", sig[i]);
 	return sb_detach(&sb);
 }
 
@@ -413,7 +584,7 @@ void sd_sem_payload(const struct sd_event *ev, uint64_t *len, const unsigned cha
 
 /* ---- runtime profiles ---- */
 
-#define MAX_PREFIX 24
+#define MAX_PREFIX 40
 
 struct sd_profiles {
 	const char *prefix[MAX_PREFIX];   /* directories (ending '/') or files */
@@ -468,11 +639,18 @@ struct sd_profiles *sd_profiles_for(const struct sd_event *root_exec)
 		"/etc/localtime", "/etc/locale.alias", "/proc/self/", "/proc/sys/",
 		"/sys/devices/system/cpu/",
 		"/sys/fs/cgroup/", "/proc/filesystems" };
+	/* the name services a C library asks for users, groups and hosts (glibc's NSS,
+	 * musl's, Plan 9's): reading them is how it answers, not what the program does */
+	static const char *const nss[] = { "/etc/passwd", "/etc/group", "/etc/nsswitch.conf",
+		"/etc/hosts", "/etc/host.conf", "/etc/resolv.conf", "/etc/services",
+		"/etc/protocols", "/var/run/nscd/", "/run/nscd/" };
 
 	for (size_t i = 0; i < sizeof loader / sizeof *loader; i++)
 		add_prefix(p, loader[i], false, false);
 	for (size_t i = 0; i < sizeof glibc / sizeof *glibc; i++)
 		add_prefix(p, glibc[i], false, false);
+	for (size_t i = 0; i < sizeof nss / sizeof *nss; i++)
+		add_prefix(p, nss[i], false, false);
 	if (!root_exec)
 		return p;
 	const char *exe = root_exec->nargs > 0 && root_exec->args[0].abs ? root_exec->args[0].abs :

@@ -24,15 +24,39 @@ enum sd_sem_action {
 struct sd_sem {
 	enum sd_sem_action action;
 	const char *cls;   /* class name ("open", "rename"...) for CLASS, WRITE, READ */
-	const char *rule;  /* why (shown by --verbose): "probe: fstat", "fold: write" */
+	const char *rule;  /* a drop's rule, counted by name (--verbose): "probe: fstat",
+			      "observation: failed call" */
 };
 
-/* How the semantic level treats ev (a syscall event). */
+/* How the semantic level treats ev (a syscall event), on its own; the effect model
+ * (compare/filter.c) refines it with what the trace said before. */
 void sd_sem_classify(const struct sd_event *ev, struct sd_sem *out);
 
-/* Keys of a CLASS event's canonical fields (same layout as sd_norm_event). */
+/* What a CLASS event's key depends on besides the event: the process's umask when it
+ * ran (-1: unknown), and the widest mode the object it created was given over the run
+ * (0: none recorded; the end state judges the last one). */
+struct sd_sem_ctx {
+	int umask;
+	unsigned grant;    /* 0x8000 | the mode */
+	bool track;        /* (the effect model's: a creation whose mode it follows) */
+};
+
+/* Keys of a CLASS event's canonical fields (same layout as sd_norm_event); ctx may be
+ * NULL. */
 uint64_t sd_sem_key(struct sd_norm *n, const struct sd_event *ev, const char *cls,
-		    uint64_t f[SD_NF]);
+		    const struct sd_sem_ctx *ctx, uint64_t f[SD_NF]);
+/* The mode a mkdir, mknod, chmod or creating open asks for (permission bits), or -1;
+ * the key of a mode as the canonical fields hold it. */
+int sd_sem_mode(const struct sd_event *ev);
+uint64_t sd_sem_mode_key(unsigned mode);
+/* The permission bits an access control list set by setxattr gives, or -1. */
+int sd_sem_acl_mode(const struct sd_event *ev);
+/* Does this open create (O_CREAT, O_TMPFILE)?  Truncate (O_TRUNC)? */
+bool sd_sem_creates(const struct sd_event *ev);
+bool sd_sem_truncates(const struct sd_event *ev);
+/* The path the event's object is named by (absolute when known): the first path
+ * argument, or what the first fd refers to; second: the second path (rename, link). */
+const char *sd_sem_path(const struct sd_event *ev, bool second);
 
 /* Which argument of ev holds canonical field `field` of its class (for the report's
  * caret and words), or -1. */

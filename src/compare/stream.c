@@ -55,7 +55,8 @@ static void map_put(struct tidmap *m, pid_t tid, int ent)
 
 static int ent_new(struct side *s, pid_t tid)
 {
-	struct ent e = { .tid = tid, .creator = -1, .proc = (int)s->nents, .nthr = 1 };
+	struct ent e = { .tid = tid, .creator = -1, .proc = (int)s->nents, .nthr = 1,
+			 .umask = s->umask0 };
 
 	PUSH(s->ents, s->nents, s->capents, e);
 	int i = (int)s->nents - 1;
@@ -84,6 +85,7 @@ static void spawned(struct side *s, int cur, const struct sd_event *ev, pid_t c)
 	ch->creator = cur;
 	ch->has_creator = true;
 	ch->is_thread = thr;
+	ch->umask = s->ents[s->ents[cur].proc].umask;   /* a process inherits it */
 	if (thr) {
 		int p = s->ents[cur].proc;
 		ch->proc = p;
@@ -173,17 +175,30 @@ static uint64_t pid_key(void *priv, int64_t v)
 /* ---- records ---- */
 
 /* Key the fetched event c and name its pid fields (labels from pid_key, in field order). */
-static void fetched_keys(struct side *s, struct sd_cmp_event *c)
+static void fetched_keys(struct side *s, struct sd_cmp_event *c, const struct sd_sem *given)
 {
 	struct sd_sem sem = { SD_SEM_KEEP, NULL, NULL };
 
 	s->fi = 0;
 	s->flabel[0] = s->flabel[1] = NULL;
-	if (s->o->semantic && c->ev.kind == SD_EV_SYSCALL)
+	if (given) {
+		sem = *given;
+	} else if (s->o->semantic && c->ev.kind == SD_EV_SYSCALL) {
+		/* pass 3: the class as pass 1 found it (a listing is a getdents the
+		 * effect model kept) */
 		sd_sem_classify(&c->ev, &sem);
+		if (sem.action == SD_SEM_PROBE && !strcmp(sem.cls, "getdents")) {
+			sem.action = SD_SEM_CLASS;
+			sem.cls = "list";
+		}
+	}
 	if (sem.action == SD_SEM_CLASS) {
-		sd_sem_key(s->norm, &c->ev, sem.cls, c->f);
+		const struct dep *d = dep_of(s, (uint32_t)(c->num - 1));
+		struct sd_sem_ctx ctx = { d ? d->umask : -1, d ? d->grant : 0, false };
+		sd_sem_key(s->norm, &c->ev, sem.cls, &ctx, c->f);
 		c->cls = sem.cls;
+		c->umask = ctx.umask;
+		c->grant = ctx.grant;
 		return;
 	}
 	sd_norm_event(s->norm, &c->ev, c->f);
@@ -217,17 +232,24 @@ struct sd_cmp_event *next_slot(struct side *s, uint32_t *ri)
 
 /* A record for a kept event of entity e (not a transfer being folded). */
 void add_record(struct side *s, int e, struct sd_event *ev, uint32_t ord, uint64_t off,
-		       const struct sd_sem *sem)
+		const struct sd_sem *sem, const struct sd_sem_ctx *ctx)
 {
 	s->ncur = 0;
 	if (s->pass == 1) {
 		uint64_t f[SD_NF];
 		bool cls = sem->action == SD_SEM_CLASS;
-		struct rec r = { cls ? sd_sem_key(s->norm, ev, sem->cls, f) : sd_norm_event(s->norm, ev, f),
+		struct rec r = { cls ? sd_sem_key(s->norm, ev, sem->cls, ctx, f) : sd_norm_event(s->norm, ev, f),
 				 off, cls ? (uint32_t)sd_norm_hash(sem->cls, strlen(sem->cls), 5) | 1 :
 					    sd_norm_shape(ev), ord };
 		PUSH(s->recs, s->nrecs, s->caprecs, r);
 		uint32_t ri = (uint32_t)s->nrecs - 1;
+		if (s->o->semantic) {
+			effect_record(s, ri, ev, sem->cls, ctx, 0);
+			if (cls && ctx->track)
+				effect_created(s, ri, sem->cls, f);
+			if (cls)
+				effect_names(s, ri, ev, sem->cls, f);
+		}
 		struct ent *x = &s->ents[e];
 		PUSH(x->recs, x->nrecs, x->caprecs, ri);
 		if (s->ncur) {
@@ -242,7 +264,7 @@ void add_record(struct side *s, int e, struct sd_event *ev, uint32_t ord, uint64
 		c->ev = *ev;
 		sd_event_init(ev);
 		c->num = (uint64_t)ri + 1;
-		fetched_keys(s, c);
+		fetched_keys(s, c, sem);
 		s->ngot++;
 	}
 }
@@ -281,21 +303,23 @@ static void emit(struct side *s, struct sd_event *ev, uint64_t off)
 	if (ev->kind == SD_EV_SYSCALL && ev->finished && !sd_ret_is_error(ev->ret) &&
 	    ev->ret > 0 && ev->ret <= INT32_MAX && sd_norm_is_spawn(ev->name))
 		spawned(s, e, ev, (pid_t)ev->ret);
-	if (keep_event(s, ev, e)) {
-		struct sd_sem sem = { SD_SEM_KEEP, NULL, NULL };
+	struct sd_sem sem;
+	struct sd_sem_ctx ctx;
+	if (keep_event(s, ev, e, &sem, &ctx)) {
+		/* the semantic level compares a process's calls in one stream, whichever
+		 * of its threads made them: per object, not per thread */
+		int re = s->o->semantic ? s->ents[e].proc : e;
 		s->kept++;
-		if (s->o->semantic && ev->kind == SD_EV_SYSCALL)
-			sd_sem_classify(ev, &sem);
 		if (sem.action == SD_SEM_WRITE || sem.action == SD_SEM_READ) {
-			fold_add(s, e, ev, &sem, ord, off);
+			fold_add(s, re, ev, &sem, ord, off);
 		} else {
-			/* a thread's transfers fold per file over its whole life: where in the
+			/* a process's transfers fold per file over its whole life: where in the
 			 * sequence the bytes went is not visible outside, how many and which are */
 			if (ev->kind == SD_EV_EXIT || ev->kind == SD_EV_KILLED ||
 			    (ev->kind == SD_EV_SYSCALL && (is_exec(ev) || !strcmp(ev->name, "exit") ||
 							   !strcmp(ev->name, "exit_group"))))
-				flush_folds(s, e);
-			add_record(s, e, ev, ord, off, &sem);
+				flush_folds(s, re);
+			add_record(s, re, ev, ord, off, &sem, &ctx);
 		}
 	}
 	if (ev->kind == SD_EV_EXIT || ev->kind == SD_EV_KILLED)
@@ -343,6 +367,7 @@ void side_reset(struct side *s)
 	s->orphans = 0;
 	s->ord = 0;
 	s->kept = 0;
+	effects_reset(s);
 	sd_norm_free(s->norm);
 	s->norm = NULL;
 }
@@ -370,7 +395,7 @@ static int side_ended(struct side *s, const struct sd_trace_info *ti, char **err
 
 	struct sd_cmp_side *o = s->out;
 	o->fmt = sd_input_format(s->in);
-	o->compressed = sd_input_compressed(s->in);
+	o->compression = sd_input_compression(s->in);
 	if (ti->argv && !o->argv) {
 		size_t n = 0;
 		while (ti->argv[n])
@@ -411,6 +436,7 @@ int side_pass(struct side *s, int pass, const char *strace_cwd, char **err)
 		return -1;
 	const struct sd_trace_info *ti = sd_input_info(s->in);
 	s->root_pid = ti->pid;
+	s->umask0 = ti->umask_known ? ti->umask : s->o->umask_known ? s->o->umask : -1;
 	s->norm = sd_norm_new(&s->nopts, pid_key, s);
 	s->refold = sd_refold_new(refolded, s);
 	while ((rc = sd_input_next(s->in, &ev, err)) > 0) {
@@ -488,6 +514,8 @@ static void finish_drops(struct side *s)
 
 void side_after_pass1(struct side *s)
 {
+	if (s->o->semantic)
+		effect_after(s);
 	resolve_pids(s);
 	finish_drops(s);
 	s->out->events = s->ord;
@@ -551,7 +579,7 @@ static int fetch_by_offset(struct side *s, char **err)
 			continue;
 		}
 		s->fref = pidref_of(s, r);
-		fetched_keys(s, c);
+		fetched_keys(s, c, NULL);
 		s->ngot++;
 	}
 	s->fref = NULL;
@@ -612,6 +640,7 @@ int side_fetch(struct side *s, const char *strace_cwd, char **err)
 void side_free(struct side *s)
 {
 	side_reset(s);
+	effects_free(s);
 	free(s->recs);
 	free(s->prefs);
 	free(s->drop_other);

@@ -31,7 +31,9 @@ static void fold_one(struct side *s, int e, const char *cls, const struct sd_arg
 	if (!f) {
 		uint64_t target = fd->ref ? sd_norm_ref_key(s->norm, fd->ref) :
 					    sd_norm_hash(&fd->raw, sizeof fd->raw, 47);
-		struct fold n = { .cls = cls, .target = target, .file = is_file_ref(s, fd->ref),
+		struct fold n = { .cls = cls, .target = target, .file = s->o->state_root && is_file_ref(s, fd->ref),
+				  .tmpname = s->o->semantic && fd->ref && random_name(fd->ref),
+				  .regular = is_file_ref(s, fd->ref),
 				  .complete = true, .h = XXH64_createState(), .ord = ord, .off = off,
 				  .ref = fd->ref ? xstrdup(fd->ref) : NULL, .fdnum = fd->raw };
 		XXH64_reset(n.h, 0);
@@ -104,19 +106,46 @@ static bool decided_ref(const struct side *s, const char *ref)
 	return false;
 }
 
+/* A pipe the process both wrote and read: a buffer of its own (a copy by splice from a
+ * file to stdout goes through one), not a channel to anyone else.  Only what went in
+ * and came out at its ends is compared. */
+static bool private_pipe(const struct ent *x, const struct fold *f)
+{
+	if (!f->ref || strncmp(f->ref, "pipe:", 5))
+		return false;
+	for (size_t i = 0; i < x->nfolds; i++)
+		if (x->folds[i].cls != f->cls && x->folds[i].ref && !strcmp(x->folds[i].ref, f->ref))
+			return true;
+	return false;
+}
+
 void flush_folds(struct side *s, int e)
 {
 	struct ent *x = &s->ents[e];
 
 	if (x->nfolds > 1)
 		qsort(x->folds, x->nfolds, sizeof *x->folds, cmp_fold);
+	bool *own = xcalloc(x->nfolds + 1, sizeof *own);
+	for (size_t i = 0; i < x->nfolds && s->o->semantic; i++)
+		own[i] = private_pipe(x, &x->folds[i]);
 	for (size_t i = 0; i < x->nfolds; i++) {
 		struct fold *f = &x->folds[i];
+		if (own[i]) {
+			for (uint32_t k = 0; k < f->count; k++)
+				count_rule(s, "pipe: the process's own (both ends)");
+			sd_event_clear(&f->first);
+			XXH64_freeState(f->h);
+			free(f->ref);
+			continue;
+		}
 		/* regular files: what was written is the end state's business (and a copy
 		 * offload carries no data); how much of one was read is nobody else's */
 		bool decided = decided_ref(s, f->ref);   /* the caller compared it itself */
-		uint64_t chash = f->complete && !f->file && !decided ? XXH64_digest(f->h) | 1 : 0;
-		bool rd_file = f->file && !strcmp(f->cls, "read");
+		/* what was read of a regular file is an observation of it, however often
+		 * and in whatever pieces (its content is what the file held) */
+		bool rd_file = f->regular && !strcmp(f->cls, "read");
+		uint64_t chash = f->complete && !f->file && !decided && !rd_file ?
+				 XXH64_digest(f->h) | 1 : 0;
 		uint64_t fk[SD_NF];
 		fold_keys(f->cls, f->target, rd_file || decided ? 0 : f->total + 1, chash, fk);
 		uint64_t key = XXH64(fk, sizeof fk, 0) | 1;
@@ -127,6 +156,10 @@ void flush_folds(struct side *s, int e)
 			uint32_t ri = (uint32_t)s->nrecs - 1;
 			x = &s->ents[e];
 			PUSH(x->recs, x->nrecs, x->caprecs, ri);
+			if (s->o->semantic)
+				effect_record(s, ri, &f->first, f->cls, NULL, f->target);
+			if (f->tmpname)
+				effect_fold_names(s, ri, f->ref, fk);
 			struct foldinfo fi = { ri, f->count, f->total, chash, f->target, f->cls };
 			PUSH(s->finfo, s->nfinfo, s->capfinfo, fi);
 		} else {
@@ -148,6 +181,7 @@ void flush_folds(struct side *s, int e)
 		XXH64_freeState(f->h);
 		free(f->ref);
 	}
+	free(own);
 	x->nfolds = 0;
 }
 

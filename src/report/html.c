@@ -773,9 +773,9 @@ static void input_row(struct sb *out, const char *what, const struct sd_cmp_side
 {
 	sb_addf(out, "<tr><th>%s</th><td>", what);
 	sd_html_escs(out, s->name);
-	sb_addf(out, "</td><td>%s%s%s</td><td class=\"num\">", s->fmt == SD_FMT_STRACE ?
-		"strace log" : "sysdiff trace", s->compressed ? ", gzip" : "",
-		s->complete ? "" : ", incomplete");
+	sb_addf(out, "</td><td>%s%s%s%s</td><td class=\"num\">", s->fmt == SD_FMT_STRACE ?
+		"strace log" : "sysdiff trace", s->compression ? ", " : "",
+		s->compression ? s->compression : "", s->complete ? "" : ", incomplete");
 	add_count(out, s->events);
 	sb_adds(out, "</td><td class=\"num\">");
 	add_count(out, s->compared);

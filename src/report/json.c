@@ -57,8 +57,11 @@ static void side_obj(struct sb *out, const struct sd_cmp_side *s)
 {
 	sb_adds(out, "{\"name\":");
 	jstr(out, s->name);
-	sb_addf(out, ",\"format\":\"%s\",\"compressed\":%s,\"argv\":",
-		sd_input_format_name(s->fmt), s->compressed ? "true" : "false");
+	sb_addf(out, ",\"format\":\"%s\",\"compressed\":%s,", sd_input_format_name(s->fmt),
+		s->compression ? "true" : "false");
+	if (s->compression)
+		sb_addf(out, "\"compression\":\"%s\",", s->compression);
+	sb_adds(out, "\"argv\":");
 	if (s->argv) {
 		sb_addc(out, '[');
 		for (size_t i = 0; s->argv[i]; i++) {
@@ -76,9 +79,10 @@ static void side_obj(struct sb *out, const struct sd_cmp_side *s)
 		sb_addf(out, ",\"exit_status\":%d", s->exit_status);
 	else
 		sb_adds(out, ",\"exit_status\":null");
-	sb_addf(out, ",\"events\":%llu,\"compared\":%llu,\"filtered\":%llu,\"streams\":%zu,"
-		"\"filtered_by_name\":{", (unsigned long long)s->events,
-		(unsigned long long)s->compared, (unsigned long long)s->filtered, s->streams);
+	sb_addf(out, ",\"events\":%llu,\"compared\":%llu,\"filtered\":%llu,\"folded\":%llu,"
+		"\"streams\":%zu,\"filtered_by_name\":{", (unsigned long long)s->events,
+		(unsigned long long)s->compared, (unsigned long long)s->filtered,
+		(unsigned long long)s->folded, s->streams);
 	for (size_t i = 0; i < s->ndrops; i++) {
 		if (i)
 			sb_addc(out, ',');
@@ -159,11 +163,15 @@ void sd_report_json(struct sb *out, const struct sd_cmp_result *r, const struct 
 
 	(void)o;
 	sd_report_summary_line(&sum, r);
-	sb_addf(out, "{\"verdict\":\"%s\",\"equivalent\":%s,\"mismatches\":%llu,\"matched\":%llu,"
-		"\"exact_alignment\":%s,\"content_limit\":%u,\"summary\":",
+	sb_addf(out, "{\"verdict\":\"%s\",\"equivalent\":%s,\"level\":\"%s\",\"mismatches\":%llu,"
+		"\"matched\":%llu,\"exact_alignment\":%s,\"content_limit\":%u,",
 		r->equivalent ? "equivalent" : "not equivalent", r->equivalent ? "true" : "false",
-		(unsigned long long)r->ndivs, (unsigned long long)r->matched,
-		r->exact ? "true" : "false", r->content_limit);
+		r->semantic ? "semantic" : "strict", (unsigned long long)r->ndivs,
+		(unsigned long long)r->matched, r->exact ? "true" : "false", r->content_limit);
+	if (r->semantic)
+		sb_addf(out, "\"reordered\":%llu,\"order_kept\":%llu,",
+			(unsigned long long)r->reordered, (unsigned long long)r->order_kept);
+	sb_adds(out, "\"summary\":");
 	jstr(out, sb_str(&sum));
 	sb_adds(out, ",\"original\":");
 	side_obj(out, &r->side[0]);

@@ -312,13 +312,17 @@ static void pair_line(struct sb *out, const struct pair_mark *m, int i, const st
 	sb_free(&t);
 }
 
+/* A row next to a divergence, labelled by whose it is: "Both:" when the two programs
+ * made it alike (the original's is shown), else the side it belongs to. */
 static void context_line(struct sb *out, const struct sd_cmp_row *row, const struct style *st)
 {
 	const struct sd_cmp_event *c = row->ev[0] ? row->ev[0] : row->ev[1];
+	const char *label = row->kind == SD_ROW_SAME && row->ev[0] && row->ev[1] ? "Both:" :
+			    row->ev[0] ? "Original:" : "Transpiled:";
 
 	if (!c)
 		return;
-	sb_addf(out, "%s%*s", st->dim, LABEL_W, "");
+	sb_addf(out, "%s%-*s", st->dim, LABEL_W, label);
 	sd_report_event_line(out, c, -1, -1, NULL);
 	sb_addf(out, "%s\n", st->off);
 }
@@ -476,8 +480,10 @@ static long side_lines(struct sb *out, const struct sd_div *d, const struct sd_d
 /* "^ only in the original" under a run of missing or extra calls, after its context. */
 static void run_note(struct sb *out, const struct sd_div *d, size_t n, const struct style *st)
 {
-	size_t after = d->focus + (n > SD_GROUP_SHOWN + 1 ? SD_GROUP_SHOWN + 1 : n);
+	size_t after = d->focus + n;
 
+	while (after < d->nrows && d->rows[after].kind != SD_ROW_SAME)
+		after++;   /* the next call both made, for context */
 	if (after < d->nrows)
 		context_line(out, &d->rows[after], st);
 	sb_addf(out, "%*s%s^ ", LABEL_W, "", st->bold);
@@ -501,8 +507,13 @@ static void block(struct sb *out, const struct sd_div *d, bool procs,
 		line_verbose = false;
 		return;
 	}
-	if (d->kind != SD_DIV_CHANGED && d->focus > 0)
-		context_line(out, &d->rows[d->focus - 1], st);
+	if (d->kind != SD_DIV_CHANGED) {   /* the last call both made before it */
+		size_t b = d->focus;
+		while (b > 0 && d->rows[b - 1].kind != SD_ROW_SAME)
+			b--;
+		if (b > 0)
+			context_line(out, &d->rows[b - 1], st);
+	}
 	struct sd_diffdesc dd = { .field = -1, .byte = -1 };
 	if (d->kind == SD_DIV_CHANGED && d->ev[0] && d->ev[1])
 		sd_describe(d->ev[0], d->ev[1], &dd);
@@ -544,9 +555,9 @@ static void drops(struct sb *out, const struct sd_cmp_side *s, const char *what)
 
 static void describe_side(struct sb *out, const struct sd_cmp_side *s, const char *what)
 {
-	sb_addf(out, "%s: %s (%s%s, %llu events, %zu stream%s", what, s->name,
+	sb_addf(out, "%s: %s (%s%s%s, %llu events, %zu stream%s", what, s->name,
 		s->fmt == SD_FMT_STRACE ? "strace log" : "sysdiff trace",
-		s->compressed ? ", gzip" : "", (unsigned long long)s->events, s->streams,
+		s->compression ? ", " : "", s->compression ? s->compression : "", (unsigned long long)s->events, s->streams,
 		s->streams == 1 ? "" : "s");
 	if (s->argv && s->argv[0]) {
 		sb_adds(out, "; command:");
@@ -569,6 +580,12 @@ void sd_report_text(struct sb *out, const struct sd_cmp_result *r, const struct 
 		if (r->content_limit)
 			sb_addf(out, "Buffers compared by length and their first %u bytes "
 				"(an strace log shows no more)\n", r->content_limit);
+		if (r->semantic)
+			sb_addf(out, "Semantic level: %llu and %llu transfers folded into others; "
+				"%llu calls matched in another place, %llu kept in their order (a "
+				"call between depends on them)\n",
+				(unsigned long long)r->side[0].folded, (unsigned long long)r->side[1].folded,
+				(unsigned long long)r->reordered, (unsigned long long)r->order_kept);
 		if (!r->exact)
 			sb_adds(out, "Alignment: approximate in places (the traces differ too much "
 				"for an exact diff)\n");

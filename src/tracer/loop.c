@@ -20,11 +20,13 @@
 #include <string.h>
 #include <sys/personality.h>
 #include <sys/ptrace.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "arch/syscalls.h"
+#include "procfs/procfs.h"
 #include "srcloc/srcloc.h"
 #include "tracer/launch.h"
 #include "tracer/proc.h"
@@ -261,6 +263,24 @@ static uint64_t match_restart(struct sd_tracee *t, int nr, const uint64_t args[6
 	return 0;
 }
 
+/* An open that may create its file: whether the path was there as the call began (a
+ * creation, or an open of what exists: the semantic level tells them apart by this).
+ * The tracer sees the tracee's file system (the same mount namespace and root). */
+static void note_existing(struct sd_event *ev, long nr, const uint64_t *args)
+{
+	uint64_t fl = nr == __NR_open ? args[1] : nr == __NR_openat ? args[2] : 0;
+	int pa = nr == __NR_open || nr == __NR_creat ? 0 : nr == __NR_openat ? 1 : -1;
+	struct stat st;
+
+	if (pa < 0 || (nr != __NR_creat && !(fl & O_CREAT)) || pa >= ev->nargs ||
+	    ev->args[pa].type != SD_ARG_PATH || !ev->args[pa].abs)
+		return;
+	if (stat(ev->args[pa].abs, &st) == 0)   /* (through a symlink, as open goes) */
+		ev->pre = SD_PRE_EXISTED;
+	else if (errno == ENOENT)
+		ev->pre = SD_PRE_ABSENT;
+}
+
 static void syscall_entry(struct sd_tracee *t, int nr, const uint64_t args[6])
 {
 	t->in_syscall = true;
@@ -296,6 +316,7 @@ static void syscall_entry(struct sd_tracee *t, int nr, const uint64_t args[6])
 			sd_arg_copy(&ev->args[i], &t->pend_ev.args[i]);
 	} else {
 		sd_decode_entry(&env, &S.o->dopts, ev, nr, args);
+		note_existing(ev, nr, args);
 	}
 	ev->restart_of = restart_of;
 	if (restart_of)
@@ -707,6 +728,15 @@ static void begin_sinks(const struct sd_tracer_opts *o)
 	ti.attached = !S.launched;
 	ti.start_real_ns = sd_now_real_ns() - (sd_now_mono_ns() - S.t0);
 	ti.max_bytes = o->dopts.max_bytes;
+	char um[16];   /* the mode a creation makes depends on it (compare's semantic level) */
+	if (sd_procfs_status_field(S.main_pid, "Umask", um, sizeof um) == 0) {
+		char *end;
+		long m = strtol(um, &end, 8);
+		if (end != um && m >= 0 && m <= 0777) {
+			ti.umask_known = true;
+			ti.umask = (int)m;
+		}
+	}
 	for (int i = 0; i < S.nsinks; i++)
 		S.sinks[i]->begin(S.sinks[i], &ti);
 }

@@ -393,8 +393,12 @@ void sd_validation_free(struct sd_validation *v)
 void sd_validate_setup_compare(struct sd_validate_cfg *cfg)
 {
 	struct sd_cmp_opts *o = &cfg->cmp;
+	mode_t m = umask(022);
 
+	umask(m);   /* what both runs inherit */
 	sd_cmp_default_noise(&o->ignore);
 	o->semantic = !strcmp(cfg->level_name, "semantic");
 	o->profiles = true;
+	o->umask_known = true;
+	o->umask = (int)m;
 }
