@@ -262,6 +262,9 @@ int sd_compare(const char *const path[2], const struct sd_cmp_opts *o,
 	choose_events(c.sd, &c.al, res->nreported, ctx, c.want, c.nwant);
 	if (fetch_events(&c, err) < 0)
 		goto out;
+	for (int i = 0; i < 2; i++)
+		if (explain_fetch(&c.sd[i], i, res, err) < 0)
+			goto out;
 	build_view(c.sd, &c.al, ctx, res);
 	for (int i = 0; i < 2; i++) {   /* the result owns the fetched events */
 		res->priv_events[i] = c.sd[i].got;
@@ -299,5 +302,8 @@ void sd_cmp_result_free(struct sd_cmp_result *res)
 		}
 		free(res->priv_events[i]);
 	}
+	for (size_t j = 0; j < res->nexplain; j++)
+		sd_event_clear(&res->explain[j].ev.ev);
+	free(res->explain);
 	memset(res, 0, sizeof *res);
 }

@@ -47,6 +47,9 @@ struct sd_cmp_opts {
 	const char *state_root;        /* semantic level: the directory whose end state is
 					  compared (validate's starting directory): chmod, chown
 					  and utime of files in it are judged there, not here */
+	const char *const *explain_paths; /* absolute paths whose end state differs (validate):
+					  the calls that changed them are fetched too
+					  (sd_cmp_result.explain); NULL-terminated */
 	bool umask_known;              /* semantic level: the umask the traced programs
 					  started with, when the traces do not say */
 	int umask;
@@ -127,6 +130,12 @@ struct sd_cmp_side {
 	uint32_t content_limit;        /* bytes of buffers known (strace -s), 0 = all */
 };
 
+struct sd_cmp_explain {
+	const char *path;              /* one of opts.explain_paths */
+	int side;                      /* 0 original, 1 rewrite */
+	struct sd_cmp_event ev;
+};
+
 struct sd_cmp_result {
 	struct sd_cmp_side side[2];
 	bool equivalent;
@@ -139,6 +148,9 @@ struct sd_cmp_result {
 	bool semantic;                 /* compared at the semantic level */
 	uint64_t reordered;            /* semantic level: calls matched in another place */
 	uint64_t order_kept;           /* ... and not, as they depend on a call between */
+	struct sd_cmp_explain *explain;  /* the first calls of each trace that changed each
+					    of opts.explain_paths, by trace, in trace order */
+	size_t nexplain, capexplain;
 	struct sd_cmp_event *priv_events[2];   /* owns what divs point to */
 	size_t priv_nevents[2];
 };

@@ -202,6 +202,9 @@ struct side {
 	char *flabel[2];
 
 	struct effects fx;     /* semantic level */
+	struct kmap xmap;      /* explain_paths: path hash -> index + 1 */
+	struct xnote { uint32_t path; uint64_t off; } *xnotes;   /* the calls to explain */
+	size_t nxnotes, capxnotes;
 	int umask0;            /* the traced programs' umask at start (-1 unknown) */
 
 	/* pass 0, strace logs only */
@@ -286,6 +289,10 @@ void effect_after(struct side *s);
 void effects_reset(struct side *s);       /* forget the state, keep the records' deps */
 void effects_free(struct side *s);
 const struct dep *dep_of(const struct side *s, uint32_t rec);
+
+/* ---- explain.c: the calls behind an end-state difference ---- */
+void explain_note(struct side *s, const struct sd_event *ev, uint64_t off);   /* pass 1 */
+int explain_fetch(struct side *s, int side, struct sd_cmp_result *res, char **err);
 
 /* ---- transfer.c: a thread's transfers folded per file (semantic level) ---- */
 void fold_add(struct side *s, int e, const struct sd_event *ev, const struct sd_sem *sem,

@@ -305,6 +305,8 @@ static void emit(struct side *s, struct sd_event *ev, uint64_t off)
 		spawned(s, e, ev, (pid_t)ev->ret);
 	struct sd_sem sem;
 	struct sd_sem_ctx ctx;
+	if (s->o->explain_paths)
+		explain_note(s, ev, off);
 	if (keep_event(s, ev, e, &sem, &ctx)) {
 		/* the semantic level compares a process's calls in one stream, whichever
 		 * of its threads made them: per object, not per thread */
@@ -641,6 +643,8 @@ void side_free(struct side *s)
 {
 	side_reset(s);
 	effects_free(s);
+	kmap_free(&s->xmap);
+	free(s->xnotes);
 	free(s->recs);
 	free(s->prefs);
 	free(s->drop_other);

@@ -351,8 +351,11 @@ size_t sd_state_compare_opts(const struct sd_fschanges *a, const struct sd_fscha
 			how[s][0] = changed[s] ? c->mtime : SD_TIME_UNCHANGED;
 			how[s][1] = changed[s] ? c->atime : SD_TIME_UNCHANGED;
 		}
-		n += compare_path(&sb, shown_path(path, o ? o->workdir : NULL), end, how,
-				  changed, x ? &x->before : &y->before, o);
+		const char *shown = shown_path(path, o ? o->workdir : NULL);
+		size_t d = compare_path(&sb, shown, end, how, changed, x ? &x->before : &y->before, o);
+		if (d && o && o->on_diff)
+			o->on_diff(o->priv, path, shown);
+		n += d;
 	}
 	n += notes(&sb, a, b);
 	*text = sb_detach(&sb);

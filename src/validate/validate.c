@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "report/report.h"
 #include "report/udiff.h"
 #include "util/util.h"
 
@@ -223,6 +224,7 @@ static int compare_traces(struct sd_validation *v)
 		if (v->out_masked[k] && !v->out_differs[k])
 			decided[nd++] = sd_validate_streams[k + 1];
 	co.decided_paths = nd ? decided : NULL;
+	co.explain_paths = v->ndiff ? (const char *const *)v->diff_paths : NULL;
 	co.content_paths = sd_validate_streams;
 	co.state_root = "/";   /* every file's end state is compared */
 	co.names[0] = v->argv[0][0];
@@ -285,6 +287,53 @@ static bool forgive_file(void *priv, const char *path, const struct sd_fsentry *
 }
 
 /* What the runs changed in the file system, anywhere. */
+static void state_differs(void *priv, const char *path, const char *shown)
+{
+	struct sd_validation *v = priv;
+
+	v->diff_paths = xrealloc(v->diff_paths, (v->ndiff + 2) * sizeof *v->diff_paths);
+	v->diff_shown = xrealloc(v->diff_shown, (v->ndiff + 2) * sizeof *v->diff_shown);
+	v->diff_paths[v->ndiff] = xstrdup(path);
+	v->diff_shown[v->ndiff++] = xstrdup(shown);
+	v->diff_paths[v->ndiff] = v->diff_shown[v->ndiff] = NULL;
+}
+
+/* Under each path of the end-state text, the calls of each run that changed it (the
+ * trace comparison fetched them): "  original:   openat(...) = 3 [append.py:4]". */
+static void explain_state(struct sd_validation *v)
+{
+	struct sb out = SB_INIT;
+	const char *t = v->state_text;
+
+	if (!v->have_cmp || !v->cmp.nexplain || !t)
+		return;
+	while (*t) {
+		const char *nl = strchr(t, '\n');
+		size_t len = nl ? (size_t)(nl - t + 1) : strlen(t);
+		sb_add(&out, t, len);
+		if (len && t[len - 1] != '\n')
+			sb_addc(&out, '\n');
+		for (size_t i = 0; t[0] != ' ' && i < v->ndiff; i++) {
+			size_t sl = strlen(v->diff_shown[i]);
+			if (strncmp(t, v->diff_shown[i], sl) || t[sl] != ':')
+				continue;
+			for (int side = 0; side < 2; side++)
+				for (size_t k = 0; k < v->cmp.nexplain; k++) {
+					const struct sd_cmp_explain *x = &v->cmp.explain[k];
+					if (x->side != side || strcmp(x->path, v->diff_paths[i]))
+						continue;
+					sb_adds(&out, side ? "  transpiled: " : "  original:   ");
+					sd_report_event_line(&out, &x->ev, -1, -1, NULL);
+					sb_addc(&out, '\n');
+				}
+			break;
+		}
+		t += len;
+	}
+	free(v->state_text);
+	v->state_text = sb_detach(&out);
+}
+
 static void compare_states(struct sd_validation *v)
 {
 	static const struct sd_fschanges none;
@@ -292,7 +341,7 @@ static void compare_states(struct sd_validation *v)
 	const struct sd_fschanges *b = v->run[1].have_changes ? &v->run[1].changes : &none;
 	struct sd_fschanges na, nb;
 	struct sd_state_opts o = { .workdir = v->workdir, .skip_globs = v->cfg->mask_paths,
-				   .forgive = forgive_file, .priv = v };
+				   .forgive = forgive_file, .priv = v, .on_diff = state_differs };
 
 	name_changes(a, &v->calib, 0, &na);
 	name_changes(b, &v->calib, 1, &nb);
@@ -361,6 +410,7 @@ int sd_validate_one(struct sd_validation *v)
 	compare_states(v);
 	if (compare_traces(v) < 0)
 		return -1;
+	explain_state(v);
 	v->status_differs = v->run[0].status != v->run[1].status;
 	v->verdict = judge(v);
 	return 0;
@@ -380,6 +430,12 @@ void sd_validation_free(struct sd_validation *v)
 		sd_cmp_result_free(&v->cmp);
 	sd_strv_free(v->env);
 	free(v->state_text);
+	for (size_t i = 0; i < v->ndiff; i++) {
+		free(v->diff_paths[i]);
+		free(v->diff_shown[i]);
+	}
+	free(v->diff_paths);
+	free(v->diff_shown);
 	free(v->error);
 	free(v->workdir);
 	free(v->name);

@@ -72,6 +72,9 @@ struct sd_validation {
 	bool have_cmp;
 	size_t nstate;
 	char *state_text;
+	char **diff_paths, **diff_shown;   /* the paths whose end state differs: as compared
+					      (absolute), as state_text shows them */
+	size_t ndiff;
 	bool out_differs[2];             /* stdout, stderr */
 	bool out_masked[2];              /* tokens of them were forgiven (calibration) */
 	size_t nmasked;                  /* tokens forgiven in all */

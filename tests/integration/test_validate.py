@@ -87,8 +87,11 @@ class VerdictTest(ValidateBase):
             f.write("earlier\n")
         rc, out, _ = self.validate("--original", self.orig, "--transpiled", self.greet(3), expect_rc=1)
         # O_TRUNC of a file that was there is a change of its content, which the end
-        # state judges (O_APPEND and a seek to the end do the same to one file)
+        # state judges (O_APPEND and a seek to the end do the same to one file); the
+        # end state's block shows the calls of each side that changed the file
         self.assertIn("End state differs:\nlog.txt: 12 vs 4 bytes\n", out)
+        self.assertRegex(out, r'\n  original:   openat\(AT_FDCWD, "log.txt", [^\n]*O_APPEND[^\n]*\[greet.py:\d+\]\n')
+        self.assertRegex(out, r'\n  transpiled: openat\(AT_FDCWD, "log.txt", [^\n]*O_TRUNC[^\n]*\n')
         with open(os.path.join(self.work, "log.txt")) as f:
             self.assertEqual(f.read(), "earlier\n", "the user's file was written")
 
