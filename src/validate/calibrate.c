@@ -247,13 +247,20 @@ static void names(struct sd_validation *v, int runs, struct sd_calib *c)
 
 /* ---- output and files ---- */
 
+/* With no extra run (--calibrate 0 and --mask), the original's run is compared with
+ * itself: only the --mask spans vary. */
+static const struct sd_run_result *other_run(const struct sd_validation *v, int runs, int k)
+{
+	return runs ? &v->run[2 + k] : &v->run[0];
+}
+
 static void streams(struct sd_validation *v, int runs, char *const *regexes, struct sd_calib *c)
 {
 	for (int s = 0; s < 2; s++) {
 		size_t na;
 		char *a = sd_read_fd(s ? v->run[0].err_fd : v->run[0].out_fd, 16u << 20, &na, NULL);
-		for (int k = 0; k < runs; k++) {
-			const struct sd_run_result *r = &v->run[2 + k];
+		for (int k = 0; k < (runs ? runs : 1); k++) {
+			const struct sd_run_result *r = other_run(v, runs, k);
 			size_t nb;
 			char *b = sd_read_fd(s ? r->err_fd : r->out_fd, 16u << 20, &nb, NULL);
 			struct sd_mask m;
@@ -289,11 +296,13 @@ static const struct sd_fschange *find_change(const struct sd_fschanges *l, const
 	return NULL;
 }
 
-static void files(struct sd_validation *v, char *const *regexes, struct sd_calib *c)
+static void files(struct sd_validation *v, int runs, char *const *regexes, struct sd_calib *c)
 {
-	const struct sd_fschanges *a = &v->run[0].changes, *b = &v->run[2].changes;
+	const struct sd_run_result *o = other_run(v, runs, 0);
+	const struct sd_fschanges *a = &v->run[0].changes, *b = &o->changes;
+	bool user = regexes && regexes[0];
 
-	if (!v->run[0].have_changes || !v->run[2].have_changes)
+	if (!v->run[0].have_changes || !o->have_changes)
 		return;
 	for (size_t i = 0; i < a->n; i++) {
 		const struct sd_fschange *x = &a->c[i];
@@ -309,8 +318,8 @@ static void files(struct sd_validation *v, char *const *regexes, struct sd_calib
 			}
 			free(mapped);
 		}
-		if (!y || x->after.type != 'f' || y->after.type != 'f' || x->after.hash == y->after.hash ||
-		    !x->after.data || !y->after.data)
+		if (!y || x->after.type != 'f' || y->after.type != 'f' ||
+		    (x->after.hash == y->after.hash && !user) || !x->after.data || !y->after.data)
 			continue;
 		struct sd_file_mask fm = { .path = sd_calib_name(c, 0, x->path) };
 		sd_mask_learn(&fm.m, (const char *)x->after.data, x->after.ndata,
@@ -327,15 +336,17 @@ void sd_calibrate(struct sd_validation *v, int runs, char *const *regexes, struc
 {
 	memset(c, 0, sizeof *c);
 	c->runs = runs;
-	if (runs <= 0)
+	if (runs <= 0 && !(regexes && regexes[0]))
 		return;
+	c->learned = true;
 	for (int k = 0; k < runs && !c->unstable; k++)
 		if (v->run[2 + k].status != v->run[0].status)
 			c->unstable = xasprintf("its exit status was %d in one run and %d in another",
 						v->run[0].status, v->run[2 + k].status);
 	streams(v, runs, regexes, c);
-	names(v, runs, c);
-	files(v, regexes, c);
+	if (runs > 0)
+		names(v, runs, c);
+	files(v, runs, regexes, c);
 }
 
 const struct sd_mask *sd_calib_file(const struct sd_calib *c, const char *path)

@@ -29,6 +29,7 @@ struct sd_file_mask {
 
 struct sd_calib {
 	int runs;                   /* extra runs of the original (0: off) */
+	bool learned;               /* the masks below are set (runs, or --mask alone) */
 	struct sd_mask std[2];      /* stdout, stderr */
 	struct sd_path_map *maps[3];    /* name -> placeholder: of the original, the rewrite,
 					   the original's extra run */

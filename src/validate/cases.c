@@ -2,7 +2,8 @@
  *
  * The manifest (docs/validate.md):
  *   {"cases": [{"name": "empty-input", "args": ["-n"], "stdin": "in/empty.txt",
- *               "env": {"K": "V"}, "workdir": "fixtures/one"}, ...]}
+ *               "env": {"K": "V"}, "workdir": "fixtures/one", "mask": ["id=[0-9]+"],
+ *               "mask_path": ["/tmp/cache-*"], "ignore": "getpid", "keep": "mmap"}, ...]}
  * Paths in it are relative to the manifest's directory.  Each case runs in a worker
  * process of its own, which leaves its reports and results in files of a scratch
  * directory and exits with its verdict; the parent prints a progress line per case on
@@ -13,12 +14,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <jansson.h>
 #include <limits.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <regex.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sched.h>
@@ -36,6 +39,8 @@ struct vcase {
 	char **envs;             /* K=V */
 	size_t nenvs;
 	char *workdir;
+	char **masks, **mask_paths;  /* added to --mask, --mask-path (NULL-terminated) */
+	struct sd_sysset ignore, keep;   /* added to --ignore, --keep */
 	/* results, from the worker */
 	pid_t pid;
 	int slot;                /* which of the -j places (and CPU) it runs in */
@@ -61,7 +66,49 @@ static char *case_label(json_t *c, size_t i)
 				   xasprintf("case %zu", i + 1);
 }
 
-static const char *const case_keys[] = { "name", "args", "stdin", "env", "workdir", NULL };
+static const char *const case_keys[] = { "name", "args", "stdin", "env", "workdir", "mask",
+	"mask_path", "ignore", "keep", NULL };
+
+/* "mask" (POSIX extended regexes) or "mask_path" (absolute globs): an array of strings
+ * into *out (NULL-terminated), or why not. */
+static const char *string_list(json_t *x, bool regexes, char ***out)
+{
+	size_t n = json_is_array(x) ? json_array_size(x) : 0;
+
+	if (!x)
+		return NULL;
+	if (!json_is_array(x))
+		return "must be an array of strings";
+	*out = xcalloc(n + 1, sizeof **out);
+	for (size_t j = 0; j < n; j++) {
+		json_t *a = json_array_get(x, j);
+		if (!json_is_string(a))
+			return "must be an array of strings";
+		const char *s = json_string_value(a);
+		regex_t re;
+		if (regexes && regcomp(&re, s, REG_EXTENDED) != 0)
+			return "holds an invalid POSIX extended regular expression";
+		if (regexes)
+			regfree(&re);
+		if (!regexes && s[0] != '/')
+			return "holds a glob that is not absolute";
+		(*out)[j] = xstrdup(s);
+	}
+	return NULL;
+}
+
+/* "ignore", "keep": a syscall set in trace -e syntax. */
+static const char *sysset_of(json_t *x, struct sd_sysset *out, char *err, size_t errsz)
+{
+	sd_sysset_clear(out);
+	if (!x)
+		return NULL;
+	if (!json_is_string(x))
+		return "must be a string (trace -e syntax)";
+	if (sd_sysset_parse(out, json_string_value(x), err, errsz) < 0)
+		return err;
+	return NULL;
+}
 
 /* Case i of the manifest (an object) into k: each key known and of its type, the stdin
  * file there.  0, or -1 with *err naming the case and the key. */
@@ -78,7 +125,7 @@ static int load_case(json_t *c, size_t i, const char *path, const char *dir, str
 			j++;
 		if (!case_keys[j]) {
 			*err = xasprintf("%s: %s: unknown key \"%s\" (expected name, args, stdin, env, "
-					 "workdir)", path, who, key);
+					 "workdir, mask, mask_path, ignore, keep)", path, who, key);
 			free(who);
 			return -1;
 		}
@@ -125,6 +172,16 @@ static int load_case(json_t *c, size_t i, const char *path, const char *dir, str
 		k->workdir = join_dir(dir, json_string_value(x));
 	else if (x && !bad)
 		bad = "workdir", why = "must be a directory name";
+	char serr[256];
+	const char *w;
+	if (!bad && (w = string_list(json_object_get(c, "mask"), true, &k->masks)))
+		bad = "mask", why = w;
+	if (!bad && (w = string_list(json_object_get(c, "mask_path"), false, &k->mask_paths)))
+		bad = "mask_path", why = w;
+	if (!bad && (w = sysset_of(json_object_get(c, "ignore"), &k->ignore, serr, sizeof serr)))
+		bad = "ignore", why = w;
+	if (!bad && (w = sysset_of(json_object_get(c, "keep"), &k->keep, serr, sizeof serr)))
+		bad = "keep", why = w;
 	if (bad) {
 		*err = xasprintf("%s: %s: \"%s\": %s%s%s", path, who, bad, why,
 				 !strcmp(bad, "stdin") && k->stdin_path ? ": " : "",
@@ -201,6 +258,8 @@ static void free_cases(struct vcase *v, size_t n)
 			free(v[i].envs[j]);
 		free(v[i].envs);
 		free(v[i].workdir);
+		sd_strv_free(v[i].masks);
+		sd_strv_free(v[i].mask_paths);
 		free(v[i].name);
 		for (size_t e = 0; e < NRES; e++)
 			free(v[i].res[e]);
@@ -350,8 +409,33 @@ static void worker_reports(const struct sd_validate_cfg *cfg, const struct vcase
 
 /* The worker: one validation, its reports and results into its memory file (the
  * parent reads them), exit with the verdict. */
-static void worker(const struct sd_validate_cfg *cfg, struct vcase *k, const char *default_wd)
+/* Both lists, NULL-terminated (the strings are not copied). */
+static char **strv_join(char **a, char **b)
 {
+	size_t na = 0, nb = 0;
+
+	while (a && a[na])
+		na++;
+	while (b && b[nb])
+		nb++;
+	char **v = xcalloc(na + nb + 1, sizeof *v);
+	memcpy(v, a, na * sizeof *v);
+	memcpy(v + na, b, nb * sizeof *v);
+	return v;
+}
+
+static void worker(const struct sd_validate_cfg *shared, struct vcase *k, const char *default_wd)
+{
+	/* the case's own masks and syscall sets on top of the command line's */
+	struct sd_validate_cfg c = *shared, *cfg = &c;
+	c.masks = strv_join(shared->masks, k->masks);
+	c.mask_paths = strv_join(shared->mask_paths, k->mask_paths);
+	for (int nr = 0; nr < SD_NR_MAX; nr++) {
+		if (sd_sysset_has(&k->ignore, nr))
+			sd_sysset_add(&c.cmp.ignore, nr);
+		if (sd_sysset_has(&k->keep, nr))
+			sd_sysset_del(&c.cmp.ignore, nr);
+	}
 	struct sd_validation v = { .cfg = cfg, .name = xstrdup(k->name), .stdin_fd = -1 };
 	struct sb text = SB_INIT, json = SB_INIT, err = SB_INIT, t = SB_INIT;
 

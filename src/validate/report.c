@@ -131,6 +131,56 @@ static void jstr(struct sb *out, const char *s)
 	sd_report_json_string(out, s);
 }
 
+static void jstrv(struct sb *out, char *const *v)
+{
+	sb_addc(out, '[');
+	for (size_t i = 0; v && v[i]; i++) {
+		if (i)
+			sb_addc(out, ',');
+		jstr(out, v[i]);
+	}
+	sb_addc(out, ']');
+}
+
+/* What the user said varies or is not compared (--mask, --mask-path, --map-path, and the
+ * syscalls --ignore added to the level's noise set or --keep took out of it), as the
+ * comparison applied them (a manifest case's own included). */
+static void user_options(struct sb *out, const struct sd_validate_cfg *cfg)
+{
+	struct sd_sysset noise;
+	bool first[2] = { true, true };
+	struct sb set[2] = { SB_INIT, SB_INIT };
+
+	sd_cmp_default_noise(&noise);
+	for (int nr = 0; nr < SD_NR_MAX; nr++) {
+		int k = sd_sysset_has(&cfg->cmp.ignore, nr) ? 0 : 1;
+		const char *name = sd_syscall_name(nr);
+		if (!name || sd_sysset_has(&noise, nr) == !k)
+			continue;
+		sb_addc(&set[k], first[k] ? '[' : ',');
+		jstr(&set[k], name);
+		first[k] = false;
+	}
+	sb_adds(out, ",\"options\":{\"mask\":");
+	jstrv(out, cfg->masks);
+	sb_adds(out, ",\"mask_path\":");
+	jstrv(out, cfg->mask_paths);
+	sb_adds(out, ",\"map_path\":[");
+	for (size_t i = 0; i < cfg->cmp.nmaps; i++) {
+		sb_adds(out, i ? ",{\"from\":" : "{\"from\":");
+		jstr(out, cfg->cmp.maps[i].from);
+		sb_adds(out, ",\"to\":");
+		jstr(out, cfg->cmp.maps[i].to);
+		sb_addc(out, '}');
+	}
+	for (int k = 0; k < 2; k++) {
+		sb_addf(out, "],\"%s\":", k ? "keep" : "ignore");
+		sb_adds(out, first[k] ? "[" : sb_str(&set[k]));
+		sb_free(&set[k]);
+	}
+	sb_adds(out, "]}");
+}
+
 static void json_report(struct sb *out, const struct sd_validation *v, const struct sd_report_opts *ro)
 {
 	struct sb cmp = SB_INIT;
@@ -170,6 +220,7 @@ static void json_report(struct sb *out, const struct sd_validation *v, const str
 			(long long)v->cfg->virt.clock_ns, (unsigned long long)v->cfg->virt.seed);
 	else
 		sb_adds(out, "],\"pinned\":null");
+	user_options(out, v->cfg);
 	sb_addf(out, ",\"calibration\":{\"runs\":%d,\"masked_tokens\":%zu,\"names\":%zu,"
 		"\"unstable\":", v->calib.runs, v->nmasked, v->calib.nnames);
 	if (v->calib.unstable)

@@ -186,11 +186,18 @@ class SandboxLimitsTest(SysdiffTest):
         return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
 
     def test_filling_the_file_system(self):
+        # The bytes go by sendfile from a 1 MiB file: the trace stays small, so the
+        # file system fills before stdout, stderr and trace reach --max-output (a
+        # write loop's trace keeps its bytes and would race the file for the limit).
+        src = os.path.join(self.tmp, "mib")
+        with open(src, "wb") as f:
+            f.write(b"x" * (1 << 20))
         fill = self.script("fill.py", "import os\n"
-                           "f = open('/tmp/sd-fill-%d', 'wb')\n" % os.getpid() +
+                           "out = os.open('/tmp/sd-fill-%d', os.O_WRONLY | os.O_CREAT, 0o644)\n" % os.getpid() +
+                           "src = os.open(%r, os.O_RDONLY)\n" % src +
                            "try:\n"
-                           "    while True:\n"
-                           "        f.write(b'x' * 65536); f.flush()\n"
+                           "    for i in range(64):\n"
+                           "        os.sendfile(out, src, 0, 1 << 20)\n"
                            "except OSError as e:\n"
                            "    print('stopped:', e.strerror)\n")
         rc, out, err = self.validate("--max-output", "8", "--original-cmd", "/usr/bin/python3 " + fill,

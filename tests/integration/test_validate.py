@@ -151,7 +151,7 @@ class VerdictTest(ValidateBase):
         for run in j["runs"]:
             self.assertIn("copy-on-write", run["isolation"])
         # only the program's own file differs
-        self.assertEqual(j["end_state"]["differences"].strip(), "report.txt: mode 0644 vs 0600")
+        self.assertEqual(j["end_state"]["differences"].splitlines()[0], "report.txt: mode 0644 vs 0600")
         self.assertUntouched(["link", "sub"])
         with open(os.path.join(self.work, "sub", "data.bin"), "rb") as f:
             self.assertEqual(f.read(), bytes(range(256)) * 1024)
@@ -563,6 +563,25 @@ class CasesTest(ValidateBase):
             ]}, f)
         return path
 
+    def test_a_case_carries_its_masks(self):
+        # "bug" makes the rewrite print "hullo bug": a case that masks that word is
+        # equivalent, the same case without the mask is not; the report records it
+        orig, new = self.two_programs()
+        d = os.path.join(self.tmp, "masked")
+        os.mkdir(d)
+        path = os.path.join(d, "cases.json")
+        with open(path, "w") as f:
+            json.dump({"cases": [{"name": "masked", "args": ["bug"], "mask": ["h[eu]llo"],
+                                  "ignore": "getpid"},
+                                 {"name": "plain", "args": ["bug"]}]}, f)
+        rc, out, err = self.validate("--cases", path, "--format", "json", "--original", orig,
+                                     "--transpiled", new, stdin=b"", expect_rc=1)
+        j = json.loads(out)
+        verdicts = {c["case"]: c["verdict"] for c in j["cases"]}
+        self.assertEqual(verdicts, {"masked": "equivalent", "plain": "not equivalent"}, out[-3000:])
+        masked = [c for c in j["cases"] if c["case"] == "masked"][0]
+        self.assertIn("h[eu]llo", json.dumps(masked))
+
     def test_junit_of_many_cases(self):
         orig, new = self.two_programs()
         manifest = self.mixed_manifest()
@@ -628,6 +647,14 @@ class CasesTest(ValidateBase):
                           ('{"cases": [{"name": 3}]}', "case 1: \"name\": must be a string"),
                           ('{"cases": [{"name": "a", "workdir": false}]}',
                            "case 'a': \"workdir\": must be a directory name"),
+                          ('{"cases": [{"name": "a", "mask": "x"}]}',
+                           "case 'a': \"mask\": must be an array of strings"),
+                          ('{"cases": [{"name": "a", "mask": ["("]}]}',
+                           "case 'a': \"mask\": holds an invalid POSIX extended regular expression"),
+                          ('{"cases": [{"name": "a", "mask_path": ["rel/*"]}]}',
+                           "case 'a': \"mask_path\": holds a glob that is not absolute"),
+                          ('{"cases": [{"name": "a", "ignore": "nosuchcall"}]}',
+                           "case 'a': \"ignore\": "),
                           ('{"cases": [{"name": "a"}], "jobs": 2}', "unknown key \"jobs\"")):
             with self.subTest(text=text):
                 with open(bad, "w") as f:
