@@ -1,7 +1,7 @@
 #!/bin/sh
 # Benchmark: `sysdiff compare` next to GNU diff on two synthetic traces that differ in a
 # few places, with the memory per event, and the HTML report next to the text one
-# (bench/README.md gives the goals and figures).
+# and the semantic level next to the strict one (bench/README.md gives the goals and figures).
 #   bench/compare.sh [EVENTS] [CHANGES] [RUNS]   (defaults 1000000, 100 and 3)
 # Builds bench/gen_trace.c, writes trace A (--seed 1) and trace B (the same with CHANGES
 # changes) into a temporary directory, and runs each tool RUNS times under
@@ -60,12 +60,16 @@ measure "GNU diff A B" 1 diff "$T/a.jsonl" "$T/b.jsonl"
 if "$SD" compare --help >/dev/null 2>&1; then
 	measure "sysdiff compare A B" 1 "$SD" compare "$T/a.jsonl" "$T/b.jsonl"
 	text=$(cat "$T/median")
+	measure "sysdiff compare --level semantic A B" 1 "$SD" compare --level semantic \
+		"$T/a.jsonl" "$T/b.jsonl"
+	sem=$(cat "$T/median")
 	measure "sysdiff compare --format html -o R.html A B" 1 "$SD" compare --format html \
 		-o "$T/r.html" "$T/a.jsonl" "$T/b.jsonl"
 	html=$(cat "$T/median")
 	echo
 	echo "html report: $(du -k "$T/r.html" | cut -f1) KB;" \
-		"html / text time: $(awk -v h="$html" -v t="$text" 'BEGIN { printf "%.2f", h / t }')"
+		"html / text time: $(awk -v h="$html" -v t="$text" 'BEGIN { printf "%.2f", h / t }');" \
+		"semantic / strict time: $(awk -v s="$sem" -v t="$text" 'BEGIN { printf "%.2f", s / t }')"
 else
 	echo "| sysdiff compare A B | (not available: this sysdiff has no compare subcommand yet) | | |"
 fi

@@ -60,12 +60,15 @@ struct ent {
 	size_t nrecs, caprecs;
 	struct fold *folds;    /* semantic level: transfers being folded, by first appearance */
 	size_t nfolds, capfolds;
+	uint32_t *fslot;       /* folds by (class, file): index + 1, 0 empty; nfslot a power of 2 */
+	size_t nfslot;
 };
 
 /* Consecutive transfers of one thread to or from one file, folded into one event. */
 struct fold {
 	const char *cls;       /* "write" or "read" */
 	uint64_t target;       /* key of the file */
+	uint64_t hk;           /* fold_hash: its slot in ent.fslot */
 	char *ref;             /* what the fd refers to (NULL: unknown, fdnum instead) */
 	int64_t fdnum;
 	bool file;             /* a regular file whose content the end state judges */
@@ -211,6 +214,7 @@ struct side {
 	bool pass0_skip;       /* not an strace log: nothing to learn */
 	bool any_ref;
 	uint32_t cut_min;
+	bool dirents_counted;  /* a listing shows only its number of entries (no -v) */
 };
 
 /* A row of one stream pair: positions in the two streams. */

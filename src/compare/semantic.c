@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -110,11 +111,35 @@ static const char *const failure_observes[] = { "open", "truncate", "unlink", "r
 	"rename", "mkdir", "mknod", "link", "symlink", "chmod", "chown", "utime", "wait", "seek",
 	"xattr", "acl" };
 
+/* rows by name through a hash table built once (every event is classified: a scan of
+ * the rows was most of a semantic compare's time) */
+#define NROWS (sizeof rows / sizeof *rows)
+#define ROW_SLOTS 512                      /* a power of 2, over twice NROWS */
+static unsigned char row_slot[ROW_SLOTS];  /* row index + 1, 0 empty */
+static pthread_once_t row_once = PTHREAD_ONCE_INIT;
+
+static size_t row_hash(const char *name)
+{
+	return (size_t)XXH3_64bits(name, strlen(name)) & (ROW_SLOTS - 1);
+}
+
+static void row_index(void)
+{
+	_Static_assert(NROWS < 255 && 2 * NROWS < ROW_SLOTS, "row_slot too small");
+	for (size_t i = 0; i < NROWS; i++) {
+		size_t k = row_hash(rows[i].name);
+		while (row_slot[k])
+			k = (k + 1) & (ROW_SLOTS - 1);
+		row_slot[k] = (unsigned char)(i + 1);
+	}
+}
+
 static const struct semrow *row_of(const char *name)
 {
-	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
-		if (!strcmp(rows[i].name, name))
-			return &rows[i];
+	pthread_once(&row_once, row_index);
+	for (size_t k = row_hash(name); row_slot[k]; k = (k + 1) & (ROW_SLOTS - 1))
+		if (!strcmp(rows[row_slot[k] - 1].name, name))
+			return &rows[row_slot[k] - 1];
 	return NULL;
 }
 
@@ -588,6 +613,7 @@ void sd_sem_payload(const struct sd_event *ev, uint64_t *len, const unsigned cha
 
 struct sd_profiles {
 	const char *prefix[MAX_PREFIX];   /* directories (ending '/') or files */
+	size_t len[MAX_PREFIX];           /* strlen(prefix[i]) */
 	char *owned[MAX_PREFIX];
 	bool cpython[MAX_PREFIX];         /* the interpreter's own (its prefix, pyvenv.cfg) */
 	int n;
@@ -606,6 +632,7 @@ static void add_prefix(struct sd_profiles *p, const char *s, bool own, bool cpyt
 	}
 	p->owned[p->n] = own ? (char *)s : NULL;
 	p->cpython[p->n] = cpython;
+	p->len[p->n] = strlen(s);
 	p->prefix[p->n++] = s;
 }
 
@@ -736,8 +763,8 @@ static const char *prefix_hit(const struct sd_profiles *p, const char *path, boo
 			return "/proc/self/";
 	}
 	for (int i = 0; i < p->n; i++) {
-		size_t n = strlen(p->prefix[i]);
-		if (!strncmp(path, p->prefix[i], n) &&
+		size_t n = p->len[i];
+		if ((n < 2 || path[1] == p->prefix[i][1]) && !strncmp(path, p->prefix[i], n) &&
 		    (p->prefix[i][n - 1] == '/' || path[n] == '\0') &&
 		    (python || !p->cpython[i]))
 			return p->prefix[i];

@@ -14,18 +14,63 @@ void fold_keys(const char *cls, uint64_t target, uint64_t total_key, uint64_t ch
 	memcpy(f, fk, sizeof fk);
 }
 
+/* The folds of a thread are found by (class, what the fd refers to) through a hash
+ * table: a thread that writes to a hundred thousand files must not scan its folds for
+ * each write.  cls is one of the literals "read" and "write" of this file. */
+static uint64_t fold_hash(const char *cls, const char *ref, int64_t fdnum)
+{
+	uint64_t seed = cls[0] == 'w' ? 11 : 13;
+
+	return ref ? sd_norm_hash(ref, strlen(ref), seed) : sd_norm_hash(&fdnum, sizeof fdnum, seed + 1);
+}
+
+static bool fold_is(const struct fold *f, const char *cls, const char *ref, int64_t fdnum)
+{
+	return f->cls == cls && (ref ? f->ref && !strcmp(f->ref, ref) : !f->ref && f->fdnum == fdnum);
+}
+
+/* Rebuild x's table for its folds as they are now (grown, or sorted). */
+static void fold_reindex(struct ent *x)
+{
+	size_t n = x->nfslot ? x->nfslot : 16;
+
+	while (n < 2 * (x->nfolds + 1))
+		n *= 2;
+	if (n != x->nfslot) {
+		free(x->fslot);
+		x->fslot = xcalloc(n, sizeof *x->fslot);
+		x->nfslot = n;
+	} else {
+		memset(x->fslot, 0, n * sizeof *x->fslot);
+	}
+	for (size_t i = 0; i < x->nfolds; i++) {
+		size_t k = x->folds[i].hk & (n - 1);
+		while (x->fslot[k])
+			k = (k + 1) & (n - 1);
+		x->fslot[k] = (uint32_t)i + 1;
+	}
+}
+
+static struct fold *fold_find(const struct ent *x, const char *cls, const char *ref, int64_t fdnum,
+			      uint64_t hk)
+{
+	for (size_t k = hk & (x->nfslot - 1); x->nfslot && x->fslot[k]; k = (k + 1) & (x->nfslot - 1)) {
+		struct fold *f = &x->folds[x->fslot[k] - 1];
+		if (f->hk == hk && fold_is(f, cls, ref, fdnum))
+			return f;
+	}
+	return NULL;
+}
+
 /* Add a transfer (cls "write"/"read") of len bytes to entity e's folds. */
 static void fold_one(struct side *s, int e, const char *cls, const struct sd_arg *fd,
 		     const struct sd_event *ev, uint64_t len, const unsigned char *data,
 		     bool complete, uint32_t ord, uint64_t off)
 {
 	struct ent *x = &s->ents[e];
-	struct fold *f = NULL;
+	uint64_t hk = fold_hash(cls, fd->ref, fd->raw);
+	struct fold *f = fold_find(x, cls, fd->ref, fd->raw, hk);
 
-	for (size_t i = 0; i < x->nfolds; i++)
-		if (x->folds[i].cls == cls && (fd->ref ? x->folds[i].ref && !strcmp(x->folds[i].ref, fd->ref)
-						       : !x->folds[i].ref && x->folds[i].fdnum == fd->raw))
-			f = &x->folds[i];
 	if (!f && !len)
 		return;   /* nothing moved (an end of file): not a transfer of its own */
 	if (!f) {
@@ -34,7 +79,7 @@ static void fold_one(struct side *s, int e, const char *cls, const struct sd_arg
 		struct fold n = { .cls = cls, .target = target, .file = s->o->state_root && is_file_ref(s, fd->ref),
 				  .tmpname = s->o->semantic && fd->ref && random_name(fd->ref),
 				  .regular = is_file_ref(s, fd->ref),
-				  .complete = true, .h = XXH64_createState(), .ord = ord, .off = off,
+				  .complete = true, .h = XXH64_createState(), .ord = ord, .off = off, .hk = hk,
 				  .ref = fd->ref ? xstrdup(fd->ref) : NULL, .fdnum = fd->raw };
 		XXH64_reset(n.h, 0);
 		sd_event_init(&n.first);
@@ -42,6 +87,14 @@ static void fold_one(struct side *s, int e, const char *cls, const struct sd_arg
 			sd_event_copy(&n.first, ev);
 		PUSH(x->folds, x->nfolds, x->capfolds, n);
 		f = &x->folds[x->nfolds - 1];
+		if (2 * (x->nfolds + 1) > x->nfslot) {
+			fold_reindex(x);
+		} else {
+			size_t k = hk & (x->nfslot - 1);
+			while (x->fslot[k])
+				k = (k + 1) & (x->nfslot - 1);
+			x->fslot[k] = (uint32_t)x->nfolds;
+		}
 	} else if (s->pass == 1) {
 		s->out->folded++;
 	}
@@ -113,18 +166,18 @@ static bool private_pipe(const struct ent *x, const struct fold *f)
 {
 	if (!f->ref || strncmp(f->ref, "pipe:", 5))
 		return false;
-	for (size_t i = 0; i < x->nfolds; i++)
-		if (x->folds[i].cls != f->cls && x->folds[i].ref && !strcmp(x->folds[i].ref, f->ref))
-			return true;
-	return false;
+	const char *other = f->cls[0] == 'w' ? "read" : "write";
+	return fold_find(x, other, f->ref, 0, fold_hash(other, f->ref, 0)) != NULL;
 }
 
 void flush_folds(struct side *s, int e)
 {
 	struct ent *x = &s->ents[e];
 
-	if (x->nfolds > 1)
+	if (x->nfolds > 1) {
 		qsort(x->folds, x->nfolds, sizeof *x->folds, cmp_fold);
+		fold_reindex(x);
+	}
 	bool *own = xcalloc(x->nfolds + 1, sizeof *own);
 	for (size_t i = 0; i < x->nfolds && s->o->semantic; i++)
 		own[i] = private_pipe(x, &x->folds[i]);
@@ -183,6 +236,8 @@ void flush_folds(struct side *s, int e)
 	}
 	free(own);
 	x->nfolds = 0;
+	if (x->nfslot)
+		memset(x->fslot, 0, x->nfslot * sizeof *x->fslot);
 }
 
 /* Folds never flushed (the input ended in an error): free them. */
@@ -194,8 +249,10 @@ void drop_folds(struct ent *x)
 		free(x->folds[i].ref);
 	}
 	free(x->folds);
+	free(x->fslot);
 	x->folds = NULL;
-	x->nfolds = x->capfolds = 0;
+	x->fslot = NULL;
+	x->nfolds = x->capfolds = x->nfslot = 0;
 }
 
 void flush_all_folds(struct side *s)
