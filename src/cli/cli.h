@@ -14,5 +14,8 @@ int cmd_merge(int argc, char **argv);
 long cli_num(const char *opt, const char *s, long min, long max, int code);
 bool cli_color(const char *when, const char *out_path);   /* --color=auto|always|never */
 void cli_write_report(const char *path, const struct sb *sb, int code);  /* NULL: stdout */
+struct sd_path_map;
+/* --map-path /FROM=TO appended to *maps (TO points into arg); a usage error otherwise. */
+void cli_map_path(struct sd_path_map **maps, size_t *n, const char *arg);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "compare/normalize.h"
 #include "util/util.h"
 
 long cli_num(const char *opt, const char *s, long min, long max, int code)
@@ -34,4 +35,16 @@ void cli_write_report(const char *path, const struct sb *sb, int code)
 	if (sd_write_whole(path, sb_str(sb), sb->len) < 0)
 		sd_die_code(code, "cannot write the report to '%s': %s", path ? path : "stdout",
 			    strerror(errno));
+}
+
+void cli_map_path(struct sd_path_map **maps, size_t *n, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+
+	if (!eq || eq == arg || arg[0] != '/')
+		sd_die_code(SD_EXIT_ERROR, "invalid --map-path '%s' (expected /FROM=TO)", arg);
+	*maps = xrealloc(*maps, (*n + 1) * sizeof **maps);
+	(*maps)[*n].from = xstrndup(arg, (size_t)(eq - arg));
+	(*maps)[*n].to = eq + 1;
+	(*n)++;
 }

@@ -87,16 +87,7 @@ static void set_option(int c, struct compare_args *a, char **argv)
 	case OPT_IGNORE: sysset_arg(&a->ign, "--ignore", optarg); break;
 	case OPT_KEEP: sysset_arg(&a->keep, "--keep", optarg); break;
 	case OPT_NONOISE: a->noise = false; break;
-	case OPT_MAP: {
-		const char *eq = strchr(optarg, '=');
-		if (!eq || eq == optarg || optarg[0] != '/')
-			die2("invalid --map-path '%s' (expected /FROM=TO)", optarg);
-		a->maps = xrealloc(a->maps, (a->nmaps + 1) * sizeof *a->maps);
-		a->maps[a->nmaps].from = xstrndup(optarg, (size_t)(eq - optarg));
-		a->maps[a->nmaps].to = eq + 1;
-		a->nmaps++;
-		break;
-	}
+	case OPT_MAP: cli_map_path(&a->maps, &a->nmaps, optarg); break;
 	case OPT_CLOEXEC: a->o.ignore_cloexec = true; break;
 	case OPT_SIGCHLD: a->o.keep_sigchld = true; break;
 	case OPT_ROOTEXEC: a->o.root_exec = true; break;

@@ -245,16 +245,7 @@ static void set_option(int c, struct validate_args *a, char **argv)
 		break;
 	case OPT_IGNORE: sysset_arg(&a->ign, "--ignore", optarg); break;
 	case OPT_KEEPSYS: sysset_arg(&a->keep, "--keep", optarg); break;
-	case OPT_MAP: {
-		const char *eq = strchr(optarg, '=');
-		if (!eq || eq == optarg || optarg[0] != '/')
-			die2("invalid --map-path '%s' (expected /FROM=TO)", optarg);
-		a->maps = xrealloc(a->maps, (a->nmaps + 1) * sizeof *a->maps);
-		a->maps[a->nmaps].from = xstrndup(optarg, (size_t)(eq - optarg));
-		a->maps[a->nmaps].to = eq + 1;
-		a->nmaps++;
-		break;
-	}
+	case OPT_MAP: cli_map_path(&a->maps, &a->nmaps, optarg); break;
 	case OPT_HOSTCLOCK: cfg->virt.on = false; break;
 	case OPT_SEED:
 		cfg->virt.seed = (uint64_t)cli_num("--seed", optarg, 0, LONG_MAX, SD_EXIT_ERROR);

@@ -535,22 +535,28 @@ static const char *lex_number(const char *p, const char *end, struct jv *v)
 
 static const char *lex_value(struct lex *x, const char *p, uint32_t *out);
 
+/* A string value at p (its opening quote). */
+static inline const char *lex_str_value(struct lex *x, const char *p, uint32_t *out)
+{
+	const char *s;
+	uint32_t n;
+	bool nul;
+
+	if (!(p = lex_string(x, p, &s, &n, &nul)))
+		return NULL;
+	struct jv *v = &x->d->v[*out = new_value(x->d, JV_STR)];
+	v->u.s = s;
+	v->n = n;
+	v->nul = nul;
+	return p;
+}
+
 /* A value inside an object or array: strings and numbers, the most of them, without a
  * call. */
 HOT const char *lex_member(struct lex *x, const char *p, uint32_t *out)
 {
-	if (p < x->end && *p == '"') {
-		const char *s;
-		uint32_t n;
-		bool nul;
-		if (!(p = lex_string(x, p, &s, &n, &nul)))
-			return NULL;
-		struct jv *v = &x->d->v[*out = new_value(x->d, JV_STR)];
-		v->u.s = s;
-		v->n = n;
-		v->nul = nul;
-		return p;
-	}
+	if (p < x->end && *p == '"')
+		return lex_str_value(x, p, out);
 	if (p < x->end && (*p == '-' || (unsigned)(*p - '0') < 10)) {
 		struct jv v = { 0 };
 		if (!(p = lex_number(p, x->end, &v)))
@@ -704,18 +710,8 @@ static const char *lex_value(struct lex *x, const char *p, uint32_t *out)
 		p = *p == '{' ? lex_object(x, p, *out) : lex_array(x, p, *out);
 		x->depth--;
 		return p;
-	case '"': {
-		const char *s;
-		uint32_t n;
-		bool nul;
-		if (!(p = lex_string(x, p, &s, &n, &nul)))
-			return NULL;
-		struct jv *v = &x->d->v[*out = new_value(x->d, JV_STR)];
-		v->u.s = s;
-		v->n = n;
-		v->nul = nul;
-		return p;
-	}
+	case '"':
+		return lex_str_value(x, p, out);
 	case 't': return lex_literal(x, p, "true", JV_TRUE, out);
 	case 'f': return lex_literal(x, p, "false", JV_FALSE, out);
 	case 'n': return lex_literal(x, p, "null", JV_NULL, out);
