@@ -13,6 +13,10 @@ Configurations:
     default          validate as users run it (pinned, one calibration run)
     --calibrate 0    no calibration run
     --host-clock         neither pinning nor calibration
+The floor: the same configurations validating /bin/true against itself (RUNS x 5
+runs, once), what validate costs before a tool does anything (sysdiff's start, three
+sandboxes, three traced execs, reading back and comparing); each case's validate time
+is also shown less that floor, against its untraced sum.
 SD=path/to/sysdiff selects the binary (default ./build/sysdiff)."""
 import json
 import os
@@ -22,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import calendar
 
@@ -67,9 +72,15 @@ def timed(argv, case, parent, runs, shell=False):
         wd = prepare(parent, case)
         fin = stdin_of(case, wd)
         t0 = time.perf_counter()
-        subprocess.run(argv, cwd=wd, stdin=fin, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, env=env, timeout=120)
+        # a blocking wait: subprocess.run(timeout=...) polls with sleeps that double from
+        # 0.5 ms, which rounds every time up to about 16, 32 or 64 ms
+        p = subprocess.Popen(argv, cwd=wd, stdin=fin, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, env=env)
+        timer = threading.Timer(120, p.kill)
+        timer.start()
+        p.wait()
         ts.append(time.perf_counter() - t0)
+        timer.cancel()
         if fin is not subprocess.DEVNULL:
             fin.close()
         shutil.rmtree(wd, True)
@@ -93,7 +104,17 @@ def main():
     cases = cases[:limit] if limit else cases
     parent = tempfile.mkdtemp(prefix="sysdiff-cbench.")
     rows = []
+    floor = {}
     try:
+        nothing = {"name": "floor"}
+        floor["untraced"] = 2 * timed(["/bin/true"], nothing, parent, runs * 5)
+        for name, extra in CONFIGS:
+            argv = [SD, "validate", "--original", "/bin/true", "--transpiled", "/bin/true",
+                    "--format", "json", "--env", "LC_ALL=C"] + extra
+            floor[name] = timed(argv, nothing, parent, runs * 5)
+        print("%-28s untraced %6.1f ms  " % ("floor: true vs true", floor["untraced"] * 1e3) +
+              "  ".join("%s %6.1f ms" % (n, floor[n] * 1e3) for n, _ in CONFIGS),
+              file=sys.stderr)
         for c in cases:
             words = c["transpiled"][:1] if c["transpiled"][0].startswith("/") else c["transpiled"][:2]
             args = c["original"][1:]
@@ -122,6 +143,18 @@ def main():
     for n, _ in CONFIGS:
         print("| validate %s | %.1f ms | %.2fx |" % (n, med([r[n] for r in rows]) * 1e3,
                                                      med([r[n] / r["untraced"] for r in rows])))
+    print()
+    print("The floor (/bin/true against itself): untraced %.1f ms; " % (floor["untraced"] * 1e3) +
+          ", ".join("validate %s %.1f ms" % (n, floor[n] * 1e3) for n, _ in CONFIGS))
+    print()
+    print("| configuration | median validate less the floor | its median ratio to the untraced sum |"
+          " cases where the floor is more than half of validate |")
+    print("| --- | --- | --- | --- |")
+    for n, _ in CONFIGS:
+        print("| validate %s | %.1f ms | %.2fx | %d of %d |" % (
+            n, med([r[n] - floor[n] for r in rows]) * 1e3,
+            med([max(r[n] - floor[n], 0) / r["untraced"] for r in rows]),
+            sum(1 for r in rows if floor[n] > r[n] / 2), len(rows)))
     print()
     pin = med([r["--calibrate 0"] / r["--host-clock"] for r in rows])
     cal = med([r["default"] - r["--calibrate 0"] for r in rows])

@@ -1,7 +1,10 @@
 #!/bin/sh
 # Benchmark: what the sandbox costs validate.  examples/hello.py against its C
 # translation (equivalent): the two programs untraced, one traced run of each, and
-# sysdiff validate (both runs at once, each in its sandbox); then the sandbox's own
+# sysdiff validate (both runs at once, each in its sandbox, plus the calibration run of
+# the original; and without it, --calibrate 0); next to them the floor measured in the
+# same hyperfine run: /bin/true untraced and validated against itself (what a validate
+# costs before the programs do anything); then the sandbox's own
 # set-up (building the view: namespaces' mounts, overlays, /dev, pivot_root), read from
 # validate's JSON report (runs[].setup_seconds), median over RUNS validations.
 #   bench/hermetic.sh [RUNS]       (default 20)
@@ -25,7 +28,11 @@ set -- -n "untraced python3 hello.py" "$PY $T/hello.py" \
 	-n "untraced hello (C)" "$T/hello" \
 	-n "sysdiff trace python3 hello.py" "$SD trace -o /dev/null -- $PY $T/hello.py" \
 	-n "sysdiff trace hello (C)" "$SD trace -o /dev/null -- $T/hello" \
-	-n "sysdiff validate" "$V"
+	-n "sysdiff validate" "$V" \
+	-n "sysdiff validate --calibrate 0" "$V --calibrate 0" \
+	-n "floor: untraced /bin/true" "/bin/true" \
+	-n "floor: sysdiff validate /bin/true against itself" \
+	"$SD validate --original /bin/true --transpiled /bin/true"
 [ -n "${BASE:-}" ] && set -- "$@" -n "sysdiff validate (BASE)" \
 	"$BASE validate --original-cmd '$PY $T/hello.py' --transpiled $T/hello"
 hyperfine -N -i -w 2 -r "$RUNS" --export-markdown "$T/a.md" "$@" >/dev/null

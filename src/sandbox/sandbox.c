@@ -101,6 +101,12 @@ static void init_main(const struct sd_sandbox_plan *p, const struct sd_sandbox_j
 	struct sd_view v;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* into the process limit's cgroup first (everything forked later is in it); when
+	 * that fails the run goes on without it, as when no cgroup could be made */
+	if (j->join_fd >= 0 && write(j->join_fd, "0", 1) != 1)
+		dprintf(j->log_fd, "nocgroup %d\n", errno);
+	if (j->join_fd >= 0)
+		close(j->join_fd);
 	if (read(go, &c, 1) != 1)   /* the caller died, or gave up on us */
 		_exit(SD_EXIT_TOOL);
 	close(go);

@@ -82,12 +82,17 @@ struct sd_sandbox_job {
 				  "setup NS": how long building the view took */
 	uint64_t layer_bytes;  /* what the run may write in all (the layers' tmpfs); 0: 512 MiB;
 				  full is true when it filled them */
+	int join_fd;           /* a cgroup v1 "tasks" file the init joins before anything
+				  else, by writing "0" (itself: the kernel then takes no
+				  global lock, where writing another process's pid waits for
+				  an RCU grace period, about 10 ms); -1: none */
 };
 
 /* Start job in a new sandbox.  Returns the pid of the sandbox's init (a child of the
  * caller; SIGTERM to it is passed on to run's process, SIGKILL ends everything), or -1
  * with *err.  The init is stopped until sd_sandbox_go() (so the caller can put it in a
- * cgroup first) and dies if the caller dies. */
+ * cgroup first, when it does not join one itself through job->join_fd) and dies if the
+ * caller dies. */
 struct sd_sandbox_start {
 	pid_t pid;
 	int go_fd;             /* write end of the start signal */

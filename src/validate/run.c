@@ -2,8 +2,9 @@
  * run.h).
  *
  * sysdiff (the caller) makes each run's files (memory files for stdout, stderr, the
- * set-up log and the change list; an unnamed file for the trace), starts a sandbox per
- * run, puts it in a pids cgroup and lets it go, then watches all of them: a timeout, an
+ * set-up log and the change list; an unnamed file for the trace) and a pids cgroup per
+ * run, starts a sandbox per run (its init joins the cgroup itself, see cgroup_make) and
+ * lets them go, then watches all of them: a timeout, an
  * output limit or a stop request sends SIGTERM to the sandbox's init, which passes it
  * to the tracer (it kills the command and closes the trace), and SIGKILL follows if that
  * takes more than 10 s.  In the sandbox, pid 2 sets up the command's fds and runs the
@@ -202,9 +203,13 @@ static void cgroup_sweep(const char *root)
 	struct dirent *de;
 
 	while (d && (de = readdir(d))) {
-		int pid;
+		int pid, k, got;
 		char end;
-		if (sscanf(de->d_name, "sysdiff-%d%c", &pid, &end) != 1 || pid <= 0)
+		/* sysdiff-PID (its sandbox's init) or sysdiff-PID-K (the PID that made it) */
+		got = sscanf(de->d_name, "sysdiff-%d-%d%c", &pid, &k, &end);
+		if (got != 2 && (got != 1 || sscanf(de->d_name, "sysdiff-%d%c", &pid, &end) != 1))
+			continue;
+		if (pid <= 0)
 			continue;
 		if (kill(pid, 0) == 0 || errno != ESRCH)
 			continue;   /* its sandbox is still there */
@@ -216,12 +221,17 @@ static void cgroup_sweep(const char *root)
 		closedir(d);
 }
 
-static char *cgroup_make(pid_t pid, int max)
+/* A pids cgroup of at most max processes, before the sandbox starts: its directory, and
+ * in *join_fd its "tasks" file (cgroup v1) for the sandbox's init to join itself (see
+ * sd_sandbox_job.join_fd), or -1 (cgroup v2: cgroup_add after the start). */
+static char *cgroup_make(int max, int *join_fd)
 {
 	static const char *const roots[] = { "/sys/fs/cgroup/pids", "/sys/fs/cgroup/unified",
 					     "/sys/fs/cgroup" };
+	static unsigned made;
 	char v[32];
 
+	*join_fd = -1;
 	for (size_t i = 0; i < sizeof roots / sizeof *roots; i++) {
 		char *probe = xasprintf("%s/pids.max", roots[i]);
 		char *ctl = xasprintf("%s/cgroup.controllers", roots[i]);
@@ -232,23 +242,34 @@ static char *cgroup_make(pid_t pid, int max)
 		if (!ok)
 			continue;
 		cgroup_sweep(roots[i]);
-		char *dir = xasprintf("%s/sysdiff-%d", roots[i], (int)pid);
-		char *f_max = xasprintf("%s/pids.max", dir), *f_procs = xasprintf("%s/cgroup.procs", dir);
+		char *dir = xasprintf("%s/sysdiff-%d-%u", roots[i], (int)getpid(), made++);
+		char *f_max = xasprintf("%s/pids.max", dir), *f_tasks = xasprintf("%s/tasks", dir);
 		snprintf(v, sizeof v, "%d", max);
 		bool done = mkdir(dir, 0755) == 0;
 		if (done && write_file(f_max, v) < 0)
 			done = false;
-		snprintf(v, sizeof v, "%d", (int)pid);
-		if (done && write_file(f_procs, v) < 0)
+		if (done && access(f_tasks, F_OK) == 0 &&
+		    (*join_fd = open(f_tasks, O_WRONLY | O_CLOEXEC)) < 0)
 			done = false;
 		free(f_max);
-		free(f_procs);
+		free(f_tasks);
 		if (done)
 			return dir;
 		rmdir(dir);
 		free(dir);
 	}
 	return NULL;
+}
+
+/* Put the sandbox's init in the cgroup (cgroup v2).  0 or -1. */
+static int cgroup_add(const char *dir, pid_t pid)
+{
+	char v[32], *f_procs = xasprintf("%s/cgroup.procs", dir);
+
+	snprintf(v, sizeof v, "%d", (int)pid);
+	int rc = write_file(f_procs, v);
+	free(f_procs);
+	return rc;
 }
 
 /* Kill whatever is left in the cgroup, remove it; tell whether the limit was hit. */
@@ -455,8 +476,14 @@ static int start(struct run *x)
 	x->r->out_fd = x->r->err_fd = x->r->trace_fd = -1;
 	if (open_files(x, &why) < 0)
 		goto fail;
-	struct sd_sandbox_job j = { runner, handover, x, s->workdir, x->log_fd, s->max_output };
-	if (sd_sandbox_start(s->plan, &j, &x->sb, &why) < 0)
+	int join_fd = -1;
+	x->cg = s->max_procs > 0 ? cgroup_make(s->max_procs, &join_fd) : NULL;
+	struct sd_sandbox_job j = { runner, handover, x, s->workdir, x->log_fd, s->max_output,
+				    join_fd };
+	int started = sd_sandbox_start(s->plan, &j, &x->sb, &why);
+	if (join_fd >= 0)
+		close(join_fd);
+	if (started < 0)
 		goto fail;
 	x->pidfd = (int)syscall(SYS_pidfd_open, x->sb.pid, 0);
 	if (x->pidfd < 0) {
@@ -466,10 +493,19 @@ static int start(struct run *x)
 		x->sb.pid = -1;
 		goto fail;
 	}
-	x->cg = s->max_procs > 0 ? cgroup_make(x->sb.pid, s->max_procs) : NULL;
+	if (x->cg && join_fd < 0 && cgroup_add(x->cg, x->sb.pid) < 0) {
+		rmdir(x->cg);
+		free(x->cg);
+		x->cg = NULL;
+	}
 	x->r->isolation = sd_sandbox_summary(s->plan);
 	return 0;
 fail:
+	if (x->cg) {
+		rmdir(x->cg);
+		free(x->cg);
+		x->cg = NULL;
+	}
 	x->r->error = why;
 	close_run(x);
 	return -1;

@@ -129,6 +129,16 @@ void sd_validation_fail(struct sd_validation *v, enum sd_verdict verdict, const 
 	v->verdict = verdict;
 }
 
+/* Which of ncpu CPUs run i goes on (0 the original, 1 the rewrite, 2... calibration
+ * runs of the original): one each while there are CPUs enough; beyond, a calibration
+ * run shares the rewrite's CPU before the original's (with 2 CPUs: the original alone,
+ * the rewrite and the calibration run together), since a rewrite usually takes less
+ * time than its original and two runs of the original on one CPU take twice as long. */
+static int run_cpu(int i, int ncpu)
+{
+	return i < ncpu ? i : (i - 1) % ncpu;
+}
+
 static int run_both(struct sd_validation *v)
 {
 	const struct sd_validate_cfg *c = v->cfg;
@@ -148,7 +158,7 @@ static int run_both(struct sd_validation *v)
 			.label = side ? "transpiled" : i ? "original (calibration)" : "original",
 			.argv = v->argv[side], .exec_path = v->exec[side], .workdir = v->workdir,
 			.envp = v->env, .stdin_fd = v->stdin_fd, .plan = &c->plan,
-			.cpu = ncpu ? cpu[i % ncpu] : -1,
+			.cpu = ncpu ? cpu[run_cpu(i, ncpu)] : -1,
 			.timeout = c->timeout, .max_procs = c->max_procs, .max_bytes = 65536,
 			.stack = c->stacks,
 			.stop = &sd_validate_interrupted, .max_output = c->max_output,
