@@ -88,7 +88,10 @@ class ShardMergeTest(ValidateBase):
         # merged, in any order of the files: the same verdicts, counts and exit status
         rc, out, err = self.merge("--format", "json", *reversed(outs), expect_rc=2)
         merged = json.loads(out)
-        self.assertEqual(self.verdicts(merged), self.verdicts(whole))
+        # on a difference, say why each side judged the cases that differ
+        why = [json.dumps(c)[:4000] for c in merged["cases"] + whole["cases"]
+               if (c["case"], c["verdict"]) not in set(self.verdicts(merged)) & set(self.verdicts(whole))]
+        self.assertEqual(self.verdicts(merged), self.verdicts(whole), "\n".join(why))
         for k in ("equivalent", "not_equivalent", "skipped", "errors"):
             self.assertEqual(merged[k], whole[k], k)
         self.assertEqual([c["first_mismatch"] for c in merged["cases"]],
