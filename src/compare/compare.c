@@ -141,8 +141,8 @@ static int cmp_open(struct cmp *c, const char *const path[2], char **err)
 static int learn_formats(struct cmp *c, char **err)
 {
 	struct side *sd = c->sd;
-	uint32_t maxb[2] = { 0, 0 }, limit = 0;
-	bool by_number = false;
+	uint32_t maxb[2] = { 0, 0 }, limit = 0, dlimit = 0;
+	bool by_number = false, by_count = false;
 
 	for (int i = 0; i < 2; i++) {
 		c->cwd[i] = c->o->strace_cwd;
@@ -172,6 +172,8 @@ static int learn_formats(struct cmp *c, char **err)
 		side_reset(&sd[i]);
 		if (!sd[i].any_ref)
 			by_number = true;
+		if (sd[i].dirents_counted)
+			by_count = true;
 		c->res->side[i].content_limit = sd[i].cut_min;
 		if (sd[i].cut_min && (!limit || sd[i].cut_min < limit))
 			limit = sd[i].cut_min;
@@ -181,6 +183,10 @@ static int learn_formats(struct cmp *c, char **err)
 			if (c->fmt[i] == SD_FMT_JSONL && maxb[i] && maxb[i] < limit)
 				limit = maxb[i];
 	c->res->content_limit = limit;
+	/* directory listings: only the entries within the bytes every sysdiff trace kept */
+	for (int i = 0; i < 2; i++)
+		if (c->fmt[i] == SD_FMT_JSONL && maxb[i] && (!dlimit || maxb[i] < dlimit))
+			dlimit = maxb[i];
 	for (int i = 0; i < 2; i++) {
 		/* both traces' maps, then this one's own */
 		size_t n = c->o->nmaps + c->o->nside_maps[i];
@@ -191,7 +197,8 @@ static int learn_formats(struct cmp *c, char **err)
 			c->maps[i][c->o->nmaps + k] = c->o->side_maps[i][k];
 		sd[i].nopts = (struct sd_norm_opts){ .maps = c->maps[i], .nmaps = n,
 			.ignore_cloexec = c->o->ignore_cloexec, .content_limit = limit,
-			.fds_by_number = by_number };
+			.fds_by_number = by_number, .dirents_limit = dlimit,
+			.dirents_by_count = by_count };
 	}
 	return 0;
 }

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <xxhash.h>
 
+#include "arch/syscalls.h"
+#include "decode/decode.h"
 #include "util/util.h"
 
 /* Seeds keep fields of different types from colliding by accident. */
@@ -12,6 +14,10 @@ enum { K_NAME = 1, K_INT, K_FD, K_FDNUM, K_PATH, K_BUF, K_FLAGS, K_MODE, K_STRUC
        K_STRV, K_SIG, K_RET, K_ERR, K_UNFIN, K_KIND, K_PID };
 
 struct inode_slot { uint64_t h; uint32_t ord; };
+struct memo { uint64_t in, out; };
+struct dirfds { bool known; int8_t d[SD_MAX_ARGS]; };   /* of one syscall's path arguments */
+
+#define FLAG_MEMO 1024            /* flag texts keyed before (a power of 2) */
 
 struct sd_norm {
 	struct sd_norm_opts o;
@@ -20,6 +26,8 @@ struct sd_norm {
 	struct inode_slot *tab;      /* "pipe:[123]" -> order of first appearance */
 	size_t cap, used;
 	uint32_t next_ord;
+	struct memo *flag_memo;      /* (name, argument, text) -> key; allocated on use */
+	struct dirfds *dirfds;       /* by syscall number; allocated on use */
 };
 
 uint64_t sd_norm_hash(const void *p, size_t n, uint64_t seed)
@@ -52,6 +60,8 @@ void sd_norm_free(struct sd_norm *n)
 	if (!n)
 		return;
 	free(n->tab);
+	free(n->flag_memo);
+	free(n->dirfds);
 	free(n);
 }
 
@@ -94,6 +104,75 @@ char *sd_norm_flags(const struct sd_norm_opts *o, const char *text)
 static uint64_t str_key(const char *s, uint64_t seed)
 {
 	return nz(XXH64(s, strlen(s), seed));
+}
+
+/* The key of a flag set: its bits and the hash of its unknown names (0: none). */
+static uint64_t flags_of(uint64_t bits, uint64_t unknown)
+{
+	return nz(mix(mix(K_FLAGS, bits), unknown));
+}
+
+/* Flags compare by what they set, not by their text: strace and sysdiff print the same
+ * bits in other orders and some under other names (STATX_BASIC_STATS is eleven bits,
+ * AT_STATX_SYNC_AS_STAT and O_RDONLY are 0).  Every part the decoder's tables know
+ * (sd_decode_const: names of argument i of syscall name, numbers) gives its bits; the
+ * names no table knows are kept as a set.  So "0", no flags at all, and names that are
+ * all 0 are one key.  --ignore-cloexec drops the *_CLOEXEC names first. */
+static uint64_t flags_text_key(const struct sd_norm_opts *o, const char *name, int i,
+			       const char *text)
+{
+	uint64_t bits = 0, unknown = 0, v;
+	char part[128];
+
+	for (const char *p = text; *p;) {
+		const char *e = p;
+		int depth = 0;
+		/* '|' inside parentheses is not between parts: _IOC(_IOC_READ|_IOC_WRITE, ...) */
+		for (; *e && (depth || *e != '|'); e++) {
+			if (*e == '(' || *e == '[' || *e == '{')
+				depth++;
+			else if ((*e == ')' || *e == ']' || *e == '}') && depth)
+				depth--;
+		}
+		const char *s = p, *t = e;
+		p = *e ? e + 1 : e;
+		while (s < t && *s == ' ')
+			s++;
+		while (t > s && t[-1] == ' ')
+			t--;
+		size_t len = (size_t)(t - s);
+		if (!len || (o->ignore_cloexec && len >= 8 && !memcmp(t - 8, "_CLOEXEC", 8)))
+			continue;
+		if (len < sizeof part) {
+			memcpy(part, s, len);
+			part[len] = '\0';
+			if (sd_decode_const(name, i, part, &v)) {
+				bits |= v;
+				continue;
+			}
+		}
+		unknown += XXH64(s, len, K_FLAGS);   /* a sum: the order does not count */
+	}
+	return flags_of(bits, unknown);
+}
+
+/* flags_text_key, remembered: a trace repeats the same few flag texts. */
+static uint64_t flags_key(struct sd_norm *n, const struct sd_event *ev, int i)
+{
+	const struct sd_arg *a = &ev->args[i];
+
+	if (!a->text)
+		return flags_of((uint64_t)a->raw, 0);
+	uint64_t seed = mix(XXH64(ev->name, strnlen(ev->name, sizeof ev->name), K_FLAGS), (uint64_t)i);
+	uint64_t h = XXH64(a->text, strlen(a->text), seed) | 1;
+	if (!n->flag_memo)
+		n->flag_memo = xcalloc(FLAG_MEMO, sizeof *n->flag_memo);
+	struct memo *m = &n->flag_memo[h & (FLAG_MEMO - 1)];
+	if (m->in != h) {
+		m->in = h;
+		m->out = flags_text_key(&n->o, ev->name, i, a->text);
+	}
+	return m->out;
 }
 
 static uint64_t path_key(struct sd_norm *n, const char *s)
@@ -151,6 +230,33 @@ static uint64_t ref_key(struct sd_norm *n, const char *ref)
 	return ref[0] == '/' ? path_key(n, ref) : str_key(ref, K_FD);
 }
 
+/* A path relative to a directory fd other than AT_FDCWD (openat(5, "sub", ...)) when fds
+ * compare by number: a trace that does not say what fds refer to (strace without -y)
+ * cannot make it absolute, so both sides compare it as written, the fd by its number. */
+static bool dirfd_relative(struct sd_norm *n, const struct sd_event *ev, int i)
+{
+	const struct sd_arg *a = &ev->args[i];
+	int nr = sd_syscall_nr(ev->name);
+
+	if (!n->o.fds_by_number || !a->str || a->str[0] == '/' || nr < 0 || nr >= SD_NR_MAX)
+		return false;
+	if (!n->dirfds)
+		n->dirfds = xcalloc(SD_NR_MAX, sizeof *n->dirfds);
+	struct dirfds *t = &n->dirfds[nr];
+	if (!t->known) {
+		struct sd_call_shape sh;
+		int na = sd_decode_shape(ev->name, NULL, true, 0, &sh);
+		for (int k = 0; k < SD_MAX_ARGS; k++)
+			t->d[k] = k < na && sh.a[k].type == SD_ARG_PATH ? sh.a[k].dirfd : -1;
+		t->known = true;
+	}
+	int d = t->d[i];
+	if (d < 0 || d >= ev->nargs)
+		return false;
+	const struct sd_arg *f = &ev->args[d];
+	return (int)f->raw != -100 && !(f->text && !strcmp(f->text, "AT_FDCWD"));
+}
+
 static uint64_t fd_key(struct sd_norm *n, const struct sd_arg *a)
 {
 	if (a->text)   /* AT_FDCWD */
@@ -162,16 +268,22 @@ static uint64_t fd_key(struct sd_norm *n, const struct sd_arg *a)
 
 /* Directory entries: the names and types listed, in order.  Inode numbers, d_off
  * cookies and the padding bytes between records (not initialized by the kernel)
- * are not behaviour.  Only whole records within the bytes kept are seen. */
-static uint64_t dirents_key(const struct sd_buf *b, bool v64)
+ * are not behaviour.  Only whole records within the bytes kept (and within
+ * dirents_limit, the most a sysdiff trace on the other side kept) are seen.  Set
+ * *count to the number of records seen. */
+static uint64_t dirents_names(const struct sd_norm_opts *o, const struct sd_buf *b, bool v64,
+			      uint64_t *count)
 {
 	uint64_t k = mix(K_BUF + 100, b->len);
-	size_t pos = 0;
+	size_t pos = 0, end = b->kept;
 
-	while (b->data && pos + 19 <= b->kept) {
+	if (o->dirents_limit && end > o->dirents_limit)
+		end = o->dirents_limit;
+	*count = 0;
+	while (b->data && pos + 19 <= end) {
 		const unsigned char *r = b->data + pos;
 		unsigned reclen = (unsigned)r[16] | (unsigned)r[17] << 8;
-		if (reclen < 19 || pos + reclen > b->kept)
+		if (reclen < 19 || pos + reclen > end)
 			break;
 		const unsigned char *name = v64 ? r + 19 : r + 18;
 		size_t max = reclen - (size_t)(name - r) - (v64 ? 0 : 1);
@@ -179,8 +291,48 @@ static uint64_t dirents_key(const struct sd_buf *b, bool v64)
 		unsigned char type = v64 ? r[18] : r[reclen - 1];
 		k = mix(XXH64(name, nl, k), type);
 		pos += reclen;
+		(*count)++;
 	}
 	return nz(k);
+}
+
+/* "12 entries": the count an strace log shows without -v (the buffer's bytes are not
+ * in the log). */
+static bool dirents_shown_count(const struct sd_arg *a, uint64_t *count)
+{
+	char *e;
+
+	if (a->buf.data || !a->text || !(a->text[0] >= '0' && a->text[0] <= '9'))
+		return false;
+	*count = strtoull(a->text, &e, 10);
+	return !strncmp(e, " entr", 5);
+}
+
+bool sd_norm_dirents_counted(const struct sd_event *ev)
+{
+	uint64_t n;
+
+	return ev->kind == SD_EV_SYSCALL && ev->nargs > 1 && ev->args[1].type == SD_ARG_BUF &&
+	       (!strcmp(ev->name, "getdents64") || !strcmp(ev->name, "getdents")) &&
+	       dirents_shown_count(&ev->args[1], &n);
+}
+
+/* A getdents buffer: the entries listed (dirents_names), or, when a trace on either side
+ * shows only how many (dirents_by_count), their number; the byte count when even that
+ * is beyond what a sysdiff trace kept. */
+static uint64_t dirents_key(const struct sd_norm_opts *o, const struct sd_arg *a, bool v64)
+{
+	const struct sd_buf *b = &a->buf;
+	uint64_t count, k = dirents_names(o, b, v64, &count);
+
+	if (!o->dirents_by_count)
+		return k;
+	k = mix(K_BUF + 101, b->len);
+	if (o->dirents_limit && b->len > o->dirents_limit)
+		return nz(k);
+	if (!b->data)
+		dirents_shown_count(a, &count);
+	return nz(mix(k, count));
 }
 
 static uint64_t buf_key(struct sd_norm *n, const struct sd_event *ev, const struct sd_arg *a)
@@ -191,7 +343,7 @@ static uint64_t buf_key(struct sd_norm *n, const struct sd_event *ev, const stru
 	if (!strcmp(ev->name, "getrandom"))    /* random by definition: length only */
 		return nz(k);
 	if (!strcmp(ev->name, "getdents64") || !strcmp(ev->name, "getdents"))
-		return dirents_key(b, !strcmp(ev->name, "getdents64"));
+		return dirents_key(&n->o, a, !strcmp(ev->name, "getdents64"));
 	if (!n->o.content_limit) {
 		if (b->hash_valid)
 			return nz(mix(k, b->hash));
@@ -289,8 +441,6 @@ static uint64_t pid_field(struct sd_norm *n, int64_t v)
 static uint64_t arg_key(struct sd_norm *n, const struct sd_event *ev, int i, bool pid)
 {
 	const struct sd_arg *a = &ev->args[i];
-	uint64_t k = 0;
-	char *t;
 
 	if (pid)
 		return pid_field(n, (int)a->raw);
@@ -305,18 +455,13 @@ static uint64_t arg_key(struct sd_norm *n, const struct sd_event *ev, int i, boo
 		/* "" with AT_EMPTY_PATH names the dirfd's file, which its own field compares */
 		if (a->str && !a->str[0])
 			return str_key("", K_PATH);
-		if (a->abs)
+		if (a->abs && !dirfd_relative(n, ev, i))
 			return path_key(n, a->abs);
 		return a->str ? path_key(n, a->str) : nz(mix(K_PATH, a->raw == 0));
 	case SD_ARG_BUF:
 		return buf_key(n, ev, a);
 	case SD_ARG_FLAGS:
-		if (!a->text)
-			return nz(mix(K_FLAGS, (uint64_t)a->raw));
-		t = sd_norm_flags(&n->o, a->text);
-		k = str_key(t, K_FLAGS);
-		free(t);
-		return k;
+		return flags_key(n, ev, i);
 	case SD_ARG_MODE:
 		return nz(mix(K_MODE, (uint64_t)a->raw));
 	case SD_ARG_SIGNAL:

@@ -4,7 +4,8 @@
  * is normalized by its argument type (never by text matching) and hashed.  Equal
  * keys mean "the same behaviour" under the rules in docs/compare.md: paths absolute
  * and mapped, fds by what they refer to, pids by their place in the process tree,
- * pointers ignored, flags symbolic, buffers by length and content. */
+ * pointers ignored, flags by the bits they set, buffers by length and content,
+ * directory listings by their entries. */
 #ifndef SD_NORMALIZE_H
 #define SD_NORMALIZE_H
 
@@ -25,6 +26,12 @@ struct sd_norm_opts {
 	uint32_t content_limit;          /* 0: compare buffers by full hash; N: by length
 					    and their first N bytes (strace logs cut at -s N) */
 	bool fds_by_number;              /* a trace has no fd targets: compare numbers */
+	uint32_t dirents_limit;          /* getdents: entries within the first N bytes only
+					    (a sysdiff trace kept no more: its --max-bytes,
+					    when the other side is an strace log); 0: all */
+	bool dirents_by_count;           /* getdents: by the number of entries, not their
+					    names (an strace log without -v shows no more:
+					    sd_norm_dirents_counted) */
 };
 
 struct sd_norm;
@@ -52,6 +59,10 @@ uint64_t sd_norm_path_key(struct sd_norm *n, const char *path);
 uint64_t sd_norm_ref_key(struct sd_norm *n, const char *ref);
 uint64_t sd_norm_arg_key(struct sd_norm *n, const struct sd_event *ev, int i);
 uint64_t sd_norm_str_key(const char *s, uint64_t seed);
+
+/* Does ev list a directory showing only how many entries it returned (strace without
+ * -v: "0x55d0... /\* 12 entries *\/")?  Then both sides compare dirents_by_count. */
+bool sd_norm_dirents_counted(const struct sd_event *ev);
 
 /* Apply the path maps to s (malloc'd result). */
 char *sd_norm_map_path(const struct sd_norm_opts *o, const char *s);

@@ -374,14 +374,21 @@ void side_reset(struct side *s)
 	s->norm = NULL;
 }
 
-/* Pass 0: the most bytes an strace log shows of a buffer (-s), whether it names fds (-y). */
+/* Pass 0: the most bytes an strace log shows of a buffer (-s), whether it names fds (-y),
+ * whether it lists directories' entries (-v) or only their number.  A listing is not
+ * bytes cut at -s (strace shows its entries, or none), so it does not count for -s. */
 static void learn_strace(struct side *s, const struct sd_event *ev)
 {
+	bool dirents = ev->kind == SD_EV_SYSCALL &&
+		       (!strcmp(ev->name, "getdents64") || !strcmp(ev->name, "getdents"));
+
+	if (dirents && sd_norm_dirents_counted(ev))
+		s->dirents_counted = true;
 	for (int i = 0; i < ev->nargs && i < SD_MAX_ARGS; i++) {
 		const struct sd_arg *a = &ev->args[i];
 		if (a->type == SD_ARG_FD && a->ref)
 			s->any_ref = true;
-		if (a->type == SD_ARG_BUF && !a->buf.hash_valid && a->buf.kept < a->buf.len &&
+		if (a->type == SD_ARG_BUF && !dirents && !a->buf.hash_valid && a->buf.kept < a->buf.len &&
 		    (!s->cut_min || a->buf.kept < s->cut_min))
 			s->cut_min = a->buf.kept ? a->buf.kept : 1;
 	}

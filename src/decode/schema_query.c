@@ -137,7 +137,7 @@ static const struct xlat extra_e[] = {
 	XE(S_IFSOCK), XE(S_ISUID), XE(S_ISGID), XE(S_ISVTX),
 	XE(FUTEX_PRIVATE_FLAG), XE(FUTEX_CLOCK_REALTIME), { 0xffffffffu, "FUTEX_BITSET_MATCH_ANY" },
 	XE(F_RDLCK), XE(F_WRLCK), XE(F_UNLCK), XE(FD_CLOEXEC),
-	{ 0, "F_OK" }, { 0, "PROT_NONE" }, { 0, "SIG_DFL" }, { 1, "SIG_IGN" },
+	{ 0, "F_OK" }, { 0, "PROT_NONE" }, { 0, "AT_STATX_SYNC_AS_STAT" }, { 0, "SIG_DFL" }, { 1, "SIG_IGN" },
 };
 
 struct cname {

@@ -21,6 +21,8 @@
 #define CLONE_THREAD_F 0x00010000ULL
 #define AT_EMPTY_PATH_F 0x1000
 #define AT_FDCWD_V     (-100)
+#define F_DUPFD_V      0
+#define F_DUPFD_CLOEXEC_V 1030
 
 /* ---- arguments ------------------------------------------------------------ */
 
@@ -40,8 +42,36 @@ struct call {
 	bool shaped;
 };
 
+/* strace names an ioctl number that two names share with both: "BTRFS_IOC_CLONE or
+ * FICLONE" (the same number).  The first of them that argument i of the syscall knows,
+ * with its value; NULL when text is not such a pair or none is known. */
+static const char *alt_name(const char *name, int i, const char *text, size_t n, uint64_t *u,
+			    size_t *len)
+{
+	for (const char *p = text, *e; p < text + n; p = e + 4) {
+		char buf[256];
+		e = memmem(p, (size_t)(text + n - p), " or ", 4);
+		if (!e) {
+			if (p == text)
+				return NULL;
+			e = text + n;
+		}
+		if ((size_t)(e - p) < sizeof buf) {
+			memcpy(buf, p, (size_t)(e - p));
+			buf[e - p] = '\0';
+			if (sd_decode_const(name, i, buf, u)) {
+				*len = (size_t)(e - p);
+				return p;
+			}
+		}
+		if (e == text + n)
+			break;
+	}
+	return NULL;
+}
+
 /* The numeric value of a scalar argument as printed: a number (also "3</path>"),
- * NULL, or a symbolic constant of argument i of the syscall. */
+ * NULL, or a symbolic constant of argument i of the syscall ("A or B": either). */
 static bool scalar(const char *name, int i, struct span v, int64_t *out)
 {
 	struct sb num = SB_INIT, sym = SB_INIT;
@@ -65,7 +95,8 @@ static bool scalar(const char *name, int i, struct span v, int64_t *out)
 		char buf[256];
 		memcpy(buf, p, n);
 		buf[n] = '\0';
-		if (sd_decode_const(name, i, buf, &u))
+		size_t len;
+		if (sd_decode_const(name, i, buf, &u) || alt_name(name, i, buf, n, &u, &len))
 			ok = true, *out = (int64_t)u;
 	}
 	sb_free(&num);
@@ -157,6 +188,95 @@ static void iov_bytes(struct span v, uint64_t len, struct sb *out, bool *whole,
 	*whole = ok && !more && (len == UINT64_MAX || left == 0);
 }
 
+/* d_type as strace prints it: DT_REG, or a number. */
+static unsigned char dirent_type(struct span v)
+{
+	static const char *const names[] = { "DT_UNKNOWN", "DT_FIFO", "DT_CHR", NULL, "DT_DIR",
+		NULL, "DT_BLK", NULL, "DT_REG", NULL, "DT_LNK", NULL, "DT_SOCK", NULL, "DT_WHT" };
+	int64_t n;
+
+	for (size_t k = 0; k < sizeof names / sizeof *names; k++)
+		if (names[k] && span_is(v, names[k]))
+			return (unsigned char)k;
+	return parse_num(v.p, v.n, &n) ? (unsigned char)n : 0;
+}
+
+/* One record as the kernel lays it out (fs/readdir.c): linux_dirent64 is ino, off,
+ * reclen, type, name; the old linux_dirent ino, off, reclen, name, type in its last
+ * byte; both padded to 8 bytes.  The record's length is the d_reclen strace shows (so
+ * the records sit at the offsets the kernel wrote them at), else the kernel's rule.
+ * Padding is left 0 (the kernel's is not initialized, and compare never looks at it). */
+static void dirent_add(struct sb *out, bool v64, struct span e)
+{
+	struct span f;
+	struct sb name = SB_INIT;
+	bool trunc;
+	int64_t ino = 0, off = 0, rl = 0;
+	unsigned char type = 0;
+
+	if (field(e, "d_name", &f))
+		parse_str(f, &name, &trunc);
+	if (field(e, "d_ino", &f))
+		parse_num(f.p, f.n, &ino);
+	if (field(e, "d_off", &f))
+		parse_num(f.p, f.n, &off);
+	if (field(e, "d_type", &f))
+		type = dirent_type(f);
+	if (field(e, "d_reclen", &f))
+		parse_num(f.p, f.n, &rl);
+	size_t nl = strnlen(sb_str(&name), name.len), head = v64 ? 19 : 18;
+	size_t reclen = (head + nl + (v64 ? 1 : 2) + 7) & ~(size_t)7;
+	if (rl >= (int64_t)(head + nl + (v64 ? 1 : 2)) && rl <= 0xffff)
+		reclen = (size_t)rl;
+	if (reclen > 0xffff)
+		reclen = 0xffff & ~(size_t)7, nl = reclen - head - 2;
+	size_t at = out->len;
+	sb_grow(out, reclen);
+	memset(out->buf + at, 0, reclen);
+	memcpy(out->buf + at, &ino, 8);
+	memcpy(out->buf + at + 8, &off, 8);
+	out->buf[at + 16] = (char)(reclen & 0xff);
+	out->buf[at + 17] = (char)(reclen >> 8);
+	if (v64)
+		out->buf[at + 18] = (char)type;
+	else
+		out->buf[at + reclen - 1] = (char)type;
+	memcpy(out->buf + at + head, name.buf ? name.buf : "", nl);
+	out->len = at + reclen;
+	sb_free(&name);
+}
+
+/* getdents/getdents64's buffer: strace -v lists the entries ("[{d_ino=..., d_name="a"},
+ * ...]"), which become the records the kernel wrote; without -v it shows only their
+ * number ("0x55d0... /\* 12 entries *\/"), kept as the text "12 entries" without
+ * bytes.  Either way compare looks at the entries, not at the bytes. */
+static void fill_dirents(struct call *c, int i, struct sd_arg *a, struct span v)
+{
+	bool v64 = !strcmp(c->name, "getdents64");
+	uint64_t len = ret_count(c);
+	struct list_it it;
+	struct span e;
+	struct sb recs = SB_INIT;
+
+	buf_set(&a->buf, NULL, len == 0, len);
+	if (list_open(&it, v, '[')) {
+		while (recs.len < len && list_next(&it, &e) && !span_is(e, "..."))
+			dirent_add(&recs, v64, e);
+		buf_set(&a->buf, &recs, len == 0, len);
+		sb_free(&recs);
+		return;
+	}
+	a->raw = c->known[i] ? c->raw[i] : 0;
+	const char *cm = memmem(v.p, v.n, "/*", 2);
+	if (cm && len) {
+		struct span t = trim(cm + 2, v.p + v.n);
+		if (ends(t.p, t.p + t.n, "*/"))
+			t = trim(t.p, t.p + t.n - 2);
+		if (t.n && isdigit((unsigned char)t.p[0]))
+			a->text = span_dup(t);
+	}
+}
+
 static void fill_buf(struct call *c, int i, struct sd_arg *a, struct span v)
 {
 	const struct sd_arg_shape *as = &c->sh.a[i];
@@ -218,6 +338,53 @@ static void fill_buf(struct call *c, int i, struct sd_arg *a, struct span v)
 	sb_free(&bytes);
 }
 
+/* What each fd of a process was last shown to refer to (a -y annotation) or, in a log
+ * without -y, the absolute path it was opened by (followed through dup and F_DUPFD).
+ * An annotation names an fd that strace prints bare because it does not know the
+ * argument is an fd (ioctl(4</b>, FICLONE, 3): the source file); either kind is the
+ * directory of fchdir(fd).  Forgotten at close and exec (close-on-exec is not followed);
+ * a child process starts with its parent's. */
+#define FDNAME_MAX 65536
+
+static void fd_note(struct proc *p, int64_t fd, const char *name, bool shown)
+{
+	if (fd < 0 || fd >= FDNAME_MAX)
+		return;
+	if ((size_t)fd >= p->nfds) {
+		if (!name)
+			return;
+		size_t n = p->nfds ? p->nfds : 16;
+		while (n <= (size_t)fd)
+			n *= 2;
+		p->fds = xrealloc(p->fds, n * sizeof *p->fds);
+		memset(p->fds + p->nfds, 0, (n - p->nfds) * sizeof *p->fds);
+		p->nfds = n;
+	}
+	free(p->fds[fd].name);
+	p->fds[fd].name = name ? xstrdup(name) : NULL;
+	p->fds[fd].shown = name && shown;
+}
+
+static const struct fdname *fd_name(const struct proc *p, int64_t fd)
+{
+	return fd >= 0 && (uint64_t)fd < p->nfds && p->fds[fd].name ? &p->fds[fd] : NULL;
+}
+
+static void fd_forget(struct proc *p, uint64_t lo, uint64_t hi)
+{
+	for (uint64_t fd = lo; fd <= hi && fd < p->nfds; fd++) {
+		free(p->fds[fd].name);
+		p->fds[fd].name = NULL;
+	}
+}
+
+static void fd_copy(struct proc *to, const struct proc *from)
+{
+	for (size_t fd = 0; fd < from->nfds; fd++)
+		if (from->fds[fd].name)
+			fd_note(to, (int64_t)fd, from->fds[fd].name, from->fds[fd].shown);
+}
+
 static void fill_fd(struct thr *t, struct call *c, int i, struct sd_arg *a, struct span v)
 {
 	struct span an = { "", 0 };
@@ -233,6 +400,11 @@ static void fill_fd(struct thr *t, struct call *c, int i, struct sd_arg *a, stru
 			proc_set_cwd(t->proc, annot_ref(an.p, an.n));
 	} else if (a->raw >= 0 && has_an) {
 		a->ref = annot_ref(an.p, an.n);
+		fd_note(t->proc, a->raw, a->ref, true);
+	} else if (a->raw >= 0 && !a->text) {
+		const struct fdname *f = fd_name(t->proc, a->raw);
+		if (f && f->shown)
+			a->ref = xstrdup(f->name);
 	}
 }
 
@@ -413,6 +585,16 @@ static void fill_arg(struct thr *t, struct call *c, int i, struct sd_event *ev)
 		a->raw = c->known[i] ? c->raw[i] : 0;
 		if (v.n)
 			a->text = sym_text(v);
+		if (a->text && c->known[i]) {    /* "A or B": one name, as the tracer prints it */
+			uint64_t u;
+			size_t len;
+			const char *alt = alt_name(c->name, i, a->text, strlen(a->text), &u, &len);
+			if (alt) {
+				char *one = xstrndup(alt, len);
+				free(a->text);
+				a->text = one;
+			}
+		}
 		break;
 	case SD_ARG_FD:
 		fill_fd(t, c, i, a, v);
@@ -421,7 +603,10 @@ static void fill_arg(struct thr *t, struct call *c, int i, struct sd_event *ev)
 		fill_path(t, c, i, a, ev, v);
 		break;
 	case SD_ARG_BUF:
-		fill_buf(c, i, a, v);
+		if (i == 1 && (!strcmp(c->name, "getdents64") || !strcmp(c->name, "getdents")))
+			fill_dirents(c, i, a, v);
+		else
+			fill_buf(c, i, a, v);
 		break;
 	case SD_ARG_STRUCT:
 		fill_struct(c, i, a, v);
@@ -735,23 +920,63 @@ static void build(struct thr *t, struct call *c, bool align_end, struct sd_event
 	}
 }
 
-/* The effects of a finished call on the process table: cwd, children. */
+/* What a successful call did to the fd names of its process (fd_note). */
+static void fd_after_call(struct proc *p, const struct call *c, const struct sd_event *ev)
+{
+	const char *n = c->name;
+	int64_t a0 = ev->nargs >= 1 ? ev->args[0].raw : -1;
+
+	if (ev->ret_ref) {
+		fd_note(p, c->ret, ev->ret_ref, true);
+	} else if (ev->ret_fmt == SD_RET_FD) {
+		/* open, openat, openat2, creat: the path; dup, dup2, dup3, fcntl F_DUPFD*:
+		 * what the old fd was; anything else returning an fd: unknown */
+		int pa = !strcmp(n, "open") || !strcmp(n, "creat") ? 0 :
+			 !strcmp(n, "openat") || !strcmp(n, "openat2") ? 1 : -1;
+		const struct fdname *f = NULL;
+		bool dup = !strcmp(n, "dup") || !strcmp(n, "dup2") || !strcmp(n, "dup3") ||
+			   (!strcmp(n, "fcntl") && ev->nargs >= 2 &&
+			    (ev->args[1].raw == F_DUPFD_V || ev->args[1].raw == F_DUPFD_CLOEXEC_V));
+		if (dup)
+			f = fd_name(p, a0);
+		if (pa >= 0 && pa < ev->nargs && ev->args[pa].abs)
+			fd_note(p, c->ret, ev->args[pa].abs, false);
+		else if (f)
+			fd_note(p, c->ret, f->name, f->shown);
+		else
+			fd_note(p, c->ret, NULL, false);
+	}
+	if (!strcmp(n, "close") && a0 >= 0)
+		fd_forget(p, (uint64_t)a0, (uint64_t)a0);
+	else if (!strcmp(n, "close_range") && ev->nargs >= 2)
+		fd_forget(p, (uint32_t)a0, (uint32_t)ev->args[1].raw);
+	else if (!strcmp(n, "execve") || !strcmp(n, "execveat"))
+		fd_forget(p, 0, UINT64_MAX);
+}
+
+/* The effects of a finished call on the process table: cwd, children, fd names. */
 static void after_call(struct sd_strace *s, struct thr *t, struct call *c,
 		       const struct sd_event *ev, const char *text, size_t tlen)
 {
 	if (!c->finished || c->error)
 		return;
+	fd_after_call(t->proc, c, ev);
 	if (!strcmp(c->name, "chdir") && ev->nargs >= 1 && c->ret == 0) {
 		const struct sd_arg *a = &ev->args[0];
 		proc_set_cwd(t->proc, a->abs ? xstrdup(a->abs) : NULL);
 	} else if (!strcmp(c->name, "fchdir") && ev->nargs >= 1 && c->ret == 0) {
 		const char *r = ev->args[0].ref;
+		const struct fdname *f = fd_name(t->proc, ev->args[0].raw);
+		if (!r && f)
+			r = f->name;
 		proc_set_cwd(t->proc, r && r[0] == '/' ? xstrdup(r) : NULL);
 	} else if (is_clone(c->name) && c->ret > 0 && c->ret <= INT32_MAX) {
 		bool th = clone_thread(c->name, text, tlen);
 		struct thr *k = thr_find(s, (pid_t)c->ret);
 		if (!k) {
-			thr_new(s, (pid_t)c->ret, th ? t->proc : NULL, t->proc->cwd);
+			k = thr_new(s, (pid_t)c->ret, th ? t->proc : NULL, t->proc->cwd);
+			if (!th)
+				fd_copy(k->proc, t->proc);
 		} else if (k == t) {
 			return;          /* a log that says a thread created itself */
 		} else if (th && k->proc != t->proc) {
@@ -760,6 +985,7 @@ static void after_call(struct sd_strace *s, struct thr *t, struct call *c,
 			k->proc = t->proc;
 		} else if (!th && k->proc == t->proc) {
 			struct proc *np = proc_new(k->tid, t->proc->cwd);
+			fd_copy(np, t->proc);
 			proc_unref(k->proc);
 			k->proc = np;
 		}

@@ -108,6 +108,13 @@ struct proc {
 	int refs;
 	pid_t tgid;
 	char *cwd;             /* absolute, or NULL when unknown */
+	struct fdname *fds;    /* by fd number: what it was last shown or opened as */
+	size_t nfds;
+};
+
+struct fdname {
+	char *name;            /* a -y annotation's ref, or the absolute path it was opened by */
+	bool shown;            /* from an annotation */
 };
 
 struct pend {              /* the first half of a call, waiting to be resumed */

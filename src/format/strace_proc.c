@@ -13,6 +13,9 @@
 void proc_unref(struct proc *p)
 {
 	if (p && --p->refs == 0) {
+		for (size_t i = 0; i < p->nfds; i++)
+			free(p->fds[i].name);
+		free(p->fds);
 		free(p->cwd);
 		free(p);
 	}
