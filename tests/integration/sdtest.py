@@ -16,6 +16,15 @@ import unittest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.path.join(ROOT, os.environ.get("BUILD", "build"))
+
+# A suite started in the background by a non-interactive shell inherits SIGINT (and
+# sometimes SIGHUP) ignored, and an ignored disposition survives exec: sysdiff would
+# then rightly keep ignoring them (as the command it traces would), and the tests that
+# interrupt it would hang.  The tests mean a terminal's signals: restore the defaults
+# for everything started from here (a handler becomes the default at exec).
+for _sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    if signal.getsignal(_sig) == signal.SIG_IGN:
+        signal.signal(_sig, signal.default_int_handler if _sig == signal.SIGINT else signal.SIG_DFL)
 SYSDIFF = os.path.join(BUILD, "sysdiff")
 FIXTURES = os.path.join(BUILD, "fixtures")
 PY_FIXTURES = os.path.join(ROOT, "tests", "fixtures")
