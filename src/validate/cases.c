@@ -419,8 +419,10 @@ static char **strv_join(char **a, char **b)
 	while (b && b[nb])
 		nb++;
 	char **v = xcalloc(na + nb + 1, sizeof *v);
-	memcpy(v, a, na * sizeof *v);
-	memcpy(v + na, b, nb * sizeof *v);
+	if (na)
+		memcpy(v, a, na * sizeof *v);
+	if (nb)
+		memcpy(v + na, b, nb * sizeof *v);
 	return v;
 }
 
