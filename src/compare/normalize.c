@@ -1,6 +1,7 @@
 /* normalize.c - per-field comparison keys of an event (see normalize.h). */
 #include "compare/normalize.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
@@ -236,9 +237,11 @@ static uint64_t ref_key(struct sd_norm *n, const char *ref)
 static bool dirfd_relative(struct sd_norm *n, const struct sd_event *ev, int i)
 {
 	const struct sd_arg *a = &ev->args[i];
-	int nr = sd_syscall_nr(ev->name);
 
-	if (!n->o.fds_by_number || !a->str || a->str[0] == '/' || nr < 0 || nr >= SD_NR_MAX)
+	if (!n->o.fds_by_number || !a->str || a->str[0] == '/')
+		return false;
+	int nr = sd_syscall_nr(ev->name);
+	if (nr < 0 || nr >= SD_NR_MAX)
 		return false;
 	if (!n->dirfds)
 		n->dirfds = xcalloc(SD_NR_MAX, sizeof *n->dirfds);
@@ -388,9 +391,27 @@ static const struct pidrow pid_rows[] = {
 	{ "kcmp", F_ARG(0) | F_ARG(1) }, { "get_robust_list", F_ARG(0) },
 };
 
+/* pid_rows by syscall number, built once (every event asks) */
+static unsigned pid_by_nr[SD_NR_MAX];
+static pthread_once_t pid_once = PTHREAD_ONCE_INIT;
+
+static void pid_index(void)
+{
+	for (size_t i = 0; i < sizeof pid_rows / sizeof *pid_rows; i++) {
+		int nr = sd_syscall_nr(pid_rows[i].name);
+		if (nr >= 0 && nr < SD_NR_MAX)
+			pid_by_nr[nr] = pid_rows[i].fields;
+	}
+}
+
 unsigned sd_norm_pid_fields(const char *name)
 {
-	for (size_t i = 0; i < sizeof pid_rows / sizeof *pid_rows; i++)
+	int nr = sd_syscall_nr(name);
+
+	pthread_once(&pid_once, pid_index);
+	if (nr >= 0 && nr < SD_NR_MAX)
+		return pid_by_nr[nr];
+	for (size_t i = 0; i < sizeof pid_rows / sizeof *pid_rows; i++)   /* not x86_64's */
 		if (!strcmp(pid_rows[i].name, name))
 			return pid_rows[i].fields;
 	return 0;
