@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "compare/semantic.h"
+#include "decode/decode.h"
 #include "util/util.h"
 
 /* One byte as a short quoted token: ',' '\r' '\x01' */
@@ -148,6 +149,89 @@ static void ret_text(struct sb *sb, const struct sd_event *ev, const char *pidl)
 		sb_addf(sb, "%lld", (long long)ev->ret);
 }
 
+/* The entries of a listing within the bytes kept (malloc'd; *n of them). */
+static struct sd_dirent *entries_of(const struct sd_arg *a, bool v64, size_t *n)
+{
+	struct sd_dirent e, *v = NULL;
+	size_t pos = 0, cap = 0;
+
+	*n = 0;
+	while (sd_dirent_next(a->buf.data, a->buf.kept, v64, &pos, &e)) {
+		if (*n == cap)
+			v = xrealloc(v, (cap = cap ? 2 * cap : 16) * sizeof *v);
+		v[(*n)++] = e;
+	}
+	return v;
+}
+
+static bool entry_eq(const struct sd_dirent *x, const struct sd_dirent *y)
+{
+	return x->len == y->len && x->type == y->type && !memcmp(x->name, y->name, x->len);
+}
+
+static void add_entry(struct sb *sb, const struct sd_dirent *e)
+{
+	add_short(sb, (const unsigned char *)e->name, e->len);
+	const char *t = sd_dirent_type_name(e->type);
+	if (t)
+		sb_addf(sb, " (%s)", t);
+	else
+		sb_addf(sb, " (d_type %u)", e->type);
+}
+
+/* The first entry of x[0..n) not in y[0..m), or NULL. */
+static const struct sd_dirent *first_not_in(const struct sd_dirent *x, size_t n,
+					    const struct sd_dirent *y, size_t m)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t j = 0;
+		while (j < m && !entry_eq(&x[i], &y[j]))
+			j++;
+		if (j == m)
+			return &x[i];
+	}
+	return NULL;
+}
+
+/* Directory listings: which entries one side has and the other not, by name and type
+ * (what compare looks at), not the bytes (inode numbers and offsets are not
+ * behaviour); with the same entries, the first place their order differs. */
+static bool dirents_diff(struct sb *sb, const struct sd_event *ea, const struct sd_arg *a,
+			 const struct sd_arg *b)
+{
+	bool v64 = !strcmp(ea->name, "getdents64");
+	size_t na, nb, k = 0;
+
+	if (!a->buf.data || !b->buf.data)
+		return false;
+	struct sd_dirent *x = entries_of(a, v64, &na), *y = entries_of(b, v64, &nb);
+	const struct sd_dirent *miss = first_not_in(x, na, y, nb), *extra = first_not_in(y, nb, x, na);
+	size_t start = sb->len;
+	if (miss) {
+		sb_adds(sb, "missing entry ");
+		add_entry(sb, miss);
+	}
+	if (extra) {
+		sb_adds(sb, miss ? ", extra entry " : "extra entry ");
+		add_entry(sb, extra);
+	}
+	if (!miss && !extra) {
+		while (k < na && k < nb && entry_eq(&x[k], &y[k]))
+			k++;
+		if (k < na && k < nb) {
+			sb_addf(sb, "the same entries in another order: entry %zu is ", k + 1);
+			add_entry(sb, &x[k]);
+			sb_adds(sb, " vs ");
+			add_entry(sb, &y[k]);
+		}
+	}
+	if (na != nb && sb->len > start)
+		sb_addf(sb, "; %zu vs %zu entries", na, nb);
+	free(x);
+	free(y);
+	return sb->len > start;
+}
+
 static void arg_diff(struct sb *sb, const struct sd_cmp_event *ca, const struct sd_cmp_event *cb,
 		     int i, long *at)
 {
@@ -164,6 +248,11 @@ static void arg_diff(struct sb *sb, const struct sd_cmp_event *ca, const struct 
 	}
 	switch (a->type) {
 	case SD_ARG_BUF:
+		if (i == 1 && (!strcmp(ca->ev.name, "getdents64") || !strcmp(ca->ev.name, "getdents")) &&
+		    dirents_diff(sb, &ca->ev, a, b)) {
+			*at = -1;
+			break;
+		}
 		bytes_diff(sb, a->buf.data ? a->buf.data : (const unsigned char *)"", a->buf.len,
 			   a->buf.kept, b->buf.data ? b->buf.data : (const unsigned char *)"",
 			   b->buf.len, b->buf.kept, at);

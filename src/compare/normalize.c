@@ -283,19 +283,8 @@ static uint64_t dirents_names(const struct sd_norm_opts *o, const struct sd_buf 
 	if (o->dirents_limit && end > o->dirents_limit)
 		end = o->dirents_limit;
 	*count = 0;
-	while (b->data && pos + 19 <= end) {
-		const unsigned char *r = b->data + pos;
-		unsigned reclen = (unsigned)r[16] | (unsigned)r[17] << 8;
-		if (reclen < 19 || pos + reclen > end)
-			break;
-		const unsigned char *name = v64 ? r + 19 : r + 18;
-		size_t max = reclen - (size_t)(name - r) - (v64 ? 0 : 1);
-		size_t nl = strnlen((const char *)name, max);
-		unsigned char type = v64 ? r[18] : r[reclen - 1];
-		k = mix(XXH64(name, nl, k), type);
-		pos += reclen;
-		(*count)++;
-	}
+	for (struct sd_dirent e; sd_dirent_next(b->data, end, v64, &pos, &e); (*count)++)
+		k = mix(XXH64(e.name, e.len, k), e.type);
 	return nz(k);
 }
 

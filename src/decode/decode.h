@@ -93,4 +93,15 @@ int sd_decode_shape(const char *name, const int64_t raw[SD_MAX_ARGS], bool finis
  * true and sets *val when every part is known. */
 bool sd_decode_const(const char *name, int i, const char *text, uint64_t *val);
 
+/* ---- directory listings (dirents.c) -------------------------------------------- */
+
+/* One entry of a getdents (v64 false: linux_dirent) or getdents64 buffer. */
+struct sd_dirent { const char *name; size_t len; unsigned char type; };
+
+/* The entry at *pos of the first n bytes of buf: true, with *pos moved past it, or false
+ * when no whole record is left there. */
+bool sd_dirent_next(const unsigned char *buf, size_t n, bool v64, size_t *pos, struct sd_dirent *e);
+/* d_type as strace names it ("DT_REG"), or NULL for a value without a name. */
+const char *sd_dirent_type_name(unsigned char type);
+
 #endif

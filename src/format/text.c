@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "decode/decode.h"
+
 #define FLUSH_AT (64 * 1024)
 
 
@@ -121,6 +123,35 @@ static void add_buf(struct sb *sb, const struct sd_arg *a, const struct sd_text_
 		add_ptr(sb, a->raw);
 }
 
+/* A directory listing (getdents/getdents64's buffer) as strace -v shows it, without
+ * the inode numbers and offsets: [{d_type=DT_DIR, d_name="."}, ...] /\* 12 entries *\/.
+ * The first few entries; the count is of the whole entries within the bytes kept. */
+static void add_dirents(struct sb *sb, const struct sd_arg *a, bool v64)
+{
+	enum { SHOWN = 4 };
+	size_t pos = 0, n = 0;
+	struct sd_dirent e;
+
+	sb_addc(sb, '[');
+	for (; sd_dirent_next(a->buf.data, a->buf.kept, v64, &pos, &e); n++) {
+		if (n == SHOWN)
+			sb_adds(sb, ", ...");
+		if (n >= SHOWN)
+			continue;
+		const char *t = sd_dirent_type_name(e.type);
+		if (n)
+			sb_adds(sb, ", ");
+		if (t)
+			sb_addf(sb, "{d_type=%s, d_name=", t);
+		else
+			sb_addf(sb, "{d_type=%u, d_name=", e.type);
+		add_escaped(sb, e.name, e.len, true);
+		sb_addc(sb, '}');
+	}
+	sb_addf(sb, "] /* %zu entr%s%s */", n, n == 1 ? "y" : "ies",
+		a->buf.kept < a->buf.len ? " shown" : "");
+}
+
 /* envp: this STRV argument follows another one (execve's third argument). */
 static void add_arg(struct sb *sb, const struct sd_arg *a, bool envp,
 		    const struct sd_text_opts *o)
@@ -179,7 +210,11 @@ static void add_args(struct sb *sb, const struct sd_event *ev, int from, int to,
 		if (i >= from) {
 			if (cols)
 				cols[i] = (long)sb->len;
-			add_arg(sb, &ev->args[i], envp && strv, o);
+			if (i == 1 && ev->args[i].type == SD_ARG_BUF && ev->args[i].buf.data &&
+			    (!strcmp(ev->name, "getdents64") || !strcmp(ev->name, "getdents")))
+				add_dirents(sb, &ev->args[i], !strcmp(ev->name, "getdents64"));
+			else
+				add_arg(sb, &ev->args[i], envp && strv, o);
 			if (i + 1 < n)
 				sb_add(sb, ", ", 2);
 		}

@@ -296,6 +296,43 @@ class SameProgramTest(CompareBase):
                 self.assertEqual(rc, 0, "%s\n%s%s" % (" ".join(cmd), out, err))
 
 
+class ListingTest(CompareBase):
+    """A directory listing that differs is reported by its entries (names and types, what
+    is compared), never by the inode and offset bytes around them."""
+
+    def listing(self, name, entries):
+        d = os.path.join(self.tmp, "dir")
+        shutil.rmtree(d, True)
+        os.mkdir(d)
+        for e in entries:
+            if e.endswith("/"):
+                os.mkdir(os.path.join(d, e[:-1]))
+            else:
+                open(os.path.join(d, e), "w").close()
+        out = os.path.join(self.tmp, name + ".jsonl")
+        r = self.trace(["/bin/ls", "-f", d], cwd=self.tmp, out=out)
+        self.assertIsNotNone(r.trace, r.describe())
+        return out
+
+    def caret(self, out):
+        lines = out.splitlines()
+        i = next(k for k, l in enumerate(lines) if l.startswith("Original:   getdents64("))
+        self.assertIn('d_name="a"}', lines[i])       # entries, not bytes
+        self.assertNotIn("\\0", lines[i])
+        return lines[i + 2].strip()
+
+    def test_extra_missing_and_retyped_entries(self):
+        one = self.listing("one", ["a", "b"])
+        rc, out, err = self.compare(one, self.listing("extra", ["a", "b", "c"]), expect_rc=1)
+        self.assertEqual(self.caret(out), '^ extra entry "c" (DT_REG); 4 vs 5 entries')
+        rc, out, err = self.compare(self.listing("swap", ["a", "d"]), self.listing("swap2", ["a", "e"]),
+                                    expect_rc=1)
+        self.assertEqual(self.caret(out), '^ missing entry "d" (DT_REG), extra entry "e" (DT_REG)')
+        rc, out, err = self.compare(self.listing("file", ["a", "b"]), self.listing("dir", ["a", "b/"]),
+                                    expect_rc=1)
+        self.assertEqual(self.caret(out), '^ missing entry "b" (DT_REG), extra entry "b" (DT_DIR)')
+
+
 class StraceInputTest(CompareBase):
     def strace_log(self, name, opts=("-f", "-y", "-s", "65536"), gz=False):
         if not STRACE:
