@@ -10,8 +10,11 @@ void sd_event_init(struct sd_event *ev)
 	memset(ev, 0, sizeof *ev);
 }
 
-void sd_arg_clear(struct sd_arg *a)
+/* What a owns, freed (a is left as it was). */
+static void arg_free(struct sd_arg *a)
 {
+	if (!a->text && !a->ref && !a->str && !a->abs && !a->buf.data && !a->strv)
+		return;   /* most arguments own nothing: a number, a flag */
 	free(a->text);
 	free(a->ref);
 	free(a->str);
@@ -20,10 +23,16 @@ void sd_arg_clear(struct sd_arg *a)
 	for (int i = 0; i < a->nstrv; i++)
 		free(a->strv[i]);
 	free(a->strv);
+}
+
+void sd_arg_clear(struct sd_arg *a)
+{
+	arg_free(a);
 	memset(a, 0, sizeof *a);
 }
 
-void sd_srcloc_clear(struct sd_srcloc *s)
+/* What s owns, freed (s is left as it was). */
+static void srcloc_free(struct sd_srcloc *s)
 {
 	free(s->file);
 	free(s->func);
@@ -42,18 +51,23 @@ void sd_srcloc_clear(struct sd_srcloc *s)
 		free(s->frames[i].file);
 	}
 	free(s->frames);
+}
+
+void sd_srcloc_clear(struct sd_srcloc *s)
+{
+	srcloc_free(s);
 	memset(s, 0, sizeof *s);
 }
 
 void sd_event_clear(struct sd_event *ev)
 {
 	for (int i = 0; i < SD_MAX_ARGS; i++)
-		sd_arg_clear(&ev->args[i]);
+		arg_free(&ev->args[i]);
 	free(ev->ret_ref);
 	free(ev->ret_text);
 	free(ev->siginfo);
-	sd_srcloc_clear(&ev->src);
-	sd_event_init(ev);
+	srcloc_free(&ev->src);
+	sd_event_init(ev);   /* one memset for all of it */
 }
 
 void sd_trace_info_clear(struct sd_trace_info *ti)
