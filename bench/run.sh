@@ -1,5 +1,7 @@
 #!/bin/sh
-# Benchmark: traced/untraced time ratios of sysdiff and strace (see bench/README.md).
+# Benchmark: traced/untraced time ratios of sysdiff and strace, next to the floor of
+# ptrace itself (bench/ptrace_floor.c: stops at every syscall and does nothing else);
+# see bench/README.md.
 #   bench/run.sh [SLOW_RUNS] [FAST_RUNS]   (defaults 5 and 30; medians reported)
 # Needs a built ./build/sysdiff, strace, hyperfine, taskset and python3 (installed here
 # when missing).
@@ -12,6 +14,7 @@ B=build/bench
 mkdir -p $B
 cc -O2 -o $B/getppid_loop bench/getppid_loop.c
 cc -O2 -o $B/devnull_writes bench/devnull_writes.c
+cc -O2 -o $B/ptrace_floor bench/ptrace_floor.c
 SD=./build/sysdiff
 [ -x $SD ] || { echo "bench: build sysdiff first (make)" >&2; exit 1; }
 PY=/usr/bin/python3.11
@@ -28,20 +31,22 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", a / b }'; }
 row() {
 	runs=$1 name=$2 cmd=$3
 	base=$(median "$runs" "$cmd")
+	fl=$(median "$runs" "$B/ptrace_floor $cmd")
 	sd=$(median "$runs" "$SD trace --format jsonl -o /dev/null -- $cmd")
 	sdu=$(median "$runs" "$SD trace --no-pin --format jsonl -o /dev/null -- $cmd")
 	st=$(median "$runs" "strace -f -o /dev/null $cmd")
 	stp=$(median "$runs" "taskset -c 0 strace -f -o /dev/null $cmd")
-	printf '| %s | %ss | %ss (**%s**) | %ss (%s) | %ss (%s) | %ss (**%s**) |\n' "$name" "$base" \
-		"$sd" "$(ratio $sd $base)" "$sdu" "$(ratio $sdu $base)" \
+	printf '| %s | %ss | %ss (%s) | %ss (**%s**; %s the floor) | %ss (%s) | %ss (%s) | %ss (**%s**) |\n' \
+		"$name" "$base" "$fl" "$(ratio $fl $base)" \
+		"$sd" "$(ratio $sd $base)" "$(ratio $sd $fl)" "$sdu" "$(ratio $sdu $base)" \
 		"$st" "$(ratio $st $base)" "$stp" "$(ratio $stp $base)"
 }
 
 echo "machine: $(nproc) vCPUs, Linux $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(strace -V | head -1)"
 echo "runs per cell: $SLOW (loops) / $FAST (find, python3), medians, one warm-up run"
 echo
-echo "| workload | untraced | sysdiff trace (jsonl; pinned, the default) | sysdiff --no-pin | strace -f | taskset -c 0 strace -f |"
-echo "| --- | --- | --- | --- | --- | --- |"
+echo "| workload | untraced | the floor (bench/ptrace_floor.c) | sysdiff trace (jsonl; pinned, the default) | sysdiff --no-pin | strace -f | taskset -c 0 strace -f |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
 row "$SLOW" "getppid x1M" "$B/getppid_loop"
 row "$SLOW" "write 16 B x200k to /dev/null" "$B/devnull_writes"
 row "$FAST" "find /usr -maxdepth 3" "find /usr -maxdepth 3"
