@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "compare/normalize.h"
+#include "filter/sysset.h"
 #include "util/util.h"
 
 long cli_num(const char *opt, const char *s, long min, long max, int code)
@@ -47,4 +48,16 @@ void cli_map_path(struct sd_path_map **maps, size_t *n, const char *arg)
 	(*maps)[*n].from = xstrndup(arg, (size_t)(eq - arg));
 	(*maps)[*n].to = eq + 1;
 	(*n)++;
+}
+
+void cli_sysset_arg(struct sd_sysset *into, const char *opt, const char *spec)
+{
+	struct sd_sysset s;
+	char err[256];
+
+	if (sd_sysset_parse(&s, spec, err, sizeof err) < 0)
+		sd_die_code(SD_EXIT_ERROR, "invalid %s '%s': %s", opt, spec, err);
+	for (int nr = 0; nr < SD_NR_MAX; nr++)
+		if (sd_sysset_has(&s, nr))
+			sd_sysset_add(into, nr);
 }

@@ -62,19 +62,6 @@ struct compare_args {
 	const char *paths[2];            /* the two traces */
 };
 
-/* Add the syscalls of SPEC to *into (the option may be given more than once). */
-static void sysset_arg(struct sd_sysset *into, const char *opt, const char *spec)
-{
-	struct sd_sysset s;
-	char err[256];
-
-	if (sd_sysset_parse(&s, spec, err, sizeof err) < 0)
-		die2("invalid %s '%s': %s", opt, spec, err);
-	for (int nr = 0; nr < SD_NR_MAX; nr++)
-		if (sd_sysset_has(&s, nr))
-			sd_sysset_add(into, nr);
-}
-
 /* One option (getopt's c, optarg) into a. */
 static void set_option(int c, struct compare_args *a, char **argv)
 {
@@ -84,8 +71,8 @@ static void set_option(int c, struct compare_args *a, char **argv)
 	case OPT_COLOR: a->color = optarg ? optarg : "always"; break;
 	case 'v': a->verbose = true; break;
 	case OPT_MAXMIS: a->o.max_report = (size_t)cli_num("--max-mismatches", optarg, 0, 1000000, SD_EXIT_ERROR); break;
-	case OPT_IGNORE: sysset_arg(&a->ign, "--ignore", optarg); break;
-	case OPT_KEEP: sysset_arg(&a->keep, "--keep", optarg); break;
+	case OPT_IGNORE: cli_sysset_arg(&a->ign, "--ignore", optarg); break;
+	case OPT_KEEP: cli_sysset_arg(&a->keep, "--keep", optarg); break;
 	case OPT_NONOISE: a->noise = false; break;
 	case OPT_MAP: cli_map_path(&a->maps, &a->nmaps, optarg); break;
 	case OPT_CLOEXEC: a->o.ignore_cloexec = true; break;

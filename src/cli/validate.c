@@ -163,19 +163,6 @@ static void strv_add(char ***v, size_t *n, char *s)
 	(*v)[*n] = NULL;
 }
 
-/* Add the syscalls of SPEC to *into (the option may be given more than once). */
-static void sysset_arg(struct sd_sysset *into, const char *opt, const char *spec)
-{
-	struct sd_sysset s;
-	char err[256];
-
-	if (sd_sysset_parse(&s, spec, err, sizeof err) < 0)
-		die2("invalid %s '%s': %s", opt, spec, err);
-	for (int nr = 0; nr < SD_NR_MAX; nr++)
-		if (sd_sysset_has(&s, nr))
-			sd_sysset_add(into, nr);
-}
-
 /* One option (getopt's c, optarg) into a. */
 static void set_option(int c, struct validate_args *a, char **argv)
 {
@@ -243,8 +230,8 @@ static void set_option(int c, struct validate_args *a, char **argv)
 			die2("invalid --mask-path '%s' (expected an absolute glob, e.g. /tmp/cache-*)", optarg);
 		strv_add(&cfg->mask_paths, &a->nmask_paths, optarg);
 		break;
-	case OPT_IGNORE: sysset_arg(&a->ign, "--ignore", optarg); break;
-	case OPT_KEEPSYS: sysset_arg(&a->keep, "--keep", optarg); break;
+	case OPT_IGNORE: cli_sysset_arg(&a->ign, "--ignore", optarg); break;
+	case OPT_KEEPSYS: cli_sysset_arg(&a->keep, "--keep", optarg); break;
 	case OPT_MAP: cli_map_path(&a->maps, &a->nmaps, optarg); break;
 	case OPT_HOSTCLOCK: cfg->virt.on = false; break;
 	case OPT_SEED:
