@@ -81,27 +81,6 @@ char *sd_norm_map_path(const struct sd_norm_opts *o, const char *s)
 	return xstrdup(s);
 }
 
-char *sd_norm_flags(const struct sd_norm_opts *o, const char *text)
-{
-	if (!o->ignore_cloexec || !strstr(text, "CLOEXEC"))
-		return xstrdup(text);
-	struct sb sb = SB_INIT;
-	const char *p = text;
-	while (*p) {
-		size_t n = strcspn(p, "|");
-		bool cloexec = n >= 8 && !memcmp(p + n - 8, "_CLOEXEC", 8);
-		if (!cloexec) {
-			if (sb.len)
-				sb_addc(&sb, '|');
-			sb_add(&sb, p, n);
-		}
-		p += n + (p[n] == '|');
-	}
-	if (!sb.len)
-		sb_addc(&sb, '0');
-	return sb_detach(&sb);
-}
-
 static uint64_t str_key(const char *s, uint64_t seed)
 {
 	return nz(XXH64(s, strlen(s), seed));

@@ -66,8 +66,6 @@ bool sd_norm_dirents_counted(const struct sd_event *ev);
 
 /* Apply the path maps to s (malloc'd result). */
 char *sd_norm_map_path(const struct sd_norm_opts *o, const char *s);
-/* Flags text with *_CLOEXEC tokens dropped when asked (malloc'd). */
-char *sd_norm_flags(const struct sd_norm_opts *o, const char *text);
 uint64_t sd_norm_hash(const void *p, size_t n, uint64_t seed);
 
 #endif
