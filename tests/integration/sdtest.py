@@ -373,6 +373,21 @@ def wait_for(pred, timeout=10.0, step=0.02):
     return pred()
 
 
+def pids_running(marker):
+    """The pids of the processes whose command line contains marker."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                if marker.encode() in f.read():
+                    found.append(int(pid))
+        except OSError:
+            pass
+    return found
+
+
 def proc_status(pid):
     """Fields of /proc/PID/status as a dict, or None if the process is gone."""
     try:

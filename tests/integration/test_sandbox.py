@@ -57,19 +57,6 @@ def tree_hash(paths):
     return h.hexdigest(), listing
 
 
-def hostile_pids(marker):
-    found = []
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                with open("/proc/%s/cmdline" % pid, "rb") as f:
-                    if marker.encode() in f.read():
-                        found.append(int(pid))
-            except OSError:
-                pass
-    return found
-
-
 class SandboxTest(SysdiffTest):
     def setUp(self):
         super().setUp()
@@ -154,16 +141,16 @@ class SandboxTest(SysdiffTest):
                               stderr=subprocess.DEVNULL)
         # wait until both sandboxed programs are running (their damage is done first)
         deadline = time.time() + 30
-        while len(hostile_pids(self.marker)) < 2 and time.time() < deadline:
+        while len(sdtest.pids_running(self.marker)) < 2 and time.time() < deadline:
             time.sleep(0.05)
-        self.assertGreaterEqual(len(hostile_pids(self.marker)), 2, "the runs did not start")
+        self.assertGreaterEqual(len(sdtest.pids_running(self.marker)), 2, "the runs did not start")
         time.sleep(0.5)
         sd.send_signal(signal.SIGKILL)
         sd.wait()
         deadline = time.time() + 10
-        while hostile_pids(self.marker) and time.time() < deadline:
+        while sdtest.pids_running(self.marker) and time.time() < deadline:
             time.sleep(0.05)
-        self.assertEqual(hostile_pids(self.marker), [], "a sandboxed process outlived sysdiff")
+        self.assertEqual(sdtest.pids_running(self.marker), [], "a sandboxed process outlived sysdiff")
         after, listing2 = tree_hash(self.victims)
         self.assertEqual(listing2, listing, "the real tree changed")
         self.assertEqual(after, before, "mounts changed")

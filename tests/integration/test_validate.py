@@ -420,19 +420,6 @@ class ProgramFormsTest(ValidateBase):
                 self.assertIn("the transpiled program cannot be run: %s: exec format error" % path,
                               err)
 
-def leftover_processes(marker):
-    found = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % pid, "rb") as f:
-                if marker.encode() in f.read():
-                    found.append(int(pid))
-        except OSError:
-            pass
-    return found
-
 
 class RunawayTest(ValidateBase):
     def setUp(self):
@@ -447,7 +434,7 @@ class RunawayTest(ValidateBase):
         self.assertLess(time.time() - t0, 30)
         self.assertIn("The original timed out after 2 s", out)
         self.assertIn("The transpiled program timed out after 2 s", out)
-        self.assertEqual(leftover_processes(self.hog), [])
+        self.assertEqual(sdtest.pids_running(self.hog), [])
         self.assertEqual([d for d in scratch_dirs() if d not in self.scratch_before], [])
 
     def test_fork_bomb_hits_the_process_limit(self):
@@ -455,14 +442,14 @@ class RunawayTest(ValidateBase):
                                      self.hog + " forkbomb", "--transpiled-cmd", self.hog + " forkbomb",
                                      expect_rc=1)
         self.assertIn("timed out", out)
-        self.assertEqual(leftover_processes(self.hog), [])
+        self.assertEqual(sdtest.pids_running(self.hog), [])
 
     def test_flood_of_output(self):
         rc, out, err = self.validate("--timeout", "20", "--max-output", "8", "--original-cmd",
                                      self.hog + " flood", "--transpiled-cmd", self.hog + " none",
                                      expect_rc=1)
         self.assertIn("The original was stopped after writing more than 8 MiB", out)
-        self.assertEqual(leftover_processes(self.hog), [])
+        self.assertEqual(sdtest.pids_running(self.hog), [])
 
     def test_deleting_files_of_the_starting_directory(self):
         with open(os.path.join(self.work, "data.txt"), "w") as f:
@@ -503,7 +490,7 @@ class InterruptTest(ValidateBase):
             self.fail("validate did not stop on SIGINT")
         self.assertEqual(p.returncode, 130, err)
         self.assertIn(b"interrupted by SIGINT", err)
-        self.assertEqual(leftover_processes(hog), [])
+        self.assertEqual(sdtest.pids_running(hog), [])
         self.assertEqual(scratch_dirs(), before, "scratch directories left behind")
         self.assertUntouched([])
 
