@@ -373,6 +373,15 @@ def wait_for(pred, timeout=10.0, step=0.02):
     return pred()
 
 
+def find_rustc():
+    """rustc on PATH or in cargo's home, or None."""
+    cargo = os.environ.get("CARGO_HOME") or os.path.expanduser("~/.cargo")
+    for cand in (shutil.which("rustc"), os.path.join(cargo, "bin", "rustc")):
+        if cand and os.access(cand, os.X_OK):
+            return cand
+    return None
+
+
 def pids_running(marker):
     """The pids of the processes whose command line contains marker."""
     found = []

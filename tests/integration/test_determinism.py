@@ -22,14 +22,6 @@ FIX = os.path.join(ROOT, "tests", "fixtures", "determinism")
 PYTHON = "/usr/bin/python3"
 
 
-def find_rustc():
-    cargo = os.environ.get("CARGO_HOME") or os.path.expanduser("~/.cargo")
-    for cand in (shutil.which("rustc"), os.path.join(cargo, "bin", "rustc")):
-        if cand and os.access(cand, os.X_OK):
-            return cand
-    return None
-
-
 class DeterminismTest(SysdiffTest):
     @classmethod
     def setUpClass(cls):
@@ -128,7 +120,7 @@ class DeterminismTest(SysdiffTest):
         self.assertIn("invalid --clock 'yesterday'", err)
 
     def test_rust_translation(self):
-        rustc = find_rustc()
+        rustc = sdtest.find_rustc()
         if not rustc:
             self.skipTest("rustc not installed")
         src = os.path.join(self.tmp, "u.rs")

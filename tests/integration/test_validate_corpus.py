@@ -78,16 +78,8 @@ ASPECTS = ("stdout", "stderr", "exit", "files", "stdin", "fdflags", "created", "
 VERDICTS = ("equivalent", "different")
 
 
-def find_rustc():
-    cargo = os.environ.get("CARGO_HOME") or os.path.expanduser("~/.cargo")
-    for cand in (shutil.which("rustc"), os.path.join(cargo, "bin", "rustc")):
-        if cand and os.access(cand, os.X_OK):
-            return cand
-    return None
-
-
 CC = shutil.which("cc") or shutil.which("gcc")
-RUSTC = find_rustc()
+RUSTC = sdtest.find_rustc()
 
 
 def load_json(path):
