@@ -338,11 +338,16 @@ char *sd_read_fd(int fd, size_t max, size_t *len, bool *cut)
 	char buf[65536];
 	bool more = false;
 	off_t off = 0;
+	bool stream = false;   /* a pipe or a tty: no offsets, read as it comes */
 
 	for (;;) {
-		ssize_t n = pread(fd, buf, sizeof buf, off);
+		ssize_t n = stream ? read(fd, buf, sizeof buf) : pread(fd, buf, sizeof buf, off);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == ESPIPE && !stream) {
+			stream = true;
+			continue;
+		}
 		if (n <= 0)
 			break;
 		off += n;

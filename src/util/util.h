@@ -64,7 +64,8 @@ int sd_copy_fd(int in, int out);
  * length and *cut whether the file had more (either may be NULL).  NULL with errno set
  * when it cannot be opened; a read error ends it at what was read so far. */
 char *sd_read_file(const char *path, size_t max, size_t *len, bool *cut);
-/* The same of an open file, from offset 0 (pread: its offset is left alone). */
+/* The same of an open file, from offset 0 (pread: its offset is left alone); a pipe or
+ * another file without offsets is read from where it stands. */
 char *sd_read_fd(int fd, size_t max, size_t *len, bool *cut);
 /* Write a whole report: to stdout when path is NULL; to a device, fifo or /dev/stdout as
  * it is; else through a temporary file renamed over path once complete, so a reader

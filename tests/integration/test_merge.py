@@ -111,6 +111,21 @@ class ShardMergeTest(ValidateBase):
         self.assertJunit(junit, whole)
         rc, out, _ = self.merge("--format", "json", *jouts, expect_rc=2)
         self.assertEqual(self.verdicts(json.loads(out)), self.verdicts(whole))
+        # reports from pipes, as `sysdiff merge <(cat shard-1.json) ...` gives them
+        fds = []
+        for o in outs:
+            r, w = os.pipe()
+            with open(o, "rb") as f:
+                os.write(w, f.read())   # a shard's report fits in the pipe's buffer
+            os.close(w)
+            fds.append(r)
+        p = subprocess.run([SYSDIFF, "merge", "--format", "json"] + ["/dev/fd/%d" % r for r in fds],
+                           cwd=self.work, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           pass_fds=fds, timeout=120)
+        for r in fds:
+            os.close(r)
+        self.assertEqual(p.returncode, 2, p.stderr.decode())
+        self.assertEqual(self.verdicts(json.loads(p.stdout)), self.verdicts(whole))
 
     def assertJunit(self, text, whole):
         root = ET.fromstring(text)
