@@ -23,11 +23,12 @@
 #include "tracer/proc.h"
 #include "tracer/seccomp.h"
 #include "tracer/tracer.h"
+#include "util/path.h"
 #include "util/util.h"
 
 extern char **environ;
 
-static int check_exec(const char *path)
+int sd_exec_error(const char *path)
 {
 	struct stat st;
 	if (stat(path, &st) < 0)
@@ -39,25 +40,39 @@ static int check_exec(const char *path)
 	return 0;
 }
 
-int sd_resolve_command(const char *cmd, char **out)
+/* cand, made absolute against cwd when one is given (the caller's own cwd otherwise). */
+static char *candidate(const char *cwd, char *cand)
+{
+	if (!cwd)
+		return cand;
+	char *abs = sd_path_absolute(cwd, cand);
+	free(cand);
+	return abs ? abs : xstrdup("");
+}
+
+int sd_resolve_command_in(const char *cmd, const char *path, const char *cwd, char **out)
 {
 	*out = NULL;
 	if (!*cmd)
 		return ENOENT;
 	if (strchr(cmd, '/')) {
-		int err = check_exec(cmd);
+		char *cand = candidate(cwd, xstrdup(cmd));
+		int err = sd_exec_error(cand);
 		if (!err)
-			*out = xstrdup(cmd);
+			*out = cand;
+		else
+			free(cand);
 		return err;
 	}
-	const char *path = getenv("PATH");
 	if (!path)
 		path = "/usr/local/bin:/usr/bin:/bin";
 	int first_err = ENOENT;
 	for (const char *p = path;; p++) {
 		const char *colon = strchrnul(p, ':');
-		char *cand = xasprintf("%.*s%s%s", (int)(colon - p), p, colon == p ? "" : "/", cmd);
-		int err = check_exec(cand);
+		/* an empty entry is the current directory */
+		char *cand = candidate(cwd, xasprintf("%.*s%s%s", (int)(colon - p), p,
+						      colon == p ? "" : "/", cmd));
+		int err = sd_exec_error(cand);
 		if (!err) {
 			*out = cand;
 			return 0;
@@ -70,6 +85,11 @@ int sd_resolve_command(const char *cmd, char **out)
 		p = colon;
 	}
 	return first_err;
+}
+
+int sd_resolve_command(const char *cmd, char **out)
+{
+	return sd_resolve_command_in(cmd, getenv("PATH"), NULL, out);
 }
 
 /* In the child: report errno to the parent through the close-on-exec pipe, then die. */

@@ -47,6 +47,11 @@ int sd_tracer_run(const struct sd_tracer_opts *opts, struct sd_trace_end *end);
 /* Find cmd like execvp would (launch.c).  0 and *out = malloc'd path, or an errno
  * (ENOENT: not found; EACCES/EISDIR...: found but not executable). */
 int sd_resolve_command(const char *cmd, char **out);
+/* The same with PATH's value path (NULL: the default /usr/local/bin:/usr/bin:/bin) for a
+ * process whose cwd is cwd (NULL: this one's): *out is then absolute. */
+int sd_resolve_command_in(const char *cmd, const char *path, const char *cwd, char **out);
+/* 0 when path is a file this process may execute, else an errno (EISDIR for a directory). */
+int sd_exec_error(const char *path);
 
 /* Explain why ptrace(PTRACE_SEIZE) of pid failed with errno err, in one line
  * (another tracer attached, Yama ptrace_scope, missing CAP_SYS_PTRACE). */

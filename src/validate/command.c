@@ -57,55 +57,11 @@ static const char *env_get(char *const *envp, const char *name)
 	return NULL;
 }
 
-/* 0 when path is a file this process may execute, else an errno. */
-static int exec_err(const char *path)
-{
-	struct stat st;
-
-	if (stat(path, &st) < 0)
-		return errno;
-	if (S_ISDIR(st.st_mode))
-		return EISDIR;
-	return access(path, X_OK) < 0 ? errno : 0;
-}
-
 /* NAME as execvp would find it in the runs (their PATH; their cwd is the workdir, for
  * empty and relative entries and a NAME with a slash).  0 and *out, or an errno. */
 static int path_search(const struct sd_cmd_ctx *cx, const char *name, char **out)
 {
-	*out = NULL;
-	if (!*name)
-		return ENOENT;
-	if (strchr(name, '/')) {
-		char *p = sd_path_absolute(cx->workdir, name);
-		int err = exec_err(p);
-		if (err)
-			free(p);
-		else
-			*out = p;
-		return err;
-	}
-	const char *path = env_get(cx->envp, "PATH");
-	int first = ENOENT;
-	for (const char *p = path ? path : "/usr/local/bin:/usr/bin:/bin";; p++) {
-		const char *colon = strchrnul(p, ':');
-		char *dir = xstrndup(p, (size_t)(colon - p));
-		char *rel = xasprintf("%s/%s", dir, name), *cand = sd_path_absolute(cx->workdir, rel);
-		int err = exec_err(cand);
-		free(dir);
-		free(rel);
-		if (!err) {
-			*out = cand;
-			return 0;
-		}
-		free(cand);
-		if (err != ENOENT && err != ENOTDIR && first == ENOENT)
-			first = err;
-		if (!*colon)
-			break;
-		p = colon;
-	}
-	return first;
+	return sd_resolve_command_in(name, env_get(cx->envp, "PATH"), cx->workdir, out);
 }
 
 /* ---- what a program file is ---- */
@@ -455,7 +411,7 @@ static char *pyenv_answer(const char *out, int status, const char *name, char **
 		for (start = end; start > out && start[-1] != '\n'; start--)
 			;
 		char *path = xstrndup(start, (size_t)(end - start));
-		if (path[0] == '/' && exec_err(path) == 0)
+		if (path[0] == '/' && sd_exec_error(path) == 0)
 			return path;
 		free(path);
 	}
@@ -579,7 +535,7 @@ static enum sd_cmd_status script(struct sd_cmd_ctx *cx, const char *typed, const
 				 struct strv *argv, char **exec, char **why)
 {
 	char *ip = sd_path_absolute(cx->workdir, interp), *pyenv, *root;
-	int err = exec_err(ip);
+	int err = sd_exec_error(ip);
 	enum sd_cmd_status st = SD_CMD_OK;
 
 	if (err) {

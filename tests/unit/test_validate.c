@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "report/udiff.h"
+#include "tracer/tracer.h"
 #include "validate/state.h"
 #include "validate/validate.h"
 
@@ -134,6 +136,34 @@ static void test_prog_argv(void **state)
 
 /* JUnit of a manifest's cases: counts (skipped is not an error), one test case per case
  * that ran, the failure's body the text report, markup escaped. */
+/* A command looked up in another process's PATH and cwd: an empty entry (leading,
+ * trailing or doubled ':') is that cwd, as for execvp; the result is absolute. */
+static void test_resolve_in_cwd(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/sdtest-resolve-XXXXXX", *out = NULL;
+	assert_non_null(mkdtemp(dir));
+	char *exe = xasprintf("%s/prog", dir), *want = xstrdup(exe);
+	int fd = open(exe, O_WRONLY | O_CREAT, 0755);
+	assert_true(fd >= 0);
+	close(fd);
+	const char *paths[] = { ":/nonexistent", "/nonexistent:", "/nonexistent::/nowhere" };
+	for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
+		assert_int_equal(sd_resolve_command_in("prog", paths[i], dir, &out), 0);
+		assert_string_equal(out, want);
+		free(out);
+	}
+	assert_int_equal(sd_resolve_command_in("prog", "/nonexistent", dir, &out), ENOENT);
+	assert_null(out);
+	assert_int_equal(sd_resolve_command_in("./prog", "/nonexistent", dir, &out), 0);
+	assert_string_equal(out, want);
+	free(out);
+	unlink(exe);
+	rmdir(dir);
+	free(exe);
+	free(want);
+}
+
 static void test_junit_of_cases(void **state)
 {
 	(void)state;
@@ -188,6 +218,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_udiff_like_gnu_diff),
 		cmocka_unit_test(test_prog_argv),
+		cmocka_unit_test(test_resolve_in_cwd),
 		cmocka_unit_test(test_junit_of_cases),
 		cmocka_unit_test(test_validation_fail),
 	};
