@@ -47,8 +47,6 @@ struct shortkey {
 	uint8_t len, key;
 };
 static struct shortkey shorttab[KEYTAB];
-#define NRTAB 1024
-static int16_t nrtab[NRTAB];            /* syscall number + 1, 0: empty */
 static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
 
 static uint32_t hash_bytes(const char *s, size_t n)
@@ -58,18 +56,6 @@ static uint32_t hash_bytes(const char *s, size_t n)
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ (unsigned char)s[i]) * 16777619u;
 	return h;
-}
-
-/* The number a name has in nrtab, or -1. */
-static int nr_lookup(const char *name, size_t len)
-{
-	for (uint32_t h = hash_bytes(name, len);; h++) {
-		int nr = nrtab[h & (NRTAB - 1)] - 1;
-		if (nr < 0)
-			return -1;
-		if (!strcmp(sd_syscall_name(nr), name))
-			return nr;
-	}
 }
 
 static uint64_t key_word(const char *key, size_t len)
@@ -99,15 +85,6 @@ static void build_tables(void)
 		for (h = word_slot(w); shorttab[h & (KEYTAB - 1)].key; h++)
 			;
 		shorttab[h & (KEYTAB - 1)] = (struct shortkey){ w, keylen[k], (uint8_t)k };
-	}
-	for (int nr = 0; nr < SD_NR_MAX; nr++) {
-		const char *name = sd_syscall_name(nr);
-		if (!name || nr_lookup(name, strlen(name)) >= 0)
-			continue;   /* a name given to two numbers keeps its first, as sd_syscall_nr */
-		uint32_t h = hash_bytes(name, strlen(name));
-		while (nrtab[h & (NRTAB - 1)])
-			h++;
-		nrtab[h & (NRTAB - 1)] = (int16_t)(nr + 1);
 	}
 }
 
@@ -159,8 +136,7 @@ int sd_jk_lookup(const char *key, size_t len)
 
 int sd_jsonl_default_nr(const char *name)
 {
-	pthread_once(&tables_once, build_tables);
-	return nr_lookup(name, strlen(name));
+	return sd_syscall_nr(name);   /* a name given to two numbers: its first */
 }
 
 bool sd_jsonl_nr_is_default(const char *name, int nr)
