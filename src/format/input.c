@@ -13,7 +13,6 @@
 struct sd_input {
 	enum sd_input_format fmt;
 	char *name;
-	bool compressed;
 	const char *compression;   /* "gzip", "zstd" or NULL */
 	struct sd_reader *jr;
 	struct sd_strace *st;
@@ -34,7 +33,6 @@ struct sd_input *sd_input_open(const char *path, const struct sd_input_opts *o, 
 	}
 	struct sd_input *in = xcalloc(1, sizeof *in);
 	in->name = xstrdup(sd_lines_name(l));
-	in->compressed = sd_lines_compressed(l);
 	in->compression = sd_lines_compression(l);
 	size_t n = sd_lines_peek(l, head, sizeof head), i = 0;
 	while (i < n && isspace((unsigned char)head[i]))
@@ -64,7 +62,6 @@ struct sd_input *sd_input_open(const char *path, const struct sd_input_opts *o, 
 }
 
 enum sd_input_format sd_input_format(const struct sd_input *in) { return in->fmt; }
-bool sd_input_compressed(const struct sd_input *in) { return in->compressed; }
 const char *sd_input_compression(const struct sd_input *in) { return in->compression; }
 
 const char *sd_input_format_name(enum sd_input_format f)

@@ -20,7 +20,6 @@ struct sd_input;
 struct sd_input *sd_input_open(const char *path, const struct sd_input_opts *o, char **err);
 enum sd_input_format sd_input_format(const struct sd_input *in);
 const char *sd_input_format_name(enum sd_input_format f);   /* "sysdiff", "strace" */
-bool sd_input_compressed(const struct sd_input *in);
 const char *sd_input_compression(const struct sd_input *in);  /* "gzip", "zstd" or NULL */
 const struct sd_trace_info *sd_input_info(const struct sd_input *in);
 /* 1 = *ev filled (clear it with sd_event_clear), 0 = end, -1 = error (*err). */

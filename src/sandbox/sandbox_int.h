@@ -26,7 +26,6 @@ int sd_view_build(struct sd_view *v, const struct sd_sandbox_plan *p, uint64_t l
 		  char **err);
 /* The layers' tmpfs is (nearly) full. */
 bool sd_view_full(const struct sd_view *v);
-void sd_view_free(struct sd_view *v);
 
 /* Drop the capabilities that reach past the namespaces (caps.c).  0 or -1 (errno). */
 int sd_drop_caps(void);

@@ -427,24 +427,3 @@ bool sd_view_full(const struct sd_view *v)
 	return v->scratch >= 0 && fstatvfs(v->scratch, &sv) == 0 &&
 	       (uint64_t)sv.f_bavail * sv.f_frsize < 65536;
 }
-
-void sd_view_free(struct sd_view *v)
-{
-	for (size_t i = 0; i < v->nlayers; i++) {
-		if (v->layers[i].upper >= 0)
-			close(v->layers[i].upper);
-		if (v->layers[i].lower >= 0)
-			close(v->layers[i].lower);
-		free((char *)v->layers[i].path);
-	}
-	free(v->layers);
-	for (size_t i = 0; i < v->nskeletons; i++)
-		free(v->skeletons[i]);
-	free(v->skeletons);
-	for (size_t i = 0; i < SD_VIEW_NDEVS; i++)
-		if (v->devfds[i] >= 0)
-			close(v->devfds[i]);
-	free(v->fds);
-	if (v->scratch >= 0)
-		close(v->scratch);
-}

@@ -351,7 +351,6 @@ size_t sd_lines_peek(struct sd_lines *l, char *dst, size_t max)
 unsigned long sd_lines_lineno(const struct sd_lines *l) { return l->lineno; }
 unsigned long long sd_lines_offset(const struct sd_lines *l) { return l->last; }
 const char *sd_lines_name(const struct sd_lines *l) { return l->name; }
-bool sd_lines_compressed(const struct sd_lines *l) { return l->codec >= C_GZIP; }
 
 const char *sd_lines_compression(const struct sd_lines *l)
 {

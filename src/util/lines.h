@@ -35,7 +35,6 @@ unsigned long sd_lines_lineno(const struct sd_lines *l); /* of the last line ret
 /* Byte offset (in the decompressed input) where the last line returned starts. */
 unsigned long long sd_lines_offset(const struct sd_lines *l);
 const char *sd_lines_name(const struct sd_lines *l);     /* "<stdin>" for "-" */
-bool sd_lines_compressed(const struct sd_lines *l);
 const char *sd_lines_compression(const struct sd_lines *l);  /* "gzip", "zstd" or NULL */
 void sd_lines_close(struct sd_lines *l);
 
