@@ -18,7 +18,6 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #define DEFAULT_LAYER_BYTES (512ull << 20)
@@ -31,20 +30,6 @@ static void on_signal(int sig)
 	pending_sig = sig;
 	if (job_pid > 0)
 		kill(job_pid, sig);
-}
-
-static int64_t now_mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int64_t now_real_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 __attribute__((noreturn))
@@ -110,17 +95,17 @@ static void init_main(const struct sd_sandbox_plan *p, const struct sd_sandbox_j
 	if (read(go, &c, 1) != 1)   /* the caller died, or gave up on us */
 		_exit(SD_EXIT_TOOL);
 	close(go);
-	int64_t ts = now_mono_ns();
+	int64_t ts = (int64_t)sd_now_mono_ns();
 	if (sd_view_build(&v, p, j->layer_bytes ? j->layer_bytes : DEFAULT_LAYER_BYTES, &err) < 0)
 		init_fail(j, err);
-	dprintf(j->log_fd, "setup %lld\n", (long long)(now_mono_ns() - ts));
+	dprintf(j->log_fd, "setup %lld\n", (long long)((int64_t)sd_now_mono_ns() - ts));
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	int64_t t0 = now_real_ns();
+	int64_t t0 = (int64_t)sd_now_real_ns();
 	pid_t pid = fork();
 	if (pid < 0)
 		init_fail(j, "cannot fork in the sandbox");
@@ -134,7 +119,7 @@ static void init_main(const struct sd_sandbox_plan *p, const struct sd_sandbox_j
 	kill(-1, SIGKILL);   /* everything else in the sandbox */
 	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
 		;
-	int64_t t1 = now_real_ns();
+	int64_t t1 = (int64_t)sd_now_real_ns();
 	struct sd_fschanges ch;
 	sd_fschanges_collect(v.layers, v.nlayers, t0, t1, &ch);
 	j->done(j->arg, status, &ch, sd_view_full(&v));

@@ -190,6 +190,14 @@ static ssize_t mem_read_pages(pid_t tid, uint64_t addr, void *dst, size_t len)
 	return done ? (ssize_t)done : -1;
 }
 
+static int open_mem(pid_t tid, int mode)
+{
+	char path[64];
+
+	snprintf(path, sizeof path, "/proc/%d/mem", tid);
+	return open(path, mode | O_CLOEXEC);
+}
+
 ssize_t sd_mem_read(pid_t tid, uint64_t addr, void *dst, size_t len)
 {
 	static int use_procmem;
@@ -204,12 +212,24 @@ ssize_t sd_mem_read(pid_t tid, uint64_t addr, void *dst, size_t len)
 			return n;
 		use_procmem = 1;
 	}
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/mem", tid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open_mem(tid, O_RDONLY);
 	if (fd < 0)
 		return -1;
 	ssize_t n = pread(fd, dst, len, (off_t)addr);
 	close(fd);
 	return n;
+}
+
+int sd_mem_write(pid_t tid, uint64_t addr, const void *src, size_t len)
+{
+	struct iovec l = { (void *)src, len }, r = { (void *)(uintptr_t)addr, len };
+	if (process_vm_writev(tid, &l, 1, &r, 1, 0) == (ssize_t)len)
+		return 0;
+	/* /proc/PID/mem also writes where process_vm_writev may not (read-only pages) */
+	int fd = open_mem(tid, O_WRONLY);
+	if (fd < 0)
+		return -1;
+	ssize_t n = pwrite(fd, src, len, (off_t)addr);
+	close(fd);
+	return n == (ssize_t)len ? 0 : -1;
 }

@@ -18,6 +18,8 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "util/util.h"
+
 #define STEP_NS 1000                         /* a clock read moves the clock by 1 µs */
 #define MONO_BASE_NS (1000ll * 1000000000)   /* CLOCK_MONOTONIC starts at 1000 s */
 #define NSEC 1000000000ll
@@ -42,16 +44,13 @@ static struct {
 
 void sd_virt_init(const struct sd_virt_opts *o)
 {
-	struct timespec ts;
-
 	memset(&V, 0, sizeof V);
 	V.on = o && o->on;
 	if (!V.on)
 		return;
 	V.real0 = o->clock_ns;
 	V.seed = o->seed;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	V.started_real = ts.tv_sec * NSEC + ts.tv_nsec;
+	V.started_real = (int64_t)sd_now_real_ns();
 }
 
 bool sd_virt_on(void)
@@ -60,21 +59,6 @@ bool sd_virt_on(void)
 }
 
 /* ---- tracee memory and registers ---- */
-
-static int mem_write(pid_t tid, uint64_t addr, const void *src, size_t len)
-{
-	struct iovec l = { (void *)src, len }, r = { (void *)(uintptr_t)addr, len };
-	if (process_vm_writev(tid, &l, 1, &r, 1, 0) == (ssize_t)len)
-		return 0;
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/mem", tid);
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = pwrite(fd, src, len, (off_t)addr);
-	close(fd);
-	return n == (ssize_t)len ? 0 : -1;
-}
 
 static int mem_read(pid_t tid, uint64_t addr, void *dst, size_t len)
 {
@@ -119,13 +103,13 @@ static void fill(pid_t tid, uint64_t addr, size_t len, bool user, uint32_t n, ui
 
 	if (len <= sizeof buf) {
 		draw(user, n, flags, buf, len);
-		mem_write(tid, addr, buf, len);
+		sd_mem_write(tid, addr, buf, len);
 		return;
 	}
 	for (size_t off = 0; off < len; off += sizeof buf) {   /* one draw per chunk */
 		size_t m = len - off < sizeof buf ? len - off : sizeof buf;
 		draw(user, n, flags, buf, m);
-		mem_write(tid, addr + off, buf, m);
+		sd_mem_write(tid, addr + off, buf, m);
 	}
 }
 
@@ -167,9 +151,7 @@ static int64_t vread(int64_t clk, bool user)
 
 static int64_t real_now(int64_t clk)
 {
-	struct timespec ts;
-	clock_gettime(is_real(clk) ? CLOCK_REALTIME : CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * NSEC + ts.tv_nsec;
+	return (int64_t)(is_real(clk) ? sd_now_real_ns() : sd_now_mono_ns());
 }
 
 /* The program waited d ns (a sleep or a timeout that expired). */
@@ -205,7 +187,7 @@ static void deadline_to_real(struct sd_tracee *t, uint64_t addr, int64_t clk)
 		return;
 	int64_t left = ts_ns(&ts) - vnow(clk, true);
 	struct timespec real = ns_ts(real_now(clk) + (left > 0 ? left : 0));
-	if (mem_write(t->tid, addr, &real, sizeof real) < 0)
+	if (sd_mem_write(t->tid, addr, &real, sizeof real) < 0)
 		return;
 	t->virt_addr = addr;
 	memcpy(t->virt_saved, &ts, sizeof ts);
@@ -217,7 +199,7 @@ static void deadline_to_real(struct sd_tracee *t, uint64_t addr, int64_t clk)
 static void restore(struct sd_tracee *t)
 {
 	if (t->virt_len)
-		mem_write(t->tid, t->virt_addr, t->virt_saved, t->virt_len);
+		sd_mem_write(t->tid, t->virt_addr, t->virt_saved, t->virt_len);
 	t->virt_len = 0;
 }
 
@@ -279,15 +261,15 @@ static void answer_clock(struct sd_tracee *t, int nr, const uint64_t a[6], int64
 {
 	if (nr == SYS_clock_gettime && *rval == 0 && a[1]) {
 		struct timespec ts = ns_ts(vread((int64_t)a[0], user));
-		mem_write(t->tid, a[1], &ts, sizeof ts);
+		sd_mem_write(t->tid, a[1], &ts, sizeof ts);
 	} else if (nr == SYS_gettimeofday && *rval == 0 && a[0]) {
 		int64_t ns = vread(CLOCK_REALTIME, user);
 		struct timeval tv = { (time_t)(ns / NSEC), (suseconds_t)(ns % NSEC / 1000) };
-		mem_write(t->tid, a[0], &tv, sizeof tv);
+		sd_mem_write(t->tid, a[0], &tv, sizeof tv);
 	} else if (nr == SYS_time && !sd_ret_is_error(*rval)) {
 		time_t s = (time_t)(vread(CLOCK_REALTIME, user) / NSEC);
 		if (a[0])
-			mem_write(t->tid, a[0], &s, sizeof s);
+			sd_mem_write(t->tid, a[0], &s, sizeof s);
 		*rval = s;
 		set_rax(t->tid, s);
 	}
@@ -330,12 +312,12 @@ static void answer_stat(struct sd_tracee *t, uint64_t addr, const size_t *offs, 
 		struct timespec now = ns_ts(vnow(CLOCK_REALTIME, user));
 		int64_t s = now.tv_sec;
 		uint32_t ns = (uint32_t)now.tv_nsec;
-		mem_write(t->tid, addr + offs[i], &s, sizeof s);
+		sd_mem_write(t->tid, addr + offs[i], &s, sizeof s);
 		if (statx)
-			mem_write(t->tid, addr + offs[i] + 8, &ns, sizeof ns);
+			sd_mem_write(t->tid, addr + offs[i] + 8, &ns, sizeof ns);
 		else {
 			int64_t l = ns;
-			mem_write(t->tid, addr + offs[i] + 8, &l, sizeof l);
+			sd_mem_write(t->tid, addr + offs[i] + 8, &l, sizeof l);
 		}
 	}
 }
@@ -411,7 +393,7 @@ void sd_virt_exec(pid_t tid)
 			break;
 		if (av[0] == AT_SYSINFO_EHDR) {
 			uint64_t ignore = AT_IGNORE;
-			mem_write(tid, sp, &ignore, sizeof ignore);
+			sd_mem_write(tid, sp, &ignore, sizeof ignore);
 		} else if (av[0] == AT_RANDOM && av[1]) {
 			fill(tid, av[1], 16, false, 16, 0x7fffffffu /* the auxv's own stream */);
 		}
