@@ -38,7 +38,7 @@ static const char merge_usage[] =
 struct mcase {
 	struct sd_case_report r;
 	long index;              /* 1-based place in the manifest, 0: unknown */
-	int shard, pos;          /* the shard it came from, its place there (ordering) */
+	int shard;               /* the shard it came from (ordering) */
 	size_t seq;              /* the order it was read in */
 	json_t *obj;             /* JSON input: the case's object (owned by the root) */
 	char *owned[6];          /* strings this case owns */
@@ -133,7 +133,6 @@ static void read_json(struct merge *m, const char *file, const char *data, size_
 			     i + 1);
 		k->obj = c;
 		k->shard = sh ? (int)json_integer_value(json_object_get(sh, "index")) : 0;
-		k->pos = (int)i;
 		k->index = (long)json_integer_value(json_object_get(c, "index"));
 		k->r.name = jstr(c, "case");
 		k->r.verdict = verdict_of(jstr(c, "verdict"));
@@ -142,7 +141,6 @@ static void read_json(struct merge *m, const char *file, const char *data, size_
 		k->r.first = jstr(c, "first_mismatch");
 		k->r.text = jstr(c, "text") ? jstr(c, "text") : "";
 		k->r.json = k->owned[0] = case_body(c);
-		k->r.index = k->index > 0 ? (size_t)k->index - 1 : m->n - 1;
 	}
 }
 
@@ -221,7 +219,7 @@ static void junit_case(struct mcase *k, const char *tc)
 static void read_junit(struct merge *m, const char *file, const char *data)
 {
 	const char *suite = strstr(data, "<testsuite ");
-	int pos = 0, shard = 0;
+	int shard = 0;
 
 	if (!suite || !strstr(data, "<testsuites"))
 		die2("%s: not a JUnit report of 'validate --cases --format junit'", file);
@@ -246,7 +244,6 @@ static void read_junit(struct merge *m, const char *file, const char *data)
 		if (!k->r.name)
 			die2("%s: a test case without a name", file);
 		k->shard = shard;
-		k->pos = pos++;
 	}
 }
 

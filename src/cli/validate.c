@@ -245,9 +245,7 @@ static void set_option(int c, struct validate_args *a, char **argv)
 	case OPT_ALLOW:
 		if (optarg[0] != '/')
 			die2("--allow-write %s: give the mount point's absolute path", optarg);
-		a->allow = xrealloc(a->allow, (a->nallow + 2) * sizeof *a->allow);
-		a->allow[a->nallow++] = optarg;
-		a->allow[a->nallow] = NULL;
+		strv_add(&a->allow, &a->nallow, optarg);
 		a->sandbox.allow_write = a->allow;
 		break;
 	case 'j': a->jobs = cli_num("-j", optarg, 1, 256, SD_EXIT_ERROR); break;
