@@ -568,9 +568,6 @@ static void derive(struct merge *m)
 			k->r.html = k->owned[4] = json_case_html(k->obj, i);
 		else if (!strcmp(m->format, "github") && k->obj && k->r.verdict == SD_VERDICT_DIFFERENT)
 			k->r.github = k->owned[5] = json_case_github(k->obj, k->r.name, wd);
-		else if (!strcmp(m->format, "github") && k->r.verdict == SD_VERDICT_DIFFERENT)
-			k->r.github = k->owned[5] = xasprintf("::error title=%s%%3A sysdiff::not equivalent\n",
-							      k->r.name);
 	}
 }
 

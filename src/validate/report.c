@@ -693,12 +693,15 @@ static void github_cases(struct sb *out, const struct sd_case_report *c, size_t 
 				if (p[0] == '\n' && p[1])
 					last = p + 1;
 			sb_add(out, g, strncmp(last, "::", 2) ? (size_t)(last - g) : strlen(g));
-		} else if (c[i].verdict == SD_VERDICT_SKIPPED || c[i].verdict == SD_VERDICT_ERROR) {
+		} else if (c[i].verdict != SD_VERDICT_EQUIVALENT) {
+			/* no annotations of its own (a case that could not run, or one merged
+			 * from a report without them): one for the case */
 			struct sb t = SB_INIT;
 			sb_addf(&t, "%s: sysdiff: %s", c[i].name, verdict_word(c[i].verdict));
 			sd_github_annotation(out, c[i].verdict == SD_VERDICT_SKIPPED ? "warning" : "error",
-					     NULL, 0, sb_str(&t), c[i].error ? c[i].error :
-					     "the case did not run");
+					     NULL, 0, sb_str(&t),
+					     c[i].verdict == SD_VERDICT_DIFFERENT ? "not equivalent" :
+					     c[i].error ? c[i].error : "the case did not run");
 			sb_free(&t);
 		}
 	}

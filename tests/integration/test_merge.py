@@ -111,6 +111,11 @@ class ShardMergeTest(ValidateBase):
         self.assertJunit(junit, whole)
         rc, out, _ = self.merge("--format", "json", *jouts, expect_rc=2)
         self.assertEqual(self.verdicts(json.loads(out)), self.verdicts(whole))
+        # GitHub from JUnit (no annotations of their own): one per case that is not equivalent
+        rc, out, _ = self.merge("--format", "github", *jouts, expect_rc=2)
+        for name in ("leading-blanks", "tab"):
+            self.assertIn("::error title=%s%%3A sysdiff%%3A not equivalent::not equivalent\n" % name, out)
+        self.assertIn("::error title=no-workdir%3A sysdiff%3A error::", out)
         # reports from pipes, as `sysdiff merge <(cat shard-1.json) ...` gives them
         fds = []
         for o in outs:
