@@ -39,7 +39,7 @@ static void plist_free(struct plist *l)
 
 static void plist_seal(struct plist *l)
 {
-	/* drop repeats, keeping the first appearance */
+	/* drop repeats, keeping the first appearance; s ends as the sorted index */
 	char **s = xmalloc((l->n + 1) * sizeof *s);
 	memcpy(s, l->p, l->n * sizeof *s);
 	qsort(s, l->n, sizeof *s, cmp_str);
@@ -47,24 +47,21 @@ static void plist_seal(struct plist *l)
 	for (size_t i = 0; i < l->n; i++)
 		if (!u || strcmp(s[u - 1], s[i]))
 			s[u++] = s[i];
-	bool *seen = xcalloc(l->n + 1, 1);
+	bool *seen = xcalloc(u + 1, 1);
 	size_t k = 0;
 	for (size_t i = 0; i < l->n; i++) {
 		char **hit = bsearch(&l->p[i], s, u, sizeof *s, cmp_str);
 		size_t at = (size_t)(hit - s);
 		if (!seen[at]) {
 			seen[at] = true;
-			l->p[k++] = l->p[i];
-		} else if (l->p[i] != *hit) {
+			s[at] = l->p[k++] = l->p[i];   /* the index points at the one kept */
+		} else {
 			free(l->p[i]);
 		}
 	}
 	l->n = k;
 	free(seen);
-	free(s);
-	l->sorted = xmalloc((l->n + 1) * sizeof *l->sorted);
-	memcpy(l->sorted, l->p, l->n * sizeof *l->sorted);
-	qsort(l->sorted, l->n, sizeof *l->sorted, cmp_str);
+	l->sorted = s;
 }
 
 static void collect_paths(int trace_fd, struct plist *l)
@@ -229,9 +226,12 @@ static void names(struct sd_validation *v, int runs, struct sd_calib *c)
 
 	collect_paths(v->run[0].trace_fd, &p0);
 	collect_paths(v->run[2].trace_fd, &pk);
-	collect_paths(v->run[1].trace_fd, &p1);
 	struct vname *vn = learn_names(c, &p0, &pk, &nv);
-	match_rewrite(c, vn, nv, &p1, &p0);
+	memset(&p1, 0, sizeof p1);
+	if (nv) {   /* the rewrite's paths matter only for names that vary */
+		collect_paths(v->run[1].trace_fd, &p1);
+		match_rewrite(c, vn, nv, &p1, &p0);
+	}
 	for (size_t k = 0; k < nv; k++) {
 		free(vn[k].orig);
 		free(vn[k].dir);
