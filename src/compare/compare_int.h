@@ -117,8 +117,10 @@ struct dep {
 	uint16_t grant;
 	uint8_t barrier;
 	uint8_t kind;          /* DEP_* */
+	uint8_t refined;       /* REFINED_*: the class effect_refine gave it, for pass 3 */
 };
 enum { DEP_OTHER, DEP_SPAWN, DEP_WAIT, DEP_EXIT, DEP_EXEC };
+enum { REFINED_NONE, REFINED_LIST, REFINED_TRUNCATE };
 
 struct created {           /* a creation's record and fields, to be keyed again */
 	uint32_t rec;

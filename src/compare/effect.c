@@ -296,6 +296,11 @@ void effect_record(struct side *s, uint32_t ri, const struct sd_event *ev, const
 
 	if (s->pass != 1)
 		return;
+	/* the classes effect_refine gives that classifying the call alone does not */
+	if (cls && !strcmp(cls, "list"))
+		d.refined = REFINED_LIST;
+	else if (cls && !strcmp(cls, "truncate"))
+		d.refined = REFINED_TRUNCATE;
 	if (fold_target) {
 		d.obj[0] = low(fold_target);
 	} else if (ev->kind != SD_EV_SYSCALL || (cls && (!strcmp(cls, "fork") ||

@@ -184,12 +184,14 @@ static void fetched_keys(struct side *s, struct sd_cmp_event *c, const struct sd
 	if (given) {
 		sem = *given;
 	} else if (s->o->semantic && c->ev.kind == SD_EV_SYSCALL) {
-		/* pass 3: the class as pass 1 found it (a listing is a getdents the
-		 * effect model kept) */
+		/* pass 3: the class as pass 1 found it, refined by the effect model (a
+		 * getdents kept as a listing, an O_CREAT|O_TRUNC open of a file that was
+		 * there as a truncation) */
+		const struct dep *d = dep_of(s, (uint32_t)(c->num - 1));
 		sd_sem_classify(&c->ev, &sem);
-		if (sem.action == SD_SEM_PROBE && !strcmp(sem.cls, "getdents")) {
+		if (d && d->refined) {
 			sem.action = SD_SEM_CLASS;
-			sem.cls = "list";
+			sem.cls = d->refined == REFINED_LIST ? "list" : "truncate";
 		}
 	}
 	if (sem.action == SD_SEM_CLASS) {
