@@ -199,7 +199,7 @@ static const struct sd_dirent *first_not_in(const struct sd_dirent *x, size_t n,
 static bool dirents_diff(struct sb *sb, const struct sd_event *ea, const struct sd_arg *a,
 			 const struct sd_arg *b)
 {
-	bool v64 = !strcmp(ea->name, "getdents64");
+	bool v64 = sd_dirent_call(ea->name) == 1;
 	size_t na, nb, k = 0;
 
 	if (!a->buf.data || !b->buf.data)
@@ -248,7 +248,7 @@ static void arg_diff(struct sb *sb, const struct sd_cmp_event *ca, const struct 
 	}
 	switch (a->type) {
 	case SD_ARG_BUF:
-		if (i == 1 && (!strcmp(ca->ev.name, "getdents64") || !strcmp(ca->ev.name, "getdents")) &&
+		if (i == 1 && sd_dirent_call(ca->ev.name) >= 0 &&
 		    dirents_diff(sb, &ca->ev, a, b)) {
 			*at = -1;
 			break;

@@ -284,7 +284,7 @@ bool sd_norm_dirents_counted(const struct sd_event *ev)
 	uint64_t n;
 
 	return ev->kind == SD_EV_SYSCALL && ev->nargs > 1 && ev->args[1].type == SD_ARG_BUF &&
-	       (!strcmp(ev->name, "getdents64") || !strcmp(ev->name, "getdents")) &&
+	       sd_dirent_call(ev->name) >= 0 &&
 	       dirents_shown_count(&ev->args[1], &n);
 }
 
@@ -313,8 +313,9 @@ static uint64_t buf_key(struct sd_norm *n, const struct sd_event *ev, const stru
 
 	if (!strcmp(ev->name, "getrandom"))    /* random by definition: length only */
 		return nz(k);
-	if (!strcmp(ev->name, "getdents64") || !strcmp(ev->name, "getdents"))
-		return dirents_key(&n->o, a, !strcmp(ev->name, "getdents64"));
+	int dirents = sd_dirent_call(ev->name);
+	if (dirents >= 0)
+		return dirents_key(&n->o, a, dirents);
 	if (!n->o.content_limit) {
 		if (b->hash_valid)
 			return nz(mix(k, b->hash));

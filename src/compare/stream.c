@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "compare/compare_int.h"
+#include "decode/decode.h"
 
 /* ---- tid -> entity ---- */
 
@@ -381,8 +382,7 @@ void side_reset(struct side *s)
  * bytes cut at -s (strace shows its entries, or none), so it does not count for -s. */
 static void learn_strace(struct side *s, const struct sd_event *ev)
 {
-	bool dirents = ev->kind == SD_EV_SYSCALL &&
-		       (!strcmp(ev->name, "getdents64") || !strcmp(ev->name, "getdents"));
+	bool dirents = ev->kind == SD_EV_SYSCALL && sd_dirent_call(ev->name) >= 0;
 
 	if (dirents && sd_norm_dirents_counted(ev))
 		s->dirents_counted = true;

@@ -103,5 +103,7 @@ struct sd_dirent { const char *name; size_t len; unsigned char type; };
 bool sd_dirent_next(const unsigned char *buf, size_t n, bool v64, size_t *pos, struct sd_dirent *e);
 /* d_type as strace names it ("DT_REG"), or NULL for a value without a name. */
 const char *sd_dirent_type_name(unsigned char type);
+/* Does syscall name list a directory: 1 getdents64, 0 getdents (linux_dirent), -1 no. */
+int sd_dirent_call(const char *name);
 
 #endif

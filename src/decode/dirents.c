@@ -24,6 +24,13 @@ bool sd_dirent_next(const unsigned char *buf, size_t n, bool v64, size_t *pos, s
 	return true;
 }
 
+int sd_dirent_call(const char *name)
+{
+	if (strncmp(name, "getdents", 8))
+		return -1;
+	return !name[8] ? 0 : !strcmp(name + 8, "64") ? 1 : -1;
+}
+
 const char *sd_dirent_type_name(unsigned char type)
 {
 	static const char *const names[] = { "DT_UNKNOWN", "DT_FIFO", "DT_CHR", NULL, "DT_DIR",

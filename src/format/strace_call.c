@@ -191,13 +191,13 @@ static void iov_bytes(struct span v, uint64_t len, struct sb *out, bool *whole,
 /* d_type as strace prints it: DT_REG, or a number. */
 static unsigned char dirent_type(struct span v)
 {
-	static const char *const names[] = { "DT_UNKNOWN", "DT_FIFO", "DT_CHR", NULL, "DT_DIR",
-		NULL, "DT_BLK", NULL, "DT_REG", NULL, "DT_LNK", NULL, "DT_SOCK", NULL, "DT_WHT" };
 	int64_t n;
 
-	for (size_t k = 0; k < sizeof names / sizeof *names; k++)
-		if (names[k] && span_is(v, names[k]))
+	for (unsigned k = 0; k < 16; k++) {
+		const char *name = sd_dirent_type_name((unsigned char)k);
+		if (name && span_is(v, name))
 			return (unsigned char)k;
+	}
 	return parse_num(v.p, v.n, &n) ? (unsigned char)n : 0;
 }
 
@@ -252,7 +252,7 @@ static void dirent_add(struct sb *out, bool v64, struct span e)
  * bytes.  Either way compare looks at the entries, not at the bytes. */
 static void fill_dirents(struct call *c, int i, struct sd_arg *a, struct span v)
 {
-	bool v64 = !strcmp(c->name, "getdents64");
+	bool v64 = sd_dirent_call(c->name) == 1;
 	uint64_t len = ret_count(c);
 	struct list_it it;
 	struct span e;
@@ -603,7 +603,7 @@ static void fill_arg(struct thr *t, struct call *c, int i, struct sd_event *ev)
 		fill_path(t, c, i, a, ev, v);
 		break;
 	case SD_ARG_BUF:
-		if (i == 1 && (!strcmp(c->name, "getdents64") || !strcmp(c->name, "getdents")))
+		if (i == 1 && sd_dirent_call(c->name) >= 0)
 			fill_dirents(c, i, a, v);
 		else
 			fill_buf(c, i, a, v);

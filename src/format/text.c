@@ -211,8 +211,8 @@ static void add_args(struct sb *sb, const struct sd_event *ev, int from, int to,
 			if (cols)
 				cols[i] = (long)sb->len;
 			if (i == 1 && ev->args[i].type == SD_ARG_BUF && ev->args[i].buf.data &&
-			    (!strcmp(ev->name, "getdents64") || !strcmp(ev->name, "getdents")))
-				add_dirents(sb, &ev->args[i], !strcmp(ev->name, "getdents64"));
+			    sd_dirent_call(ev->name) >= 0)
+				add_dirents(sb, &ev->args[i], sd_dirent_call(ev->name) == 1);
 			else
 				add_arg(sb, &ev->args[i], envp && strv, o);
 			if (i + 1 < n)
