@@ -263,6 +263,7 @@ bool keep_event(struct side *s, const struct sd_event *ev, int e, struct sd_sem 
 		struct sd_sem_ctx *ctx);
 /* The rule a drop is counted under. */
 void count_rule(struct side *s, const char *rule);
+void count_rule_n(struct side *s, const char *rule, uint32_t n);   /* n calls at once */
 bool is_exec(const struct sd_event *ev);
 /* A regular file whose content is the end state's business (not a content path). */
 bool is_file_ref(const struct side *s, const char *ref);

@@ -7,19 +7,24 @@
 #include "compare/compare_int.h"
 
 /* A drop by a named rule (a syscall, signal or event kind, a profile, a probe). */
-void count_rule(struct side *s, const char *rule)
+void count_rule_n(struct side *s, const char *rule, uint32_t n)
 {
-	if (s->pass != 1)
+	if (s->pass != 1 || !n)
 		return;
-	s->out->filtered++;
+	s->out->filtered += n;
 	for (size_t i = 0; i < s->ndrop_other; i++)
 		if (!strcmp(s->drop_other[i].name, rule)) {
-			s->drop_other[i].n++;
+			s->drop_other[i].n += n;
 			return;
 		}
-	struct sd_cmp_drop d = { .n = 1 };
+	struct sd_cmp_drop d = { .n = n };
 	snprintf(d.name, sizeof d.name, "%s", rule);
 	PUSH(s->drop_other, s->ndrop_other, s->capdrop_other, d);
+}
+
+void count_rule(struct side *s, const char *rule)
+{
+	count_rule_n(s, rule, 1);
 }
 
 static void count_drop(struct side *s, const struct sd_event *ev, int nr)

@@ -184,8 +184,7 @@ void flush_folds(struct side *s, int e)
 	for (size_t i = 0; i < x->nfolds; i++) {
 		struct fold *f = &x->folds[i];
 		if (own[i]) {
-			for (uint32_t k = 0; k < f->count; k++)
-				count_rule(s, "pipe: the process's own (both ends)");
+			count_rule_n(s, "pipe: the process's own (both ends)", f->count);
 			sd_event_clear(&f->first);
 			XXH64_freeState(f->h);
 			free(f->ref);
