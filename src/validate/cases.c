@@ -470,12 +470,6 @@ static enum sd_verdict worker_verdict(int st)
 	return (enum sd_verdict)WEXITSTATUS(st);
 }
 
-static const char *verdict_name(enum sd_verdict v)
-{
-	return v == SD_VERDICT_EQUIVALENT ? "equivalent" : v == SD_VERDICT_DIFFERENT ? "NOT equivalent"
-	     : v == SD_VERDICT_SKIPPED ? "skipped" : "error";
-}
-
 /* ---- running the cases ---- */
 
 struct case_run {
@@ -547,7 +541,7 @@ static void case_ended(struct case_run *r, pid_t pid, int st)
 		r->running--;
 		if (r->progress)
 			fprintf(stderr, "[%zu/%zu] %s ... %s (%.1f s)\n", r->finished, r->n, k->name,
-				verdict_name(k->verdict), k->seconds);
+				sd_verdict_name(k->verdict, true), k->seconds);
 	}
 }
 

@@ -200,13 +200,9 @@ static void json_report(struct sb *out, const struct sd_validation *v, const str
 	sb_adds(out, "\"runs\":[");
 	for (int i = 0; i < 2; i++) {
 		const struct sd_run_result *r = &v->run[i];
-		sb_addf(out, "%s{\"side\":\"%s\",\"argv\":[", i ? "," : "", i ? "transpiled" : "original");
-		for (size_t k = 0; v->argv[i][k]; k++) {
-			if (k)
-				sb_addc(out, ',');
-			jstr(out, v->argv[i][k]);
-		}
-		sb_addf(out, "],\"exit_status\":%d,\"timed_out\":%s,\"process_limit\":%s,"
+		sb_addf(out, "%s{\"side\":\"%s\",\"argv\":", i ? "," : "", i ? "transpiled" : "original");
+		jstrv(out, v->argv[i]);
+		sb_addf(out, ",\"exit_status\":%d,\"timed_out\":%s,\"process_limit\":%s,"
 			"\"output_limit\":%s,\"files_limit\":%s,\"seconds\":%.3f,"
 			"\"setup_seconds\":%.4f,\"isolation\":",
 			r->status, r->timed_out ? "true" : "false", r->proc_limit ? "true" : "false",
@@ -287,12 +283,6 @@ char *sd_validate_first_mismatch(const struct sd_validation *v)
 
 /* ---- HTML ---- */
 
-static const char *verdict_word(enum sd_verdict v)
-{
-	return v == SD_VERDICT_EQUIVALENT ? "equivalent" : v == SD_VERDICT_DIFFERENT ?
-	       "not equivalent" : v == SD_VERDICT_SKIPPED ? "skipped" : "error";
-}
-
 static void html_runs(struct sb *out, const struct sd_validation *v)
 {
 	sb_adds(out, "<table class=\"t\"><tr><th></th><th>command</th><th>exit status</th>"
@@ -350,7 +340,7 @@ static void html_report(struct sb *out, const struct sd_validation *v, const str
 	summary_line(&sum, v);
 	sd_html_begin(out, sb_str(&title));
 	sd_html_header(out, sb_str(&title), v->verdict == SD_VERDICT_EQUIVALENT,
-		       verdict_word(v->verdict), sb_str(&sum));
+		       sd_verdict_name(v->verdict, false), sb_str(&sum));
 	sd_validate_html_body(out, v, ro, NULL);
 	sd_html_end(out);
 	sb_free(&title);
@@ -516,7 +506,7 @@ static void html_index(struct sb *out, const struct sd_case_report *c, size_t n)
 		sd_html_escs(out, c[i].name);
 		sb_addf(out, "</a></td><td><span class=\"vd %s\">%s</span></td><td class=\"num\">%.3f"
 			"</td><td><code>", verdict_class(c[i].verdict),
-			c[i].text ? verdict_word(c[i].verdict) : "did not run", c[i].seconds);
+			c[i].text ? sd_verdict_name(c[i].verdict, false) : "did not run", c[i].seconds);
 		sd_html_escs(out, c[i].error ? c[i].error : c[i].first);
 		sb_adds(out, "</code></td></tr>\n");
 	}
@@ -552,7 +542,7 @@ void sd_validate_html_cases(struct sb *out, const struct sd_case_report *c, size
 		sb_addf(out, "<section id=\"case-%zu\">\n<h2>Case ", i + 1);
 		sd_html_escs(out, c[i].name);
 		sb_addf(out, " <span class=\"vd %s\">%s</span></h2>\n", verdict_class(c[i].verdict),
-			c[i].text ? verdict_word(c[i].verdict) : "did not run");
+			c[i].text ? sd_verdict_name(c[i].verdict, false) : "did not run");
 		bool open = c[i].verdict != SD_VERDICT_EQUIVALENT;
 		sb_addf(out, "<details class=\"f\"%s><summary>the case's report</summary>\n",
 			open ? " open" : "");
@@ -570,7 +560,7 @@ void sd_validate_html_case_page(struct sb *out, const struct sd_case_report *c, 
 	sb_addf(&title, "sysdiff validate: case %s", c->name);
 	sd_html_begin(out, sb_str(&title));
 	sd_html_header(out, sb_str(&title), c->verdict == SD_VERDICT_EQUIVALENT,
-		       c->text ? verdict_word(c->verdict) : "did not run",
+		       c->text ? sd_verdict_name(c->verdict, false) : "did not run",
 		       c->error ? c->error : c->first ? c->first : "");
 	sb_adds(out, "<p><a href=\"");
 	sd_html_escs(out, index);
@@ -614,12 +604,6 @@ void sd_validate_html_pages_free(struct sd_case_report *c, size_t n)
 
 /* ---- reports of many cases ---- */
 
-static const char *verdict_name(enum sd_verdict v)
-{
-	return v == SD_VERDICT_EQUIVALENT ? "equivalent" : v == SD_VERDICT_DIFFERENT ? "NOT equivalent"
-	     : v == SD_VERDICT_SKIPPED ? "skipped" : "error";
-}
-
 static void json_cases(struct sb *out, const struct sd_case_report *c, size_t n,
 		       const struct sd_cases_opts *o)
 {
@@ -646,7 +630,7 @@ static void json_cases(struct sb *out, const struct sd_case_report *c, size_t n,
 		} else {   /* never ran, or known only from a JUnit report (merge) */
 			sb_adds(out, ",\"case\":");
 			sd_report_json_string(out, c[i].name);
-			sb_addf(out, ",\"verdict\":\"%s\"", c[i].text ? verdict_word(c[i].verdict) :
+			sb_addf(out, ",\"verdict\":\"%s\"", c[i].text ? sd_verdict_name(c[i].verdict, false) :
 				"error");
 			if (c[i].error || !c[i].text) {
 				sb_adds(out, ",\"error\":");
@@ -672,7 +656,7 @@ static void text_cases(struct sb *out, const struct sd_case_report *c, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		if (c[i].verdict == SD_VERDICT_EQUIVALENT && !o->verbose)
 			continue;
-		sb_addf(out, "=== case %s: %s\n%s\n", c[i].name, verdict_name(c[i].verdict),
+		sb_addf(out, "=== case %s: %s\n%s\n", c[i].name, sd_verdict_name(c[i].verdict, true),
 			c[i].text ? c[i].text : "");
 	}
 	case_counts(out, c, n, count);
@@ -697,7 +681,7 @@ static void github_cases(struct sb *out, const struct sd_case_report *c, size_t 
 			/* no annotations of its own (a case that could not run, or one merged
 			 * from a report without them): one for the case */
 			struct sb t = SB_INIT;
-			sb_addf(&t, "%s: sysdiff: %s", c[i].name, verdict_word(c[i].verdict));
+			sb_addf(&t, "%s: sysdiff: %s", c[i].name, sd_verdict_name(c[i].verdict, false));
 			sd_github_annotation(out, c[i].verdict == SD_VERDICT_SKIPPED ? "warning" : "error",
 					     NULL, 0, sb_str(&t),
 					     c[i].verdict == SD_VERDICT_DIFFERENT ? "not equivalent" :

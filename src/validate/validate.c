@@ -116,6 +116,12 @@ void sd_rm_tree(const char *dir)
 
 /* ---- one validation ---- */
 
+const char *sd_verdict_name(enum sd_verdict v, bool loud)
+{
+	return v == SD_VERDICT_EQUIVALENT ? "equivalent" : v == SD_VERDICT_DIFFERENT ?
+	       (loud ? "NOT equivalent" : "not equivalent") : v == SD_VERDICT_SKIPPED ? "skipped" : "error";
+}
+
 void sd_validation_fail(struct sd_validation *v, enum sd_verdict verdict, const char *fmt, ...)
 {
 	struct sb sb = SB_INIT;

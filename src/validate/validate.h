@@ -58,6 +58,9 @@ enum sd_verdict {
 	SD_VERDICT_ERROR,                /* the validation could not be done (error says why) */
 };
 
+/* "equivalent", "not equivalent", "skipped", "error"; loud: "NOT equivalent" (case lists). */
+const char *sd_verdict_name(enum sd_verdict v, bool loud);
+
 struct sd_validation {
 	const struct sd_validate_cfg *cfg;
 	char *name;                      /* case name, or NULL */
