@@ -57,7 +57,5 @@ void cli_sysset_arg(struct sd_sysset *into, const char *opt, const char *spec)
 
 	if (sd_sysset_parse(&s, spec, err, sizeof err) < 0)
 		sd_die_code(SD_EXIT_ERROR, "invalid %s '%s': %s", opt, spec, err);
-	for (int nr = 0; nr < SD_NR_MAX; nr++)
-		if (sd_sysset_has(&s, nr))
-			sd_sysset_add(into, nr);
+	sd_sysset_union(into, &s);
 }

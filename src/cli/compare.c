@@ -156,12 +156,8 @@ static void setup_opts(struct compare_args *a)
 		sd_cmp_default_noise(&o->ignore);
 	else
 		sd_sysset_clear(&o->ignore);
-	for (int nr = 0; nr < SD_NR_MAX; nr++) {
-		if (sd_sysset_has(&a->ign, nr))
-			sd_sysset_add(&o->ignore, nr);
-		if (sd_sysset_has(&a->keep, nr))
-			sd_sysset_del(&o->ignore, nr);
-	}
+	sd_sysset_union(&o->ignore, &a->ign);
+	sd_sysset_subtract(&o->ignore, &a->keep);
 	o->maps = a->maps;
 	o->nmaps = a->nmaps;
 	/* the semantic level as validate has it, less what only validate knows (the end

@@ -496,12 +496,8 @@ int cmd_validate(int argc, char **argv)
 	parse_args(argc, argv, &a);
 	check_programs(&a.cfg);
 	sd_validate_setup_compare(&a.cfg);
-	for (int nr = 0; nr < SD_NR_MAX; nr++) {   /* --ignore, --keep */
-		if (sd_sysset_has(&a.ign, nr))
-			sd_sysset_add(&a.cfg.cmp.ignore, nr);
-		if (sd_sysset_has(&a.keep, nr))
-			sd_sysset_del(&a.cfg.cmp.ignore, nr);
-	}
+	sd_sysset_union(&a.cfg.cmp.ignore, &a.ign);        /* --ignore, --keep */
+	sd_sysset_subtract(&a.cfg.cmp.ignore, &a.keep);
 	a.cfg.cmp.maps = a.maps;
 	a.cfg.cmp.nmaps = a.nmaps;
 	char *err = NULL;

@@ -37,6 +37,18 @@ void sd_sysset_del(struct sd_sysset *s, int nr)
 		s->bits[nr / 64] &= ~(UINT64_C(1) << (nr % 64));
 }
 
+void sd_sysset_union(struct sd_sysset *s, const struct sd_sysset *add)
+{
+	for (size_t i = 0; i < sizeof s->bits / sizeof *s->bits; i++)
+		s->bits[i] |= add->bits[i];
+}
+
+void sd_sysset_subtract(struct sd_sysset *s, const struct sd_sysset *del)
+{
+	for (size_t i = 0; i < sizeof s->bits / sizeof *s->bits; i++)
+		s->bits[i] &= ~del->bits[i];
+}
+
 bool sd_sysset_has(const struct sd_sysset *s, int nr)
 {
 	return in_range(nr) && (s->bits[nr / 64] >> (nr % 64) & 1);

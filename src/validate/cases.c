@@ -432,12 +432,8 @@ static void worker(const struct sd_validate_cfg *shared, struct vcase *k, const 
 	struct sd_validate_cfg c = *shared, *cfg = &c;
 	c.masks = strv_join(shared->masks, k->masks);
 	c.mask_paths = strv_join(shared->mask_paths, k->mask_paths);
-	for (int nr = 0; nr < SD_NR_MAX; nr++) {
-		if (sd_sysset_has(&k->ignore, nr))
-			sd_sysset_add(&c.cmp.ignore, nr);
-		if (sd_sysset_has(&k->keep, nr))
-			sd_sysset_del(&c.cmp.ignore, nr);
-	}
+	sd_sysset_union(&c.cmp.ignore, &k->ignore);
+	sd_sysset_subtract(&c.cmp.ignore, &k->keep);
 	struct sd_validation v = { .cfg = cfg, .name = xstrdup(k->name), .stdin_fd = -1 };
 	struct sb text = SB_INIT, json = SB_INIT, err = SB_INIT, t = SB_INIT;
 

@@ -311,9 +311,27 @@ static void test_err_buffer(void **state)
 	assert_int_equal(sd_sysset_parse(&s, NULL, err, sizeof(err)), -1);
 }
 
+static void test_union_and_subtract(void **state)
+{
+	(void)state;
+	struct sd_sysset a, b;
+	sd_sysset_clear(&a);
+	sd_sysset_clear(&b);
+	sd_sysset_add(&a, 0);
+	sd_sysset_add(&a, 100);
+	sd_sysset_add(&b, 100);
+	sd_sysset_add(&b, SD_NR_MAX - 1);
+	sd_sysset_union(&a, &b);
+	assert_true(sd_sysset_has(&a, 0) && sd_sysset_has(&a, 100) && sd_sysset_has(&a, SD_NR_MAX - 1));
+	sd_sysset_subtract(&a, &b);
+	assert_true(sd_sysset_has(&a, 0));
+	assert_false(sd_sysset_has(&a, 100) || sd_sysset_has(&a, SD_NR_MAX - 1));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_union_and_subtract),
 		cmocka_unit_test(test_set_ops),
 		cmocka_unit_test(test_names_and_numbers),
 		cmocka_unit_test(test_all_none_negation),
