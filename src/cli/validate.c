@@ -382,12 +382,13 @@ static void check_programs(const struct sd_validate_cfg *cfg)
 			die2("%s: %s", opt[i], why);
 }
 
-/* Resolve both programs for runs from wd (docs/validate.md, "The programs"); 0, or -1
- * with v->verdict skipped (the original cannot run here) or error (printed). */
-static int resolve_both(struct sd_validation *v, const char *wd, char **args)
+/* Resolve both programs for runs from v->workdir with v->env (docs/validate.md, "The
+ * programs"); 0, or -1 with v->verdict skipped (the original cannot run here) or error
+ * (printed). */
+static int resolve_both(struct sd_validation *v, char **args)
 {
 	const struct sd_validate_cfg *cfg = v->cfg;
-	struct sd_cmd_ctx cx = { .envp = sd_validate_env(wd, cfg->envs, cfg->nenvs), .workdir = wd };
+	struct sd_cmd_ctx cx = { .envp = v->env, .workdir = v->workdir };
 	char *why = NULL;
 	int rc = 0;
 
@@ -410,15 +411,12 @@ static int resolve_both(struct sd_validation *v, const char *wd, char **args)
 	}
 	free(why);
 	sd_cmd_ctx_free(&cx);
-	sd_strv_free(cx.envp);
 	return rc;
 }
 
-/* Both runs from the starting directory wd, stdin copied once for both. */
-static void run_validation(struct sd_validation *v, const char *wd)
+/* Both runs, stdin copied once for both. */
+static void run_validation(struct sd_validation *v)
 {
-	v->workdir = xstrdup(wd);
-	v->env = sd_validate_env(wd, v->cfg->envs, v->cfg->nenvs);
 	v->stdin_fd = stdin_copy();
 	if (sd_validate_one(v) < 0 && v->verdict == SD_VERDICT_SKIPPED)
 		sd_warn("validation skipped: %s", v->error);   /* the original could not load */
@@ -452,9 +450,11 @@ static int validate_single(const struct validate_args *a)
 	int rc;
 
 	start_dir(a->workdir, wd);
-	bool ran = resolve_both(&v, wd, a->args) == 0;
+	v.workdir = xstrdup(wd);   /* the runs' starting directory and environment */
+	v.env = sd_validate_env(wd, a->cfg.envs, a->cfg.nenvs);
+	bool ran = resolve_both(&v, a->args) == 0;
 	if (ran) {
-		run_validation(&v, wd);
+		run_validation(&v);
 		if (v.verdict == SD_VERDICT_EQUIVALENT || v.verdict == SD_VERDICT_DIFFERENT)
 			write_report(&v);
 	}
