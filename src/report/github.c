@@ -81,7 +81,7 @@ static void side_line(struct sb *out, const char *label, const struct sd_cmp_eve
 {
 	sb_adds(out, label);
 	if (c)
-		sd_report_event_line(out, c, -1, -1, NULL);
+		sd_report_event_line(out, c);
 	else
 		sb_adds(out, "(none)");
 	sb_addc(out, '\n');

@@ -100,7 +100,7 @@ static void event_obj(struct sb *out, const struct sd_cmp_event *c)
 		sb_adds(out, "null");
 		return;
 	}
-	sd_report_event_line(&t, c, -1, -1, NULL);
+	sd_report_event_line(&t, c);
 	sb_addf(out, "{\"number\":%llu,\"text\":", (unsigned long long)c->num);
 	jstr(out, sb_str(&t));
 	sb_adds(out, ",\"event\":");

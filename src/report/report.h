@@ -22,10 +22,8 @@ void sd_report_junit(struct sb *out, const struct sd_cmp_result *r, const struct
 
 /* Shared by the renderers (report/text.c). */
 const char *sd_div_kind_name(enum sd_div_kind k);   /* "changed", "missing", ... */
-/* One event as the report shows it, with its [file:line]; *caret = column (in the
- * rendered text) of the differing field (field/byte as sd_describe gives), or -1. */
-void sd_report_event_line(struct sb *out, const struct sd_cmp_event *ev, int field, long byte,
-			  long *caret);
+/* One event as the report shows it, with its [file:line]. */
+void sd_report_event_line(struct sb *out, const struct sd_cmp_event *ev);
 void sd_report_summary_line(struct sb *out, const struct sd_cmp_result *r);
 /* The same without the verdict. */
 void sd_report_counts(struct sb *out, const struct sd_cmp_result *r);

@@ -96,8 +96,8 @@ static bool line_verbose;   /* the next event lines come with --verbose's extras
 /* A part [s, e) of a rendered event line; s < 0: none. */
 struct span { long s, e; };
 
-/* What a changed pair differs in, per side: the field as sd_report_event_line takes it
- * (-1: none) and the first differing byte of a string or buffer (-1: the whole field). */
+/* What a changed pair differs in, per side: the field as sd_describe gives it (-1: none)
+ * and the first differing byte of a string or buffer (-1: the whole field). */
 struct pair_mark {
 	int field[2];
 	long byte[2];
@@ -287,20 +287,15 @@ static void add_marked(struct sb *out, const char *t, long len, long from, long 
 		sb_adds(out, "...");
 }
 
-void sd_report_event_line(struct sb *out, const struct sd_cmp_event *c, int field, long byte,
-			  long *caret)
+void sd_report_event_line(struct sb *out, const struct sd_cmp_event *c)
 {
-	struct pair_mark m = { { field, -1 }, { byte, -1 }, { c, NULL } };
-	struct span sp;
-	long col;
+	long cols[SD_MAX_ARGS + 1];
 
-	render_marked(out, &m, 0, &sp, &col);
-	if (caret)
-		*caret = col;
+	render(out, c, -1, cols);
 }
 
 /* Side i of a changed pair as its line in the report shows it, the differing token in
- * color; *caret as sd_report_event_line. */
+ * color; *caret the column (in the rendered text) where the differing field starts, or -1. */
 static void pair_line(struct sb *out, const struct pair_mark *m, int i, const struct style *st,
 		      long *caret)
 {
@@ -323,7 +318,7 @@ static void context_line(struct sb *out, const struct sd_cmp_row *row, const str
 	if (!c)
 		return;
 	sb_addf(out, "%s%-*s", st->dim, LABEL_W, label);
-	sd_report_event_line(out, c, -1, -1, NULL);
+	sd_report_event_line(out, c);
 	sb_addf(out, "%s\n", st->off);
 }
 
@@ -434,7 +429,7 @@ static void lone_process(struct sb *out, const struct sd_div *d, const struct st
 	for (int i = 0; i < 2; i++) {
 		sb_addf(out, "%s%s%s", i ? st->green : st->red, side_label[i], st->off);
 		if (i == side && d->ev[i]) {
-			sd_report_event_line(out, d->ev[i], -1, -1, NULL);
+			sd_report_event_line(out, d->ev[i]);
 			sb_addf(out, " (first of %llu events)", (unsigned long long)d->stream_events[i]);
 		} else {
 			sb_adds(out, "(none)");
@@ -468,7 +463,7 @@ static long side_lines(struct sb *out, const struct sd_div *d, const struct sd_d
 			if (k == 0 && d->kind == SD_DIV_CHANGED && c == d->ev[i])
 				pair_line(out, &m, i, st, &col);
 			else
-				sd_report_event_line(out, c, -1, -1, NULL);
+				sd_report_event_line(out, c);
 			if (i == 0)
 				caret = col;
 			sb_addc(out, '\n');

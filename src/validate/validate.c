@@ -339,7 +339,7 @@ static void explain_state(struct sd_validation *v)
 					if (x->side != side || strcmp(x->path, v->diff_paths[i]))
 						continue;
 					sb_adds(&out, side ? "  transpiled: " : "  original:   ");
-					sd_report_event_line(&out, &x->ev, -1, -1, NULL);
+					sd_report_event_line(&out, &x->ev);
 					sb_addc(&out, '\n');
 				}
 			break;
