@@ -92,7 +92,8 @@ void sd_fschanges_collect(const struct sd_layer *layers, size_t n, int64_t t0_ns
 void sd_fschanges_free(struct sd_fschanges *c);
 
 /* Write to / read from an open file (the run's process hands them to validate); the
- * form is described in fschanges_io.c.  Load reads to the end of the file and accepts
+ * form is described in fschanges_io.c.  Load reads the whole file (from its start,
+ * whatever its offset; a read error ends it, and the list is then not whole) and accepts
  * only a whole, well-formed list (sorted, within the bounds above).  0, or -1 with
  * errno (EINVAL: not a change list; EFBIG: larger than 1 GiB); c is empty on failure. */
 int sd_fschanges_save(const struct sd_fschanges *c, int fd);

@@ -316,25 +316,19 @@ static bool parse(struct cur *c, struct sd_fschanges *out)
 
 int sd_fschanges_load(struct sd_fschanges *c, int fd)
 {
-	struct sb sb = SB_INIT;
-	char buf[65536];
-	ssize_t n;
+	size_t len;
+	bool cut;
 
 	memset(c, 0, sizeof *c);
-	while ((n = read(fd, buf, sizeof buf)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 || sb.len + (size_t)n > LOAD_MAX) {
-			int e = n < 0 ? errno : EFBIG;
-			sb_free(&sb);
-			errno = e;
-			return -1;
-		}
-		sb_add(&sb, buf, (size_t)n);
+	char *text = sd_read_fd(fd, LOAD_MAX, &len, &cut);
+	if (cut) {
+		free(text);
+		errno = EFBIG;
+		return -1;
 	}
-	struct cur cur = { sb_str(&sb), sb_str(&sb) + sb.len };
+	struct cur cur = { text, text + len };
 	bool ok = parse(&cur, c);
-	sb_free(&sb);
+	free(text);
 	if (!ok) {
 		sd_fschanges_free(c);
 		errno = EINVAL;

@@ -426,7 +426,7 @@ static int finish(struct run *x)
 	x->cg = NULL;
 	r->seconds = (double)((x->t1 ? x->t1 : sd_now_mono_ns()) - x->t0) / 1e9;
 	read_log(x);
-	if (lseek(x->state_fd, 0, SEEK_SET) == 0 && sd_fschanges_load(&r->changes, x->state_fd) == 0)
+	if (sd_fschanges_load(&r->changes, x->state_fd) == 0)
 		r->have_changes = true;
 	for (int fd, i = 0; i < 3; i++)
 		if ((fd = i == 0 ? r->out_fd : i == 1 ? r->err_fd : r->trace_fd) >= 0)
