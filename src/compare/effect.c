@@ -403,7 +403,7 @@ static void name_temporaries(struct side *s)
 			changed = true;
 		}
 		if (changed && t->rec < s->nrecs)
-			s->recs[t->rec].key = XXH64(t->f, sizeof t->f, 0) | 1;
+			s->recs[t->rec].key = sd_sem_fields_key(t->f);
 	}
 }
 
@@ -500,7 +500,7 @@ void effect_after(struct side *s)
 		if (cr->f[cr->field] == mk)
 			continue;   /* never wider than it was made */
 		cr->f[cr->field] = mk;
-		s->recs[ri].key = XXH64(cr->f, sizeof cr->f, 0) | 1;
+		s->recs[ri].key = sd_sem_fields_key(cr->f);
 		s->fx.deps[ri].grant = (uint16_t)(0x8000 | mode);
 		/* a temporary name's record keyed again below starts from these fields */
 		size_t t = rec_index(s->fx.tmprefs, s->fx.ntmprefs, sizeof *s->fx.tmprefs, ri);

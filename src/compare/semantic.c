@@ -529,6 +529,11 @@ uint64_t sd_sem_key(struct sd_norm *n, const struct sd_event *ev, const char *cl
 			}
 	}
 	/* fork, thread, wait, pipe: the kind and whether it worked */
+	return sd_sem_fields_key(f);
+}
+
+uint64_t sd_sem_fields_key(const uint64_t f[SD_NF])
+{
 	return XXH64(f, SD_NF * sizeof *f, 0) | 1;
 }
 

@@ -45,6 +45,9 @@ struct sd_sem_ctx {
  * NULL. */
 uint64_t sd_sem_key(struct sd_norm *n, const struct sd_event *ev, const char *cls,
 		    const struct sd_sem_ctx *ctx, uint64_t f[SD_NF]);
+/* The record key of canonical fields (what sd_sem_key returns for them): for fields
+ * keyed again (folds, modes widened, temporary names). */
+uint64_t sd_sem_fields_key(const uint64_t f[SD_NF]);
 /* The mode a mkdir, mknod, chmod or creating open asks for (permission bits), or -1;
  * the key of a mode as the canonical fields hold it. */
 int sd_sem_mode(const struct sd_event *ev);

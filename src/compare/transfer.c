@@ -200,7 +200,7 @@ void flush_folds(struct side *s, int e)
 				 XXH64_digest(f->h) | 1 : 0;
 		uint64_t fk[SD_NF];
 		fold_keys(f->cls, f->target, rd_file || decided ? 0 : f->total + 1, chash, fk);
-		uint64_t key = XXH64(fk, sizeof fk, 0) | 1;
+		uint64_t key = sd_sem_fields_key(fk);
 		uint32_t shape = (uint32_t)sd_norm_hash(f->cls, strlen(f->cls), 5) | 1;
 		if (s->pass == 1) {
 			struct rec r = { key, f->off, shape, f->ord };
