@@ -141,6 +141,12 @@ static enum sd_fstime classify(const struct walker *w, int64_t t, bool had, int6
 		return SD_TIME_UNCHANGED;
 	if (t >= sat_add(w->t0, -SD_FS_SLACK_NS) && t <= sat_add(w->t1, SD_FS_SLACK_NS))
 		return SD_TIME_NOW;
+	/* The real file changed after the run began (someone outside wrote into the
+	 * directory: the run cannot write the lower); an older time in the upper layer is
+	 * the one the copy-up took from it, what the run saw, not one it set.  Strictly
+	 * after t0: a file prepared just before the run is not such a file. */
+	if (had && before > w->t0 && t < before)
+		return SD_TIME_UNCHANGED;
 	return SD_TIME_SET;
 }
 

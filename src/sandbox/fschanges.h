@@ -15,7 +15,10 @@
  * lower's is unchanged; one inside the interval (with a little slack for the kernel's
  * coarse clock: SD_FS_SLACK_NS) merely records "now" and is not compared; any other
  * was set by the program (utimensat with a given time, cp -p, a rename of a file made
- * before the run) and is compared.
+ * before the run) and is compared, except an upper time older than a lower time that
+ * itself changed after t0: the real file was written outside the run meanwhile (a
+ * parallel job writing next to the starting directory), and the upper holds what the
+ * copy-up took from it.
  *
  * A layer's root is compared too (listed at the layer's path when it differs).  The
  * overlay shows the upper directory's mode and owner there, so the upper directory

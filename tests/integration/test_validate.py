@@ -53,6 +53,29 @@ class ValidateBase(SysdiffTest):
 
 
 class VerdictTest(ValidateBase):
+
+    def test_a_parallel_job_writing_beside_the_runs_is_not_theirs(self):
+        """Something outside writes into the starting directory's parent while the runs
+        are under way (a sharded CI job writing its report next to the suite): the
+        directory's time then differs between the runs' copies, and neither set it."""
+        prog = os.path.join(self.tmp, "late.py")
+        with open(prog, "w") as f:
+            f.write("import sys, time\n"
+                    "if sys.argv[1] == 'late': time.sleep(1.5)\n"
+                    "open('out.txt', 'w').write('x')\n"
+                    "if sys.argv[1] == 'early': time.sleep(1.5)\n")
+        parent = os.path.dirname(self.work)
+        os.utime(parent, (time.time() - 3600, time.time() - 3600))   # not "now" for the runs
+        p = subprocess.Popen([SYSDIFF, "validate", "--color=never", "--calibrate", "0",
+                              "--original-cmd", "/usr/bin/python3 %s early" % prog,
+                              "--transpiled-cmd", "/usr/bin/python3 %s late" % prog],
+                             cwd=self.work, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        time.sleep(0.8)   # the original has copied the parent up, the rewrite not yet
+        with open(os.path.join(parent, "report-of-another-job.json"), "w") as f:
+            f.write("{}")
+        out, err = p.communicate(timeout=120)
+        self.assertEqual(p.returncode, 0, (out + err).decode(errors="replace"))
     def test_python_vs_correct_c_is_equivalent_at_semantic_level(self):
         rc, out, err = self.validate("--trace-syscalls", "--original", self.orig,
                                      "--transpiled", self.greet(0), expect_rc=0)
