@@ -70,6 +70,7 @@ struct sd_srcproc {
 };
 
 static char *debug_path_global;  /* libdwfl keeps a pointer to the callbacks */
+static bool system_debuginfo_global;   /* --stack: system frames get lines too */
 
 /* ---- small helpers ---- */
 
@@ -276,6 +277,12 @@ static int cb_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modn
 			     Dwarf_Addr base, const char *file_name, const char *debuglink_file,
 			     GElf_Word debuglink_crc, char **debuginfo_file_name)
 {
+	/* A system file's frames are never shown without --stack, and its .eh_frame is
+	 * all the unwinding needs: its separate debug file (libc6-dbg's, some MiB of
+	 * compressed DWARF, inflated once per traced process) is not loaded. */
+	const struct srcmod *sm = *userdata;
+	if (sm && sm->img->system && !system_debuginfo_global)
+		return -1;
 	/* By build-id in the debug directories: .build-id/xx/yyyy.debug */
 	int fd = dwfl_build_id_find_debuginfo(mod, userdata, modname, base, file_name,
 					      debuglink_file, debuglink_crc, debuginfo_file_name);
@@ -894,6 +901,7 @@ struct sd_srcctx *sd_src_new(const struct sd_srcloc_opts *o, char **err)
 				  o->debug_dirs ? o->debug_dirs : "");
 	free(debug_path_global);
 	debug_path_global = xstrdup(c->debug_path);
+	system_debuginfo_global = o->stack;
 	elf_version(EV_CURRENT);
 	return c;
 }
