@@ -49,6 +49,12 @@ void sd_sysset_subtract(struct sd_sysset *s, const struct sd_sysset *del)
 		s->bits[i] &= ~del->bits[i];
 }
 
+void sd_sysset_intersect(struct sd_sysset *s, const struct sd_sysset *with)
+{
+	for (size_t i = 0; i < sizeof s->bits / sizeof *s->bits; i++)
+		s->bits[i] &= with->bits[i];
+}
+
 bool sd_sysset_has(const struct sd_sysset *s, int nr)
 {
 	return in_range(nr) && (s->bits[nr / 64] >> (nr % 64) & 1);

@@ -23,6 +23,7 @@ bool sd_sysset_has(const struct sd_sysset *s, int nr);
 bool sd_sysset_is_full(const struct sd_sysset *s);
 void sd_sysset_union(struct sd_sysset *s, const struct sd_sysset *add);      /* s |= add */
 void sd_sysset_subtract(struct sd_sysset *s, const struct sd_sysset *del);   /* s &= ~del */
+void sd_sysset_intersect(struct sd_sysset *s, const struct sd_sysset *with); /* s &= with */
 
 /* Parse SPEC (without the "trace=" prefix) into *out.  Returns 0, or -1 with a one-line
  * message in err naming the offending token ("unknown syscall 'opn'"). */

@@ -321,7 +321,8 @@ static void syscall_entry(struct sd_tracee *t, int nr, const uint64_t args[6])
 	ev->restart_of = restart_of;
 	if (restart_of)
 		sd_event_clear(&t->pend_ev);
-	if (S.src && !t->first_exec) {
+	if (S.src && !t->first_exec &&
+	    (!sd_sysset_has(&S.o->unlocated, ev->nr) || sd_virt_needs_source(ev->nr))) {
 		/* Reported calls only (and not the launcher's exec): unwind the caller. */
 		if (!t->proc->src)
 			t->proc->src = sd_src_proc_new(S.src, t->proc->tgid);

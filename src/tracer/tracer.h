@@ -31,6 +31,9 @@ struct sd_tracer_opts {
 	 * syscall in sd_event.src, found by unwinding the caller's stack at its entry. */
 	bool source;               /* --source */
 	bool source_stack;         /* --stack: every frame too (implies source) */
+	struct sd_sysset unlocated;    /* reported syscalls whose source is not looked up
+					  (validate: the noise its comparison drops by name),
+					  but for the pinned clocks and entropy (virt.h) */
 	char **source_maps;        /* --source-map files (transpiler maps), nsource_maps */
 	int nsource_maps;
 	const char *debug_dirs;    /* extra directories of separate debug files, ':'-separated */

@@ -58,6 +58,12 @@ bool sd_virt_on(void)
 	return V.on;
 }
 
+bool sd_virt_needs_source(int nr)
+{
+	return V.on && (nr == SYS_clock_gettime || nr == SYS_gettimeofday || nr == SYS_time ||
+			nr == SYS_getrandom);
+}
+
 /* ---- tracee memory and registers ---- */
 
 static int mem_read(pid_t tid, uint64_t addr, void *dst, size_t len)

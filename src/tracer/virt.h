@@ -29,6 +29,9 @@
 
 void sd_virt_init(const struct sd_virt_opts *o);
 bool sd_virt_on(void);
+/* Does the answer to syscall nr depend on whether the user's code made it (its source
+ * line), whatever it touches?  The clocks and getrandom, when pinned. */
+bool sd_virt_needs_source(int nr);
 /* At PTRACE_EVENT_EXEC: hide the vDSO, fill AT_RANDOM. */
 void sd_virt_exec(pid_t tid);
 /* At a syscall's entry (args: the argument registers): absolute deadlines to real time. */

@@ -114,6 +114,8 @@ static int runner(void *arg)
 	o.dopts.paths_abs = true;
 	o.source = true;   /* source lines where debug info exists (docs/source.md) */
 	o.source_stack = s->stack;
+	if (s->unlocated)
+		o.unlocated = *s->unlocated;
 	o.virt = s->virt;
 	o.argv = s->argv;
 	o.exec_path = s->exec_path;

@@ -152,6 +152,15 @@ static int run_both(struct sd_validation *v)
 	struct sd_run_spec s[2 + SD_CALIBRATE_MAX];
 	cpu_set_t cpus;
 	int cpu[CPU_SETSIZE], ncpu = 0;
+	struct sd_sysset unlocated;
+
+	/* the noise the comparison drops by name is never shown with a source line: not
+	 * looked up (a Python run reads the clock some 250 times, each a walk of its
+	 * frames), unless the traces are kept or every frame was asked for */
+	sd_cmp_default_noise(&unlocated);
+	sd_sysset_intersect(&unlocated, &c->cmp.ignore);
+	if (c->keep_traces || c->stacks)
+		sd_sysset_clear(&unlocated);
 
 	/* side by side: the runs spread over the CPUs there are */
 	if (sched_getaffinity(0, sizeof cpus, &cpus) == 0 && CPU_COUNT(&cpus) >= 2)
@@ -166,7 +175,7 @@ static int run_both(struct sd_validation *v)
 			.envp = v->env, .stdin_fd = v->stdin_fd, .plan = &c->plan,
 			.cpu = ncpu ? cpu[run_cpu(i, ncpu)] : -1,
 			.timeout = c->timeout, .max_procs = c->max_procs, .max_bytes = 65536,
-			.stack = c->stacks,
+			.stack = c->stacks, .unlocated = &unlocated,
 			.stop = &sd_validate_interrupted, .max_output = c->max_output,
 			.virt = c->virt,
 		};
