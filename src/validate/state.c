@@ -262,7 +262,8 @@ static const char *shown_path(const char *path, const char *workdir)
 
 static size_t compare_path(struct sb *out, const char *path, const struct sd_fsentry *end[2],
 			   const enum sd_fstime how[2][2], const bool changed[2],
-			   const struct sd_fsentry *before, const struct sd_state_opts *o)
+			   const struct sd_fsentry *before, const struct sd_state_opts *o,
+			   size_t *head_end)
 {
 	struct sb line = SB_INIT, body = SB_INIT;
 	const struct sd_fsentry *x = end[0], *y = end[1];
@@ -292,6 +293,7 @@ static size_t compare_path(struct sb *out, const char *path, const struct sd_fse
 		sb_adds(out, ": ");
 		sb_add(out, line.buf, line.len);
 		sb_addc(out, '\n');
+		*head_end = out->len;
 		if (body.len)
 			sb_add(out, body.buf, body.len);
 	}
@@ -352,9 +354,11 @@ size_t sd_state_compare_opts(const struct sd_fschanges *a, const struct sd_fscha
 			how[s][1] = changed[s] ? c->atime : SD_TIME_UNCHANGED;
 		}
 		const char *shown = shown_path(path, o ? o->workdir : NULL);
-		size_t d = compare_path(&sb, shown, end, how, changed, x ? &x->before : &y->before, o);
+		size_t at = 0;
+		size_t d = compare_path(&sb, shown, end, how, changed, x ? &x->before : &y->before, o,
+					&at);
 		if (d && o && o->on_diff)
-			o->on_diff(o->priv, path, shown);
+			o->on_diff(o->priv, path, at);
 		n += d;
 	}
 	n += notes(&sb, a, b);

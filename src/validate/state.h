@@ -34,8 +34,9 @@ struct sd_state_opts {
 	bool (*forgive)(void *priv, const char *path, const struct sd_fsentry *x,
 			const struct sd_fsentry *y);
 	void *priv;
-	/* each path that differs, as compared (absolute) and as the text shows it */
-	void (*on_diff)(void *priv, const char *path, const char *shown);
+	/* each path that differs, as compared (absolute), and where in the text the first
+	 * line of its block ends (its header: the name, escaped, and what differs) */
+	void (*on_diff)(void *priv, const char *path, size_t at);
 };
 size_t sd_state_compare_opts(const struct sd_fschanges *a, const struct sd_fschanges *b,
 			     const struct sd_state_opts *o, char **text);

@@ -312,15 +312,15 @@ static bool forgive_file(void *priv, const char *path, const struct sd_fsentry *
 }
 
 /* What the runs changed in the file system, anywhere. */
-static void state_differs(void *priv, const char *path, const char *shown)
+static void state_differs(void *priv, const char *path, size_t at)
 {
 	struct sd_validation *v = priv;
 
 	v->diff_paths = xrealloc(v->diff_paths, (v->ndiff + 2) * sizeof *v->diff_paths);
-	v->diff_shown = xrealloc(v->diff_shown, (v->ndiff + 2) * sizeof *v->diff_shown);
+	v->diff_at = xrealloc(v->diff_at, (v->ndiff + 1) * sizeof *v->diff_at);
 	v->diff_paths[v->ndiff] = xstrdup(path);
-	v->diff_shown[v->ndiff++] = xstrdup(shown);
-	v->diff_paths[v->ndiff] = v->diff_shown[v->ndiff] = NULL;
+	v->diff_at[v->ndiff++] = at;
+	v->diff_paths[v->ndiff] = NULL;
 }
 
 /* Under each path of the end-state text, the calls of each run that changed it (the
@@ -329,32 +329,28 @@ static void explain_state(struct sd_validation *v)
 {
 	struct sb out = SB_INIT;
 	const char *t = v->state_text;
+	size_t done = 0, tl = t ? strlen(t) : 0;
 
 	if (!v->have_cmp || !v->cmp.nexplain || !t)
 		return;
-	while (*t) {
-		const char *nl = strchr(t, '\n');
-		size_t len = nl ? (size_t)(nl - t + 1) : strlen(t);
-		sb_add(&out, t, len);
-		if (len && t[len - 1] != '\n')
-			sb_addc(&out, '\n');
-		for (size_t i = 0; t[0] != ' ' && i < v->ndiff; i++) {
-			size_t sl = strlen(v->diff_shown[i]);
-			if (strncmp(t, v->diff_shown[i], sl) || t[sl] != ':')
-				continue;
-			for (int side = 0; side < 2; side++)
-				for (size_t k = 0; k < v->cmp.nexplain; k++) {
-					const struct sd_cmp_explain *x = &v->cmp.explain[k];
-					if (x->side != side || strcmp(x->path, v->diff_paths[i]))
-						continue;
-					sb_adds(&out, side ? "  transpiled: " : "  original:   ");
-					sd_report_event_line(&out, &x->ev);
-					sb_addc(&out, '\n');
-				}
-			break;
-		}
-		t += len;
+	/* the blocks come in the order state.c reported them, each header at its offset */
+	for (size_t i = 0; i < v->ndiff; i++) {
+		size_t at = v->diff_at[i];
+		if (at < done || at > tl)
+			continue;
+		sb_add(&out, t + done, at - done);
+		done = at;
+		for (int side = 0; side < 2; side++)
+			for (size_t k = 0; k < v->cmp.nexplain; k++) {
+				const struct sd_cmp_explain *x = &v->cmp.explain[k];
+				if (x->side != side || strcmp(x->path, v->diff_paths[i]))
+					continue;
+				sb_adds(&out, side ? "  transpiled: " : "  original:   ");
+				sd_report_event_line(&out, &x->ev);
+				sb_addc(&out, '\n');
+			}
 	}
+	sb_add(&out, t + done, tl - done);
 	free(v->state_text);
 	v->state_text = sb_detach(&out);
 }
@@ -455,12 +451,10 @@ void sd_validation_free(struct sd_validation *v)
 		sd_cmp_result_free(&v->cmp);
 	sd_strv_free(v->env);
 	free(v->state_text);
-	for (size_t i = 0; i < v->ndiff; i++) {
+	for (size_t i = 0; i < v->ndiff; i++)
 		free(v->diff_paths[i]);
-		free(v->diff_shown[i]);
-	}
 	free(v->diff_paths);
-	free(v->diff_shown);
+	free(v->diff_at);
 	free(v->error);
 	free(v->workdir);
 	free(v->name);

@@ -75,8 +75,8 @@ struct sd_validation {
 	bool have_cmp;
 	size_t nstate;
 	char *state_text;
-	char **diff_paths, **diff_shown;   /* the paths whose end state differs: as compared
-					      (absolute), as state_text shows them */
+	char **diff_paths;               /* the paths whose end state differs (absolute)... */
+	size_t *diff_at;                 /* ...and where their header line in state_text ends */
 	size_t ndiff;
 	bool out_differs[2];             /* stdout, stderr */
 	bool out_masked[2];              /* tokens of them were forgiven (calibration) */

@@ -118,6 +118,32 @@ class VerdictTest(ValidateBase):
         with open(os.path.join(self.work, "log.txt")) as f:
             self.assertEqual(f.read(), "earlier\n", "the user's file was written")
 
+    def test_end_state_calls_under_their_own_path(self):
+        """Each end-state block is followed by the calls that changed its own path: not
+        by those of a path its name starts with ("a" before "a:b"), and also for a name
+        the report has to escape (a newline in it)."""
+        prog = os.path.join(self.tmp, "names.py")
+        with open(prog, "w") as f:
+            f.write("import sys\n"
+                    "side = sys.argv[1]\n"
+                    "open('a', 'w').write(side)\n"
+                    "open('a:b', 'w').write(side * 2)\n"
+                    "if side == 'o':\n"
+                    "    open('x\\ny', 'w').write('n')\n")
+        rc, out, _ = self.validate("--calibrate", "0",
+                                   "--original-cmd", "/usr/bin/python3 %s o" % prog,
+                                   "--transpiled-cmd", "/usr/bin/python3 %s t" % prog,
+                                   expect_rc=1)
+        block = out[out.index("End state differs:\n"):].split("\n\n")[0]
+        for name, line, wrote in (("a", 3, '"o", 1) = 1'), ("a:b", 4, '"oo", 2) = 2')):
+            self.assertRegex(block, r'\n%s: same size \(\d bytes\), different content\n'
+                                    r'  original:   openat\(AT_FDCWD, "%s", [^\n]*\[names.py:%d\]\n'
+                                    r'  original:   write\(3, %s \[names.py:%d\]\n'
+                                    r'  transpiled: openat\(AT_FDCWD, "%s", [^\n]*\[names.py:%d\]\n'
+                                    % (name, name, line, re.escape(wrote), line, name, line))
+        self.assertRegex(block, r'\nx\\ny: created by the original only \(file 0644, 1 bytes\)\n'
+                                r'  original:   openat\(AT_FDCWD, "x\\ny", [^\n]*\[names.py:6\]\n')
+
     def test_wrong_exit_status(self):
         rc, out, _ = self.validate("--original", self.orig, "--transpiled", self.greet(4), expect_rc=1)
         self.assertIn("Exit status differs: 0 vs 2\n", out)
