@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "compare/describe.h"
+#include "report/mark.h"
 #include "format/writers.h"
 
 #define CHUNK_ROWS 200   /* rows per content-visibility chunk */
@@ -376,101 +377,60 @@ void sd_html_row(struct sb *out, enum sd_row_kind kind, const struct sd_html_cel
 
 /* ---- a compare result ---- */
 
-/* What differs in a changed pair, as the caret field and byte of text.c. */
+/* What differs in a changed pair (mark.h: the field and byte of each side, as the text
+ * report marks them) and its description. */
 struct diffmark {
-	int field;              /* 0 name, 1..6 argument, SD_NF_RET result; -1 none */
-	long byte;
+	struct sd_pair_mark pm;     /* field[i] -1: nothing to mark */
 	char *text;
 };
 
 static void diffmark_of(const struct sd_cmp_row *w, struct diffmark *m)
 {
-	struct sd_diffdesc dd = { .field = -1, .byte = -1, .arg = -1 };
+	struct sd_diffdesc dd = { .field = -1, .byte = -1, .arg = -1, .arg_b = -1 };
 
-	*m = (struct diffmark){ .field = -1, .byte = -1 };
+	*m = (struct diffmark){ .pm = { { -1, -1 }, { -1, -1 }, { NULL, NULL } } };
 	if (w->kind != SD_ROW_CHANGED || !w->ev[0] || !w->ev[1])
 		return;
 	sd_describe(w->ev[0], w->ev[1], &dd);
-	m->field = dd.field <= 0 || dd.field == SD_NF_RET ? dd.field : dd.arg >= 0 ? dd.arg + 1 : 0;
-	m->byte = dd.byte;
+	m->pm = sd_pair_mark(&dd, w->ev[0], w->ev[1]);
 	m->text = dd.text;
 	dd.text = NULL;
 	sd_diffdesc_clear(&dd);
 }
 
-/* Where field f of ev lies in its text t (cols from sd_text_format_event_cols). */
-static void field_span(const struct sd_event *ev, const char *t, const long cols[SD_MAX_ARGS + 1],
-		       int f, long *lo, long *hi)
-{
-	long len = (long)strlen(t);
-
-	*lo = *hi = -1;
-	if (f == 0) {
-		const char *p = strchr(t, '(');
-		*lo = 0;
-		*hi = ev->kind == SD_EV_SYSCALL && p ? (long)(p - t) : len;
-	} else if (f == SD_NF_RET) {
-		if (ev->kind == SD_EV_SYSCALL && cols[SD_MAX_ARGS] >= 0) {
-			*lo = cols[SD_MAX_ARGS] + 3 < len ? cols[SD_MAX_ARGS] + 3 : len;
-			*hi = len;
-		} else {   /* "+++ exited with 1 +++": the number or signal */
-			const char *p = strstr(t, " with ");
-			if (!p)
-				p = strstr(t, " by ");
-			if (p) {
-				*lo = (long)(p - t) + (p[1] == 'w' ? 6 : 4);
-				const char *e = strchr(t + *lo, ' ');
-				*hi = e ? (long)(e - t) : len;
-			}
-		}
-	} else if (f >= 1 && f <= SD_MAX_ARGS && cols[f - 1] >= 0) {
-		*lo = cols[f - 1];
-		*hi = cols[SD_MAX_ARGS] >= 0 ? cols[SD_MAX_ARGS] - 1 : len;
-		for (int j = f; j < SD_MAX_ARGS; j++)
-			if (cols[j] >= 0) {
-				*hi = cols[j] - 2;
-				break;
-			}
-	}
-}
-
-/* The cell of event c; text receives its text (c->text points into it). */
+/* The cell of event c, side i of a row (m: what differs, or NULL); text receives its
+ * text (c->text points into it). */
 static void event_cell(struct sb *text, const struct sd_cmp_event *c, const struct diffmark *m,
-		       struct sd_html_cell *cell)
+		       int i, struct sd_html_cell *cell)
 {
 	struct sd_text_opts to = { .strsize = 32 };
 	long cols[SD_MAX_ARGS + 1];
+	int field = m ? m->pm.field[i] : -1;
+	long byte = m ? m->pm.byte[i] : -1;
 
 	*cell = (struct sd_html_cell){ .mark_lo = -1, .mark_hi = -1, .caret = -1 };
 	sb_reset(text);
 	if (!c)
 		return;
-	if (m && m->byte > 16)
-		to.strsize = (int)(m->byte + 16 > 4096 ? 4096 : m->byte + 16);
+	if (byte > 16)   /* far enough to see the difference */
+		to.strsize = (int)(byte + 16 > 4096 ? 4096 : byte + 16);
 	sd_text_format_event_cols(text, &c->ev, &to, cols);
 	cell->num = c->num;
 	cell->text = sb_str(text);
 	cell->src = &c->ev.src;
-	if (!m || m->field < 0)
+	if (field < 0)
 		return;
-	field_span(&c->ev, cell->text, cols, m->field, &cell->mark_lo, &cell->mark_hi);
-	if (m->field < 1 || m->field > SD_MAX_ARGS || m->byte < 0 || cell->mark_lo < 0)
+	long len = (long)strlen(cell->text);
+	struct sd_span all = sd_field_span(cell->text, len, &c->ev, cols, field, -1);
+	cell->mark_lo = all.s;
+	cell->mark_hi = all.e;
+	if (field < 1 || field > SD_MAX_ARGS || byte < 0 || all.s < 0 || cell->text[all.s] != '"')
 		return;
-	const struct sd_arg *a = &c->ev.args[m->field - 1];
-	const void *p = NULL;
-	size_t have = 0, at = (size_t)m->byte;
-	if (a->type == SD_ARG_BUF && a->buf.data) {
-		p = a->buf.data;
-		have = a->buf.kept;
-	} else if (a->type == SD_ARG_PATH && a->str) {
-		p = a->str;
-		have = strlen(a->str);
+	struct sd_span at = sd_field_span(cell->text, len, &c->ev, cols, field, byte);
+	if (at.s > all.s && at.e <= all.e) {
+		cell->caret = at.s;
+		cell->caret_w = at.e - at.s;
 	}
-	if (!p || at > have || text->buf[cell->mark_lo] != '"')
-		return;
-	cell->caret = cell->mark_lo + 1 + (long)sd_text_escaped_width(p, at);
-	cell->caret_w = at < have ? (long)(sd_text_escaped_width(p, at + 1) -
-					   sd_text_escaped_width(p, at)) : 1;
 }
 
 static const char *idp = "";   /* prefix of the anchors of the result being written */
@@ -611,7 +571,7 @@ static void view_row(struct sb *out, struct view *v, const struct sd_cmp_row *w,
 
 	diffmark_of(w, &m);
 	for (int i = 0; i < 2; i++)
-		event_cell(&v->text[i], w->ev[i], &m, &c[i]);
+		event_cell(&v->text[i], w->ev[i], &m, i, &c[i]);
 	if (focus >= 0) {
 		div_id(id, sizeof id, (size_t)focus);
 		desc = w->kind == SD_ROW_CHANGED ? xstrdup(m.text ? m.text : "differs") :

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "compare/describe.h"
+#include "report/mark.h"
 #include "format/writers.h"
 
 #define LABEL_W 12            /* "Transpiled: " */
@@ -93,17 +94,6 @@ static bool line_verbose;   /* the next event lines come with --verbose's extras
 
 /* ---- where an event line differs ---- */
 
-/* A part [s, e) of a rendered event line; s < 0: none. */
-struct span { long s, e; };
-
-/* What a changed pair differs in, per side: the field as sd_describe gives it (-1: none)
- * and the first differing byte of a string or buffer (-1: the whole field). */
-struct pair_mark {
-	int field[2];
-	long byte[2];
-	const struct sd_cmp_event *ev[2];
-};
-
 /* c's line as the report shows it, [file:line] after it, appended to out; cols[] as
  * sd_text_format_event_cols gives them but counted from where the line starts.  A string
  * or buffer is shown far enough to see its byte `byte`.  Returns the length of the
@@ -125,150 +115,23 @@ static long render(struct sb *out, const struct sd_cmp_event *c, long byte,
 	return n;
 }
 
-/* The shown bytes of a string or buffer argument (NULL for other types). */
-static const char *arg_bytes(const struct sd_arg *a, size_t *n)
-{
-	if (a->type == SD_ARG_BUF && a->buf.data) {
-		*n = a->buf.kept;
-		return (const char *)a->buf.data;
-	}
-	if (a->type == SD_ARG_PATH && a->str) {
-		*n = strlen(a->str);
-		return a->str;
-	}
-	return NULL;
-}
-
-/* Where argument k (0-based) ends in a line: before the ", " of the next one shown, or
- * before the ')'. */
-static long arg_end(const long cols[SD_MAX_ARGS + 1], int k)
-{
-	for (int j = k + 1; j < SD_MAX_ARGS; j++)
-		if (cols[j] >= 0)
-			return cols[j] - 2;
-	return cols[SD_MAX_ARGS] - 1;
-}
-
-/* The part of t (the rendered line of ev, len its event text) that field (0 name,
- * 1..SD_MAX_ARGS argument, SD_NF_RET result) shows: at byte `byte` of a string or buffer
- * only its escaped byte (or the closing quote).  s is the caret's column (-1: the field
- * is not shown). */
-static struct span field_span(const char *t, long len, const struct sd_event *ev,
-			      const long cols[SD_MAX_ARGS + 1], int field, long byte)
-{
-	if (field == 0)
-		return (struct span){ 0, ev->kind == SD_EV_SYSCALL ?
-					 (long)strnlen(ev->name, sizeof ev->name) : len };
-	if (field == SD_NF_RET) {
-		if (ev->kind == SD_EV_SYSCALL && cols[SD_MAX_ARGS] >= 0)
-			return (struct span){ cols[SD_MAX_ARGS] + 3, len };
-		/* "+++ exited with 1 +++": the number or signal */
-		const char *p = strstr(t, " with ");
-		if (!p)
-			p = strstr(t, " by ");
-		long s = p ? (long)(p - t) + (p[1] == 'w' ? 6 : 4) : 0, e = s;
-		while (e < len && t[e] != ' ')
-			e++;
-		return (struct span){ s, e };
-	}
-	if (field < 1 || field > SD_MAX_ARGS || cols[field - 1] < 0)
-		return (struct span){ -1, -1 };
-	struct span sp = { cols[field - 1], arg_end(cols, field - 1) };
-	size_t n;
-	const char *p = arg_bytes(&ev->args[field - 1], &n);
-	if (byte >= 0 && p && (size_t)byte <= n) {
-		sp.s += 1 + (long)sd_text_escaped_width(p, (size_t)byte);
-		size_t w = (size_t)byte < n ? sd_text_escaped_width(p, (size_t)byte + 1) -
-					      sd_text_escaped_width(p, (size_t)byte) : 1;
-		sp.e = sp.s + (long)(w ? w : 1);
-	}
-	return sp;
-}
-
-/* Of flags shown as t[sp) ("O_WRONLY|O_CREAT|O_TRUNC"), the flag at the first place
- * where they and other (the other side's flags) differ; the last one when they end
- * there (other has a flag more); all of sp when there is none. */
-static struct span flag_token(const char *t, struct span sp, const char *other)
-{
-	const char *q = other;
-
-	for (long p = sp.s; p < sp.e;) {
-		long k = p;
-		while (k < sp.e && t[k] != '|')
-			k++;
-		size_t m = strcspn(q, "|");
-		if (!*q || m != (size_t)(k - p) || memcmp(q, t + p, m) || k >= sp.e)
-			return (struct span){ p, k };
-		q += m + (q[m] == '|');
-		p = k + 1;
-	}
-	return sp;
-}
-
-/* The argument of field f (1-based) of c, or NULL. */
-static const struct sd_arg *field_arg(const struct sd_cmp_event *c, int f)
-{
-	return c && f >= 1 && f <= SD_MAX_ARGS && f <= c->ev.nargs ? &c->ev.args[f - 1] : NULL;
-}
-
 /* Side i of m rendered into out (as render): the differing token in *sp, the caret's
  * column in *caret (where the field starts, as the caret under the pair shows it). */
-static long render_marked(struct sb *out, const struct pair_mark *m, int i, struct span *sp,
-			  long *caret)
+static long render_marked(struct sb *out, const struct sd_pair_mark *m, int i,
+			  struct sd_span *sp, long *caret)
 {
 	long cols[SD_MAX_ARGS + 1];
 	size_t start = out->len;
 	long len = render(out, m->ev[i], m->byte[i], cols);
-	const char *t = out->buf + start;
 
-	*sp = (struct span){ -1, -1 };
-	if (m->field[i] >= 0)
-		*sp = field_span(t, len, &m->ev[i]->ev, cols, m->field[i], m->byte[i]);
-	*caret = sp->s;
-	const struct sd_arg *a = field_arg(m->ev[i], m->field[i]);
-	const struct sd_arg *b = field_arg(m->ev[!i], m->field[!i]);
-	if (sp->s >= 0 && a && b && a->type == SD_ARG_FLAGS && b->type == SD_ARG_FLAGS && b->text)
-		*sp = flag_token(t, *sp, b->text);
+	*sp = sd_pair_token(out->buf + start, len, m, i, cols, caret);
 	return len;
-}
-
-/* The first byte at which the strings or buffers of the two sides' fields differ. */
-static long common_prefix(const struct pair_mark *m)
-{
-	const struct sd_arg *a = field_arg(m->ev[0], m->field[0]);
-	const struct sd_arg *b = field_arg(m->ev[1], m->field[1]);
-	size_t na = 0, nb = 0, p = 0;
-	const char *x = a ? arg_bytes(a, &na) : NULL, *y = b ? arg_bytes(b, &nb) : NULL;
-
-	if (!x || !y || a->type != b->type)
-		return -1;
-	while (p < na && p < nb && x[p] == y[p])
-		p++;
-	return (long)p;
-}
-
-/* What to mark in a changed pair ev[0], ev[1] that dd describes. */
-static struct pair_mark pair_mark(const struct sd_diffdesc *dd, const struct sd_cmp_event *a,
-				  const struct sd_cmp_event *b)
-{
-	struct pair_mark m = { { -1, -1 }, { -1, -1 }, { a, b } };
-
-	if (dd->field < 0)
-		return m;
-	for (int i = 0; i < 2; i++) {
-		int arg = i ? dd->arg_b : dd->arg;
-		m.field[i] = dd->field <= 0 || dd->field == SD_NF_RET ? dd->field :
-			     arg >= 0 ? arg + 1 : 0;
-	}
-	m.byte[0] = dd->byte;
-	m.byte[1] = dd->byte >= 0 ? common_prefix(&m) : -1;
-	return m;
 }
 
 /* t[from, to) with "..." where it was cut (before when from > 0, after when to < len),
  * its part sp between on and off. */
 static void add_marked(struct sb *out, const char *t, long len, long from, long to,
-		       struct span sp, const char *on, const char *off)
+		       struct sd_span sp, const char *on, const char *off)
 {
 	long s = sp.s < from ? from : sp.s, e = sp.e > to ? to : sp.e;
 
@@ -296,11 +159,11 @@ void sd_report_event_line(struct sb *out, const struct sd_cmp_event *c)
 
 /* Side i of a changed pair as its line in the report shows it, the differing token in
  * color; *caret the column (in the rendered text) where the differing field starts, or -1. */
-static void pair_line(struct sb *out, const struct pair_mark *m, int i, const struct style *st,
+static void pair_line(struct sb *out, const struct sd_pair_mark *m, int i, const struct style *st,
 		      long *caret)
 {
 	struct sb t = SB_INIT;
-	struct span sp;
+	struct sd_span sp;
 
 	render_marked(&t, m, i, &sp, caret);
 	add_marked(out, sb_str(&t), (long)t.len, 0, (long)t.len, sp, st->tok[i], st->off);
@@ -348,7 +211,7 @@ static void headline(struct sb *out, const struct sd_div *d, bool procs, const s
 
 /* Of a text of len bytes shown in w columns, the part [*from, *to) to show, with "..."
  * on each side cut, so that sp (when there is one) stays in view. */
-static void window(long len, struct span sp, long w, long *from, long *to)
+static void window(long len, struct sd_span sp, long w, long *from, long *to)
 {
 	*from = 0;
 	*to = len;
@@ -372,11 +235,11 @@ static void window(long len, struct span sp, long w, long *from, long *to)
 /* A cell of the side-by-side view, w columns: "#47" and side i of the row's event, cut
  * to fit, around its differing part (m) when that would be cut away; padded to w when
  * pad (a side without an event is blank). */
-static void side_cell(struct sb *out, const struct pair_mark *m, int i, long w, bool pad,
+static void side_cell(struct sb *out, const struct sd_pair_mark *m, int i, long w, bool pad,
 		      const struct style *st)
 {
 	struct sb t = SB_INIT;
-	struct span sp = { -1, -1 };
+	struct sd_span sp = { -1, -1 };
 	long caret, from, to, shown = 0;
 	char num[24];
 
@@ -409,7 +272,7 @@ static void aligned_view(struct sb *out, const struct sd_div *d, int width,
 		struct sd_diffdesc dd = { .field = -1, .byte = -1 };
 		if (row->kind == SD_ROW_CHANGED && row->ev[0] && row->ev[1])
 			sd_describe(row->ev[0], row->ev[1], &dd);
-		struct pair_mark m = pair_mark(&dd, row->ev[0], row->ev[1]);
+		struct sd_pair_mark m = sd_pair_mark(&dd, row->ev[0], row->ev[1]);
 		sb_addf(out, "  %c%c ", i == d->focus ? '>' : ' ', mark[row->kind]);
 		side_cell(out, &m, 0, w, true, st);
 		sb_adds(out, " | ");
@@ -443,7 +306,7 @@ static void lone_process(struct sb *out, const struct sd_div *d, const struct st
 static long side_lines(struct sb *out, const struct sd_div *d, const struct sd_diffdesc *dd,
 		       size_t n, const struct style *st)
 {
-	struct pair_mark m = pair_mark(dd, d->ev[0], d->ev[1]);
+	struct sd_pair_mark m = sd_pair_mark(dd, d->ev[0], d->ev[1]);
 	size_t shown = n > SD_GROUP_SHOWN + 1 ? SD_GROUP_SHOWN + 1 : n;
 	long caret = -1;
 
