@@ -303,29 +303,39 @@ static void account_wait(struct sd_tracee *t, int nr, const uint64_t a[6], int64
 		waited(t->virt_timeout);
 }
 
-/* stat results: times the kernel stamped during the run read as the virtual now. */
+/* stat results: times the kernel stamped during the run read as the virtual now.  The
+ * n times lie 16 bytes apart from offs[0] (seconds, then nanoseconds: a long in struct
+ * stat, a u32 and padding in struct statx): read in one piece, written back in one
+ * piece only when one changed (a stat of a file older than the run costs one read). */
 static void answer_stat(struct sd_tracee *t, uint64_t addr, const size_t *offs, size_t n,
 			bool statx, bool user)
 {
+	unsigned char b[4 * 16];
+	size_t len = (offs[n - 1] - offs[0]) + 16;
+	bool changed = false;
+
+	if (len > sizeof b || mem_read(t->tid, addr + offs[0], b, len) < 0)
+		return;
 	for (size_t i = 0; i < n; i++) {
+		unsigned char *p = b + (offs[i] - offs[0]);
 		int64_t sec;
 		uint32_t nsec;
-		if (mem_read(t->tid, addr + offs[i], &sec, sizeof sec) < 0 ||
-		    mem_read(t->tid, addr + offs[i] + 8, &nsec, sizeof nsec) < 0)
-			return;
+		memcpy(&sec, p, sizeof sec);
+		memcpy(&nsec, p + 8, sizeof nsec);
 		if (sec * NSEC + nsec < V.started_real - NSEC)
 			continue;   /* older than the run: the world both runs started from */
 		struct timespec now = ns_ts(vnow(CLOCK_REALTIME, user));
-		int64_t s = now.tv_sec;
+		int64_t s = now.tv_sec, l = now.tv_nsec;
 		uint32_t ns = (uint32_t)now.tv_nsec;
-		sd_mem_write(t->tid, addr + offs[i], &s, sizeof s);
+		memcpy(p, &s, sizeof s);
 		if (statx)
-			sd_mem_write(t->tid, addr + offs[i] + 8, &ns, sizeof ns);
-		else {
-			int64_t l = ns;
-			sd_mem_write(t->tid, addr + offs[i] + 8, &l, sizeof l);
-		}
+			memcpy(p + 8, &ns, sizeof ns);
+		else
+			memcpy(p + 8, &l, sizeof l);
+		changed = true;
 	}
+	if (changed)
+		sd_mem_write(t->tid, addr + offs[0], b, len);
 }
 
 static bool is_random_dev(const struct sd_tracee *t)
