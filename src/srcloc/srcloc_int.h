@@ -83,8 +83,11 @@ struct sd_image *sd_image_get(struct sd_srcctx *c, const char *path, dev_t dev, 
 			      const struct stat *st);
 void sd_images_free(struct sd_srcctx *c);
 /* Symbolize address adj (already minus one for return addresses) of module mod, whose
- * image is img.  Cached per (image, ELF address); the result stays owned by img. */
-const struct symres *sd_symbolize(struct sd_image *img, Dwfl_Module *mod, Dwarf_Addr adj);
+ * image is img.  Cached per (image, ELF address); the result stays owned by img.  names:
+ * every frame named (--stack; the same for every call on one image), else code of the
+ * toolchain's runtime is only marked as not the user's. */
+const struct symres *sd_symbolize(struct sd_image *img, Dwfl_Module *mod, Dwarf_Addr adj,
+				  bool names);
 
 /* python_probe.c (sd_py_closing: python.c): the Python runtime as unwind.c uses it;
  * python_int.h has what the two Python files share. */

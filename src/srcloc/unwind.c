@@ -731,7 +731,7 @@ static int frame_cb(Dwfl_Frame *state, void *arg)
 	w->stop_mod = sm->img->path;
 	const struct symres *r = NULL;
 	if (!sm->img->system || w->stack)
-		r = sd_symbolize(sm->img, mod, adj);
+		r = sd_symbolize(sm->img, mod, adj, w->stack);
 	if (r && !w->chosen && !sm->img->system) {
 		for (int i = 0; i < r->n; i++)
 			if (r->v[i].user) {
