@@ -25,17 +25,10 @@ struct sd_mask_tok {
 static const char *const cls_name[] = { "byte", "dec", "hex", "alnum" };
 
 /* A letter or digit; in names (mask.names) also '_': tempfile's alphabet. */
-static bool word_char_in(unsigned char c, bool names)
+static bool word_char(unsigned char c, bool names)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	       (names && c == '_');
-}
-
-static bool tok_names;   /* tokenize(): the current mask's rule */
-
-static bool word_char(unsigned char c)
-{
-	return word_char_in(c, tok_names);
 }
 
 static uint8_t class_of(const char *p, size_t n)
@@ -52,23 +45,25 @@ static uint8_t class_of(const char *p, size_t n)
 	return digits ? C_DEC : hex ? C_HEX : C_ALNUM;
 }
 
-/* The tokens of s: runs of letters and digits, and single other bytes. */
-static struct sd_mask_tok *tokenize(const char *s, size_t n, size_t *ntok)
+/* The tokens of s: runs of letters and digits (and '_' in names), and single other
+ * bytes. */
+static struct sd_mask_tok *tokenize(const char *s, size_t n, bool names, size_t *ntok)
 {
 	struct sd_mask_tok *t = NULL;
 	size_t cap = 0, k = 0;
 
 	for (size_t i = 0; i < n;) {
 		size_t j = i + 1;
-		if (word_char((unsigned char)s[i]))
-			while (j < n && word_char((unsigned char)s[j]))
+		bool word = word_char((unsigned char)s[i], names);
+		if (word)
+			while (j < n && word_char((unsigned char)s[j], names))
 				j++;
 		if (k == cap) {
 			cap = cap ? 2 * cap : 256;
 			t = xrealloc(t, cap * sizeof *t);
 		}
 		t[k] = (struct sd_mask_tok){ .off = (uint32_t)i, .len = (uint32_t)(j - i) };
-		t[k].cls = word_char((unsigned char)s[i]) ? class_of(s + i, j - i) : C_OTHER;
+		t[k].cls = word ? class_of(s + i, j - i) : C_OTHER;
 		t[k].hash = XXH64(s + i, j - i, 0) | 1;
 		k++;
 		i = j;
@@ -224,6 +219,26 @@ static uint64_t *hashes(const struct sd_mask_tok *t, size_t n)
 	return h;
 }
 
+/* The next hunk of a token diff from ops[*k] on: the tokens a[*a0, *a1) deleted and
+ * b[*b0, *b1) inserted in their place.  false when no hunk is left. */
+static bool next_hunk(const struct sd_diff_op *ops, size_t nops, size_t *k, size_t *a0,
+		      size_t *a1, size_t *b0, size_t *b1)
+{
+	while (*k < nops && ops[*k].kind == SD_DIFF_EQ)
+		(*k)++;
+	if (*k >= nops)
+		return false;
+	*a0 = *a1 = ops[*k].a;
+	*b0 = *b1 = ops[*k].b;
+	for (; *k < nops && ops[*k].kind != SD_DIFF_EQ; (*k)++) {
+		if (ops[*k].kind == SD_DIFF_DEL)
+			*a1 = ops[*k].a + ops[*k].len;
+		else
+			*b1 = ops[*k].b + ops[*k].len;
+	}
+	return true;
+}
+
 /* Walk a token diff of m->tok against b, pairing each hunk. */
 static bool align_runs(struct sd_mask *m, const struct sd_mask_tok *b, size_t nb, const char *sa,
 		       const char *sb)
@@ -233,18 +248,9 @@ static bool align_runs(struct sd_mask *m, const struct sd_mask_tok *b, size_t nb
 	bool exact, ok = true;
 	struct sd_diff_op *ops = sd_diff(ha, m->ntok, hb, nb, NULL, &nops, &exact);
 
-	for (size_t k = 0; k < nops && ok;) {
-		if (ops[k].kind == SD_DIFF_EQ) {
-			k++;
-			continue;
-		}
-		size_t a0 = ops[k].a, b0 = ops[k].b, a1 = a0, b1 = b0;
-		for (; k < nops && ops[k].kind != SD_DIFF_EQ; k++) {
-			if (ops[k].kind == SD_DIFF_DEL)
-				a1 = ops[k].a + ops[k].len;
-			else
-				b1 = ops[k].b + ops[k].len;
-		}
+	size_t k = 0, a0, a1, b0, b1;
+
+	while (ok && next_hunk(ops, nops, &k, &a0, &a1, &b0, &b1)) {
 		ok = pair_hunk(m, a0, a1 - a0, b, b0, b1 - b0, sa, sb);
 		if (!ok)
 			m->why = xasprintf("%s differs between two runs near byte %u", m->name,
@@ -264,11 +270,11 @@ static void learn(struct sd_mask *m, const char *a0, size_t na, const char *b0, 
 	struct sd_mask_tok *tb;
 
 	memset(m, 0, sizeof *m);
-	m->names = tok_names = names;
+	m->names = names;
 	m->regexes = regexes;
 	m->name = xstrdup(name);
-	m->tok = tokenize(a, na, &m->ntok);
-	tb = tokenize(b, nb, &ntb);
+	m->tok = tokenize(a, na, names, &m->ntok);
+	tb = tokenize(b, nb, names, &ntb);
 	if (same_skeleton(m->tok, m->ntok, a, tb, ntb, b)) {
 		for (size_t i = 0; i < m->ntok; i++)   /* position by position */
 			if (m->tok[i].hash != tb[i].hash)
@@ -347,8 +353,7 @@ bool sd_mask_compare(const struct sd_mask *m, const char *a0, size_t na, const c
 {
 	char *a = apply_regexes(a0, &na, m->regexes), *b = apply_regexes(b0, &nb, m->regexes);
 	size_t ntb;
-	tok_names = m->names;
-	struct sd_mask_tok *tb = tokenize(b, nb, &ntb);
+	struct sd_mask_tok *tb = tokenize(b, nb, m->names, &ntb);
 	bool *forgiven = xcalloc(m->ntok + 1, 1);
 	size_t *pair = xcalloc(m->ntok + 1, sizeof *pair);
 
@@ -359,18 +364,8 @@ bool sd_mask_compare(const struct sd_mask *m, const char *a0, size_t na, const c
 	size_t nops;
 	bool exact;
 	struct sd_diff_op *ops = sd_diff(ha, m->ntok, hb, ntb, NULL, &nops, &exact);
-	for (size_t k = 0; k < nops;) {
-		if (ops[k].kind == SD_DIFF_EQ) {
-			k++;
-			continue;
-		}
-		size_t a0i = ops[k].a, b0i = ops[k].b, a1 = a0i, b1 = b0i;
-		for (; k < nops && ops[k].kind != SD_DIFF_EQ; k++) {
-			if (ops[k].kind == SD_DIFF_DEL)
-				a1 = ops[k].a + ops[k].len;
-			else
-				b1 = ops[k].b + ops[k].len;
-		}
+	size_t k = 0, a0i, a1, b0i, b1;
+	while (next_hunk(ops, nops, &k, &a0i, &a1, &b0i, &b1)) {
 		for (size_t d = 0; d < a1 - a0i && d < b1 - b0i; d++)   /* pair within the hunk */
 			if (fits(&m->tok[a0i + d], &tb[b0i + d])) {
 				forgiven[a0i + d] = true;
