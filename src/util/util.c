@@ -102,6 +102,22 @@ void *xmemdup(const void *p, size_t n)
 	return q;
 }
 
+void sd_strv_push(char ***v, size_t *n, const char *s)
+{
+	*v = xrealloc(*v, (*n + 2) * sizeof **v);
+	(*v)[(*n)++] = xstrdup(s);
+	(*v)[*n] = NULL;
+}
+
+void sd_strv_free(char **v)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
 char *xasprintf(const char *fmt, ...)
 {
 	struct sb sb = SB_INIT;

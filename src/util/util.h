@@ -39,6 +39,11 @@ char *xstrndup(const char *s, size_t n);
 void *xmemdup(const void *p, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* NULL-terminated vectors of strings they own: push appends a copy of s to the *n of
+ * *v (NULL: empty); free frees every string and the vector (NULL: nothing). */
+void sd_strv_push(char ***v, size_t *n, const char *s);
+void sd_strv_free(char **v);
+
 /* Growable NUL-terminated byte string. */
 struct sb {
 	char *buf;

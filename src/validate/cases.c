@@ -407,8 +407,6 @@ static void worker_reports(const struct sd_validate_cfg *cfg, const struct vcase
 	sb_free(&first);
 }
 
-/* The worker: one validation, its reports and results into its memory file (the
- * parent reads them), exit with the verdict. */
 /* Both lists, NULL-terminated (the strings are not copied). */
 static char **strv_join(char **a, char **b)
 {
@@ -426,6 +424,8 @@ static char **strv_join(char **a, char **b)
 	return v;
 }
 
+/* The worker: one validation, its reports and results into its memory file (the
+ * parent reads them), exit with the verdict. */
 static void worker(const struct sd_validate_cfg *shared, struct vcase *k, const char *default_wd)
 {
 	/* the case's own masks and syscall sets on top of the command line's */

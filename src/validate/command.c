@@ -34,9 +34,7 @@ struct strv {
 
 static void push(struct strv *s, const char *x)
 {
-	s->v = xrealloc(s->v, (s->n + 2) * sizeof *s->v);
-	s->v[s->n++] = xstrdup(x);
-	s->v[s->n] = NULL;
+	sd_strv_push(&s->v, &s->n, x);
 }
 
 static void push_all(struct strv *s, char *const *xs)

@@ -22,24 +22,6 @@
 
 volatile int sd_validate_interrupted;
 
-/* ---- string vectors (commands: command.c) ---- */
-
-static void strv_push(char ***v, size_t *n, const char *s)
-{
-	*v = xrealloc(*v, (*n + 2) * sizeof **v);
-	(*v)[(*n)++] = xstrdup(s);
-	(*v)[*n] = NULL;
-}
-
-void sd_strv_free(char **v)
-{
-	if (!v)
-		return;
-	for (size_t i = 0; v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
 /* ---- environment ---- */
 
 extern char **environ;
@@ -69,7 +51,7 @@ static void env_set(char ***env, size_t *n, const char *k, const char *v)
 		}
 	if (v) {
 		char *kv = xasprintf("%s=%s", k, v);
-		strv_push(env, n, kv);
+		sd_strv_push(env, n, kv);
 		free(kv);
 	}
 }
@@ -80,9 +62,9 @@ char **sd_validate_env(const char *workdir, char **extra, size_t nextra)
 	size_t n = 0;
 
 	for (size_t i = 0; environ[i]; i++)
-		strv_push(&env, &n, environ[i]);
+		sd_strv_push(&env, &n, environ[i]);
 	if (!env)
-		strv_push(&env, &n, "PATH=/usr/local/bin:/usr/bin:/bin");
+		sd_strv_push(&env, &n, "PATH=/usr/local/bin:/usr/bin:/bin");
 	for (size_t i = 0; i < sizeof pinned / sizeof *pinned; i++)
 		env_set(&env, &n, pinned[i][0], pinned[i][1]);
 	env_set(&env, &n, "HOME", workdir);

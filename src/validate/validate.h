@@ -91,7 +91,6 @@ struct sd_validation {
 void sd_validate_setup_compare(struct sd_validate_cfg *cfg);
 
 /* Commands (PROG, CMD, the runs' argv and exec path): validate/command.h. */
-void sd_strv_free(char **v);
 
 /* The environment both runs get: ours, the pinned set (docs/validate.md), extra K=V. */
 char **sd_validate_env(const char *workdir, char **extra, size_t nextra);
