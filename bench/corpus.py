@@ -1,8 +1,10 @@
 #!/usr/bin/python3
-"""Benchmark: validate on the validation corpus's tool cases (tests/validate/tools),
-against the two programs run untraced in the same prepared directory.
+"""Benchmark: validate on the validation corpus's tool cases (tests/validate/tools)
+or, with --pairs, on its pairs (tests/validate/pairs: a Python original run by
+/usr/bin/python3 and its C or Rust translation, built first into a temporary
+directory), against the two programs run untraced in the same prepared directory.
 
-    bench/corpus.py [RUNS] [LIMIT]        (defaults 3 and every case)
+    bench/corpus.py [--pairs] [RUNS] [LIMIT]        (defaults 3 and every case)
 
 For each case whose tools are installed: the median of RUNS untraced runs of the GNU
 tool and of the other implementation, and the median of RUNS `sysdiff validate` runs in
@@ -33,6 +35,8 @@ import calendar
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SD = os.environ.get("SD", os.path.join(ROOT, "build", "sysdiff"))
 CASES = os.path.join(ROOT, "tests", "validate", "tools", "cases.json")
+PAIRS = os.path.join(ROOT, "tests", "validate", "pairs")
+PYTHON = "/usr/bin/python3"
 ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LC_ALL": "C"}
 CONFIGS = [("default", []), ("--calibrate 0", ["--calibrate", "0"]),
            ("--host-clock", ["--calibrate", "0", "--host-clock"])]
@@ -61,7 +65,9 @@ def prepare(parent, case):
 
 def stdin_of(case, wd):
     s = case.get("stdin")
-    return open(os.path.join(wd, s), "rb") if s else subprocess.DEVNULL
+    if not s:
+        return subprocess.DEVNULL
+    return open(os.path.join(case.get("dir", wd), s), "rb")
 
 
 def timed(argv, case, parent, runs, shell=False):
@@ -94,15 +100,49 @@ def installed(case):
     return shutil.which(case["original"][0], path=ENV["PATH"]) and os.access(exe, os.X_OK)
 
 
+def rustc():
+    for p in (shutil.which("rustc"), os.path.expanduser("~/.cargo/bin/rustc")):
+        if p and os.access(p, os.X_OK):
+            return p
+    return None
+
+
+def pair_cases(parent):
+    """The pairs as cases: original and transpiled argv (the translation built into
+    parent), the pair's directory for its stdin; pairs without a compiler are left out."""
+    out = []
+    for name in sorted(os.listdir(PAIRS)):
+        d = os.path.join(PAIRS, name)
+        with open(os.path.join(d, "case.json")) as f:
+            case = json.load(f)
+        exe = os.path.join(parent, "bin-" + name)
+        if os.path.exists(os.path.join(d, "new.c")):
+            argv = ["cc", "-O1", "-g", "-Wall", "-o", exe, os.path.join(d, "new.c")]
+        elif rustc():
+            argv = [rustc(), "-O", "-g", "--edition", "2021", "-o", exe,
+                    os.path.join(d, "new.rs")]
+        else:
+            continue
+        subprocess.run(argv, check=True, cwd=parent, stdout=subprocess.DEVNULL)
+        case.update(name=name, dir=d, orig=os.path.join(d, "orig.py"), new=exe)
+        out.append(case)
+    return out
+
+
 def main():
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 3
-    limit = int(sys.argv[2]) if len(sys.argv) > 2 else None
+    args = [a for a in sys.argv[1:] if a != "--pairs"]
+    pairs = len(args) < len(sys.argv) - 1
+    runs = int(args[0]) if len(args) > 0 else 3
+    limit = int(args[1]) if len(args) > 1 else None
     if not os.access(SD, os.X_OK):
         sys.exit("bench: build sysdiff first (make)")
-    with open(CASES) as f:
-        cases = [c for c in json.load(f) if installed(c)]
-    cases = cases[:limit] if limit else cases
     parent = tempfile.mkdtemp(prefix="sysdiff-cbench.")
+    if pairs:
+        cases = pair_cases(parent)
+    else:
+        with open(CASES) as f:
+            cases = [c for c in json.load(f) if installed(c)]
+    cases = cases[:limit] if limit else cases
     rows = []
     floor = {}
     try:
@@ -116,14 +156,23 @@ def main():
               "  ".join("%s %6.1f ms" % (n, floor[n] * 1e3) for n, _ in CONFIGS),
               file=sys.stderr)
         for c in cases:
-            words = c["transpiled"][:1] if c["transpiled"][0].startswith("/") else c["transpiled"][:2]
-            args = c["original"][1:]
-            plain = timed(c["original"], c, parent, runs) + timed(words + args, c, parent, runs)
+            if pairs:
+                args = c.get("args", [])
+                plain = (timed([PYTHON, c["orig"]] + args, c, parent, runs) +
+                         timed([c["new"]] + args, c, parent, runs))
+                sides = ["--original", c["orig"], "--transpiled", c["new"]]
+                sides += sum((["--env", "%s=%s" % kv] for kv in c.get("env", {}).items()), [])
+            else:
+                words = (c["transpiled"][:1] if c["transpiled"][0].startswith("/")
+                         else c["transpiled"][:2])
+                args = c["original"][1:]
+                plain = timed(c["original"], c, parent, runs) + timed(words + args, c, parent, runs)
+                sides = ["--original-cmd", shlex.quote(c["original"][0]),
+                         "--transpiled-cmd", " ".join(shlex.quote(w) for w in words)]
             row = {"name": c["name"], "untraced": plain}
             for name, extra in CONFIGS:
-                argv = [SD, "validate", "--original-cmd", shlex.quote(c["original"][0]),
-                        "--transpiled-cmd", " ".join(shlex.quote(w) for w in words),
-                        "--format", "json", "--env", "LC_ALL=C"] + extra + ["--"] + args
+                argv = ([SD, "validate"] + sides + ["--format", "json", "--env", "LC_ALL=C"] +
+                        extra + ["--"] + args)
                 row[name] = timed(argv, c, parent, runs)
             rows.append(row)
             print("%-28s untraced %6.1f ms  " % (c["name"], plain * 1e3) +
