@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,7 +189,7 @@ int sd_procfs_status_last(pid_t pid, const char *key, long *val)
 static bool on_overlay(int fd)
 {
 	struct statfs sf;
-	return fstatfs(fd, &sf) == 0 && sf.f_type == 0x794c7630;   /* OVERLAYFS_SUPER_MAGIC */
+	return fstatfs(fd, &sf) == 0 && sf.f_type == OVERLAYFS_SUPER_MAGIC;
 }
 
 bool sd_procfs_is_mapped(const char *path, dev_t dev, ino_t ino, struct stat *st)
@@ -197,7 +198,7 @@ bool sd_procfs_is_mapped(const char *path, dev_t dev, ino_t ino, struct stat *st
 
 	if (stat(path, st) < 0 || st->st_ino != ino)
 		return false;
-	return st->st_dev == dev || (statfs(path, &sf) == 0 && sf.f_type == 0x794c7630);
+	return st->st_dev == dev || (statfs(path, &sf) == 0 && sf.f_type == OVERLAYFS_SUPER_MAGIC);
 }
 
 int sd_procfs_open_mapped(pid_t pid, const char *path, dev_t dev, ino_t ino, uint64_t start,
