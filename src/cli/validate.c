@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -349,11 +348,9 @@ static int stdin_copy(void)
 {
 	if (isatty(STDIN_FILENO) || fcntl(STDIN_FILENO, F_GETFD) < 0)
 		return -1;
-	int fd = memfd_create("stdin", MFD_CLOEXEC);
+	int fd = sd_validate_stdin(STDIN_FILENO);
 	if (fd < 0)
 		die2("cannot keep a copy of stdin: %s", strerror(errno));
-	if (sd_copy_fd(STDIN_FILENO, fd) < 0)
-		die2("cannot copy stdin: %s", strerror(errno));
 	return fd;
 }
 

@@ -320,12 +320,8 @@ static int stdin_copy(const char *path)
 {
 	int in = open(path, O_RDONLY | O_CLOEXEC), fd = -1;
 
-	if (in >= 0 && (fd = memfd_create("stdin", MFD_CLOEXEC)) >= 0 && sd_copy_fd(in, fd) < 0) {
-		int e = errno;
-		close(fd);
-		fd = -1;
-		errno = e;
-	}
+	if (in >= 0)
+		fd = sd_validate_stdin(in);
 	if (in >= 0) {
 		int e = errno;
 		close(in);

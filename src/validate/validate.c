@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -211,6 +212,19 @@ static int cmp_change(const void *x, const void *y)
 const char *const sd_validate_streams[] = {
 	"/memfd:stdin (deleted)", "/memfd:stdout (deleted)", "/memfd:stderr (deleted)", NULL,
 };
+
+int sd_validate_stdin(int in)
+{
+	int fd = memfd_create("stdin", MFD_CLOEXEC);
+
+	if (fd >= 0 && sd_copy_fd(in, fd) < 0) {
+		int e = errno;
+		close(fd);
+		fd = -1;
+		errno = e;
+	}
+	return fd;
+}
 
 /* The traces, compared at the configured level into v->cmp.  0 or -1 (v->error). */
 static int compare_traces(struct sd_validation *v)

@@ -109,6 +109,9 @@ void sd_validation_free(struct sd_validation *v);
 
 /* The names of the programs' stdin, stdout and stderr in the traces (memory files). */
 extern const char *const sd_validate_streams[];
+/* The stdin both runs read afresh: a copy of what fd in gives, in memory ("stdin",
+ * the first of those names).  The fd, or -1 with errno. */
+int sd_validate_stdin(int in);
 
 /* Stop runs in progress (from a signal handler: the flag is checked between steps). */
 extern volatile int sd_validate_interrupted;
