@@ -20,32 +20,7 @@
 
 void sd_html_escape(struct sb *out, const char *s, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)s, *end = p + n;
-
-	while (p < end) {
-		unsigned char c = *p;
-		size_t k = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
-		switch (c) {
-		case '&': sb_adds(out, "&amp;"); break;
-		case '<': sb_adds(out, "&lt;"); break;
-		case '>': sb_adds(out, "&gt;"); break;
-		case '"': sb_adds(out, "&quot;"); break;
-		case '\'': sb_adds(out, "&#39;"); break;
-		default:
-			if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
-				sb_adds(out, "\xef\xbf\xbd");
-			} else if (c < 0x80) {
-				sb_addc(out, (char)c);
-			} else if (k > 1 && (size_t)(end - p) >= k && sd_utf8_valid(p, k)) {
-				sb_add(out, p, k);
-				p += k;
-				continue;
-			} else {
-				sb_adds(out, "\xef\xbf\xbd");
-			}
-		}
-		p++;
-	}
+	sd_report_markup(out, s, n, true, false, "\xef\xbf\xbd");   /* U+FFFD */
 }
 
 void sd_html_escs(struct sb *out, const char *s)

@@ -5,33 +5,41 @@
 #include <string.h>
 
 /* XML text: escape markup, drop what XML 1.0 cannot carry (control bytes, bad UTF-8). */
-void sd_report_xml_string(struct sb *out, const char *s)
+void sd_report_markup(struct sb *out, const char *s, size_t n, bool apos, bool cr,
+		      const char *bad)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
 
-	while (*p) {
+	while (p < end) {
 		unsigned char c = *p;
-		size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
-		if (c == '<')
+		size_t k = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+		if (c == '&')
+			sb_adds(out, "&amp;");
+		else if (c == '<')
 			sb_adds(out, "&lt;");
 		else if (c == '>')
 			sb_adds(out, "&gt;");
-		else if (c == '&')
-			sb_adds(out, "&amp;");
 		else if (c == '"')
 			sb_adds(out, "&quot;");
-		else if (c < 0x20 && c != '\n' && c != '\t' && c != '\r')
-			sb_adds(out, "?");
+		else if (c == '\'' && apos)
+			sb_adds(out, "&#39;");
+		else if ((c < 0x20 && c != '\n' && c != '\t' && (c != '\r' || !cr)) || c == 0x7f)
+			sb_adds(out, bad);
 		else if (c < 0x80)
 			sb_addc(out, (char)c);
-		else if (n > 1 && strnlen((const char *)p, n) == n && sd_utf8_valid(p, n)) {
-			sb_add(out, p, n);
-			p += n;
+		else if (k > 1 && (size_t)(end - p) >= k && sd_utf8_valid(p, k)) {
+			sb_add(out, p, k);
+			p += k;
 			continue;
 		} else
-			sb_adds(out, "?");
+			sb_adds(out, bad);
 		p++;
 	}
+}
+
+void sd_report_xml_string(struct sb *out, const char *s)
+{
+	sd_report_markup(out, s, strlen(s), false, true, "?");
 }
 
 void sd_report_junit(struct sb *out, const struct sd_cmp_result *r, const struct sd_report_opts *o)

@@ -34,5 +34,10 @@ int sd_report_width(int fd);
 void sd_report_json_string(struct sb *out, const char *s);
 /* s as XML character data (markup escaped; control bytes and bad UTF-8 as '?'). */
 void sd_report_xml_string(struct sb *out, const char *s);
+/* The n bytes of s as markup character data: & < > " escaped, and ' when apos; tab and
+ * newline kept, and carriage return when cr; other control bytes, DEL and invalid
+ * UTF-8 as bad.  (XML above; HTML: html.h.) */
+void sd_report_markup(struct sb *out, const char *s, size_t n, bool apos, bool cr,
+		      const char *bad);
 
 #endif
