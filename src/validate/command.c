@@ -761,20 +761,6 @@ void sd_cmd_ctx_free(struct sd_cmd_ctx *cx)
 	cx->npyenv_memo = 0;
 }
 
-char **sd_prog_argv(const char *prog, const char *cmd, char **args, char **exec_path, char **why)
-{
-	char cwd[PATH_MAX], **argv = NULL;
-	struct sd_cmd_ctx cx = { .workdir = getcwd(cwd, sizeof cwd) ? cwd : "/" };
-
-	*why = NULL;
-	cx.envp = sd_validate_env(cx.workdir, NULL, 0);
-	if (sd_command_resolve(&cx, prog, cmd, args, &argv, exec_path, why) != SD_CMD_OK)
-		argv = NULL;
-	sd_strv_free(cx.envp);
-	sd_cmd_ctx_free(&cx);
-	return argv;
-}
-
 /* ---- after the runs ---- */
 
 char *sd_missing_library(int status, const char *err, size_t len)

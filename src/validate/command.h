@@ -44,10 +44,6 @@ enum sd_cmd_status sd_command_resolve(struct sd_cmd_ctx *cx, const char *prog, c
 enum sd_cmd_status sd_command_check(const char *prog, const char *cmd, char **why);
 void sd_cmd_ctx_free(struct sd_cmd_ctx *cx);
 
-/* sd_command_resolve with the environment sd_validate_env gives for the current
- * directory: NULL and *why when the program cannot be run. */
-char **sd_prog_argv(const char *prog, const char *cmd, char **args, char **exec_path, char **why);
-
 /* The shared library the dynamic loader could not find when a run ended with status
  * 127 and stderr (its first line) "PROG: error while loading shared libraries: NAME:
  * cannot open shared object file...": NAME, malloc'd; NULL otherwise. */

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,23 @@ static void test_udiff_like_gnu_diff(void **state)
 	sb_free(&sb);
 }
 
+/* sd_command_resolve with the environment sd_validate_env gives for the current
+ * directory: NULL and *why when the program cannot be run. */
+static char **prog_argv(const char *prog, const char *cmd, char **args, char **exec_path,
+			char **why)
+{
+	char cwd[PATH_MAX], **argv = NULL;
+	struct sd_cmd_ctx cx = { .workdir = getcwd(cwd, sizeof cwd) ? cwd : "/" };
+
+	*why = NULL;
+	cx.envp = sd_validate_env(cx.workdir, NULL, 0);
+	if (sd_command_resolve(&cx, prog, cmd, args, &argv, exec_path, why) != SD_CMD_OK)
+		argv = NULL;
+	sd_strv_free(cx.envp);
+	sd_cmd_ctx_free(&cx);
+	return argv;
+}
+
 static void test_prog_argv(void **state)
 {
 	(void)state;
@@ -91,14 +109,14 @@ static void test_prog_argv(void **state)
 	char *args[] = { "x", NULL };
 
 	/* a missing program: why names it */
-	char **v = sd_prog_argv("/nonexistent/prog", NULL, args, &exe, &why);
+	char **v = prog_argv("/nonexistent/prog", NULL, args, &exe, &why);
 	assert_null(v);
 	assert_non_null(strstr(why, "/nonexistent/prog"));
 	free(why);
 	/* a script with a #! line that is not executable: run by its interpreter */
 	put(d, "s.sh", "#!/bin/sh -e\necho hi\n", 0644);
 	assert_true(asprintf(&p, "%s/s.sh", d) > 0);
-	v = sd_prog_argv(p, NULL, args, &exe, &why);
+	v = prog_argv(p, NULL, args, &exe, &why);
 	assert_non_null(v);
 	assert_string_equal(v[0], "/bin/sh");
 	assert_string_equal(v[1], "-e");
@@ -111,13 +129,13 @@ static void test_prog_argv(void **state)
 	/* a script whose interpreter is missing */
 	put(d, "t.sh", "#!/nonexistent/sh\n", 0755);
 	assert_true(asprintf(&p, "%s/t.sh", d) > 0);
-	v = sd_prog_argv(p, NULL, NULL, &exe, &why);
+	v = prog_argv(p, NULL, NULL, &exe, &why);
 	assert_null(v);
 	assert_non_null(strstr(why, "interpreter /nonexistent/sh"));
 	free(why);
 	free(p);
 	/* a command line */
-	v = sd_prog_argv(NULL, "busybox wc -l", args, &exe, &why);
+	v = prog_argv(NULL, "busybox wc -l", args, &exe, &why);
 	if (v) {   /* busybox may be absent */
 		assert_string_equal(v[0], "busybox");
 		assert_string_equal(v[2], "-l");
@@ -127,7 +145,7 @@ static void test_prog_argv(void **state)
 	} else {
 		free(why);
 	}
-	v = sd_prog_argv(NULL, "echo $(id)", NULL, &exe, &why);   /* no command substitution */
+	v = prog_argv(NULL, "echo $(id)", NULL, &exe, &why);   /* no command substitution */
 	assert_null(v);
 	free(why);
 	sd_rm_tree(d);
