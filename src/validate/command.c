@@ -316,13 +316,17 @@ static enum sd_cmd_status env_command(const struct sd_cmd_ctx *cx, const char *a
 
 /* ---- pyenv ---- */
 
-/* Is path a pyenv shim (a script in a "shims" directory that runs `pyenv exec`)?  Then
- * *pyenv: the pyenv it runs, *root: its PYENV_ROOT (either may be NULL: unknown). */
+/* Is path a pyenv shim (a script in a "shims" directory that runs `pyenv exec`)?  Then,
+ * unless they are NULL, *pyenv: the pyenv it runs, *root: its PYENV_ROOT (either may be
+ * NULL: unknown). */
 static bool pyenv_shim(const char *path, char **pyenv, char **root)
 {
 	char *dir = xstrdup(path), *slash = strrchr(dir, '/'), head[4096];
 
-	*pyenv = *root = NULL;
+	if (pyenv)
+		*pyenv = NULL;
+	if (root)
+		*root = NULL;
 	if (slash)
 		*slash = '\0';   /* dir: the shim's directory */
 	if (!slash || strcmp(base_name(dir), "shims") ||
@@ -330,6 +334,10 @@ static bool pyenv_shim(const char *path, char **pyenv, char **root)
 	    !strstr(head, "pyenv") || !strstr(head, " exec ")) {
 		free(dir);
 		return false;
+	}
+	if (!pyenv || !root) {
+		free(dir);
+		return true;
 	}
 	/* exec "/root/.pyenv/libexec/pyenv" exec "$program" "$@" */
 	const char *q = strstr(head, "exec \""), *e = q ? strchr(q + 6, '"') : NULL;
@@ -496,7 +504,7 @@ static void prefix_why(char **why, const char *prefix)
 static enum sd_cmd_status launch_target(struct sd_cmd_ctx *cx, const char *name, char **argv0,
 					char **exec, char **why)
 {
-	char *path, *pyenv, *root;
+	char *path;
 	int err = path_search(cx, name, &path);
 
 	if (err) {
@@ -508,9 +516,7 @@ static enum sd_cmd_status launch_target(struct sd_cmd_ctx *cx, const char *name,
 		       xasprintf("%s: %s%s", name, strerror(err), hint);
 		return SD_CMD_CANNOT_RUN;
 	}
-	if (pyenv_shim(path, &pyenv, &root)) {
-		free(pyenv);
-		free(root);
+	if (pyenv_shim(path, NULL, NULL)) {
 		char *real = pyenv_which(cx, path, base_name(path), why);
 		free(path);
 		if (!real)
@@ -532,7 +538,7 @@ static enum sd_cmd_status script(struct sd_cmd_ctx *cx, const char *typed, const
 				 const char *interp, const char *arg, char **rest,
 				 struct strv *argv, char **exec, char **why)
 {
-	char *ip = sd_path_absolute(cx->workdir, interp), *pyenv, *root;
+	char *ip = sd_path_absolute(cx->workdir, interp);
 	int err = sd_exec_error(ip);
 	enum sd_cmd_status st = SD_CMD_OK;
 
@@ -541,9 +547,7 @@ static enum sd_cmd_status script(struct sd_cmd_ctx *cx, const char *typed, const
 		free(ip);
 		return SD_CMD_CANNOT_RUN;
 	}
-	bool shim = pyenv_shim(ip, &pyenv, &root);
-	free(pyenv);
-	free(root);
+	bool shim = pyenv_shim(ip, NULL, NULL);
 	if (shim || !strcmp(base_name(ip), "env")) {
 		struct strv cmd = { NULL, 0 };
 		char *argv0 = NULL;
@@ -589,16 +593,14 @@ static enum sd_cmd_status script(struct sd_cmd_ctx *cx, const char *typed, const
 static enum sd_cmd_status program_file(struct sd_cmd_ctx *cx, const char *typed, const char *abs,
 				       char **rest, struct strv *argv, char **exec, char **why)
 {
-	char head[256], *interp, *arg, *pyenv, *root, bad[160];
+	char head[256], *interp, *arg, bad[160];
 	ssize_t n = read_head(abs, head, sizeof head);
 	int read_err = errno;
 	bool x = access(abs, X_OK) == 0;
 	size_t len = strlen(abs);
 	enum sd_cmd_status st = SD_CMD_OK;
 
-	bool shim = pyenv_shim(abs, &pyenv, &root);
-	free(pyenv);
-	free(root);
+	bool shim = pyenv_shim(abs, NULL, NULL);
 	if (n >= 0 && !shim && parse_shebang(head, &interp, &arg))
 		return script(cx, typed, abs, interp, arg, rest, argv, exec, why);
 	bool elf = n >= SELFMAG && !memcmp(head, ELFMAG, SELFMAG);
