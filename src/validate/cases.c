@@ -318,15 +318,13 @@ static char *read_result(const struct vcase *k, const char *ext)
  * see the same name either way).  The fd, or -1 with errno. */
 static int stdin_copy(const char *path)
 {
-	int in = open(path, O_RDONLY | O_CLOEXEC), fd = -1;
+	int in = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (in >= 0)
-		fd = sd_validate_stdin(in);
-	if (in >= 0) {
-		int e = errno;
-		close(in);
-		errno = e;
-	}
+	if (in < 0)
+		return -1;
+	int fd = sd_validate_stdin(in), e = errno;
+	close(in);
+	errno = e;
 	return fd;
 }
 
