@@ -16,6 +16,8 @@
 #include "compare/normalize.h"
 #include "util/util.h"
 
+#include "dirent_fixture.h"
+
 static struct sd_event sc(const char *name, int64_t ret, int nargs)
 {
 	struct sd_event ev;
@@ -173,20 +175,6 @@ static void test_flags_cloexec_and_pointers(void **state)
 	assert_int_not_equal(key(n, &c3), key(n, &c4));
 	sd_norm_free(n);
 	sd_norm_free(nc);
-}
-
-/* one linux_dirent64 record: ino, off, reclen, type, name, padding */
-static size_t dirent64(unsigned char *p, uint64_t ino, const char *name, unsigned char pad)
-{
-	size_t nl = strlen(name) + 1, reclen = (19 + nl + 7) & ~(size_t)7;
-	memset(p, pad, reclen);
-	memcpy(p, &ino, 8);
-	memcpy(p + 8, &ino, 8);   /* d_off: a cookie */
-	p[16] = (unsigned char)reclen;
-	p[17] = 0;
-	p[18] = 8;
-	memcpy(p + 19, name, nl);
-	return reclen;
 }
 
 static void test_dirents_by_names(void **state)

@@ -19,6 +19,8 @@
 #include "util/lines.h"
 #include "util/util.h"
 
+#include "dirent_fixture.h"
+
 /* ---- flags ---- */
 
 /* The key of flags text (NULL: raw only) as argument i of syscall name. */
@@ -133,19 +135,6 @@ static void test_flags_cloexec(void **state)
 }
 
 /* ---- directory listings ---- */
-
-static size_t dirent64(unsigned char *p, uint64_t ino, const char *name, unsigned char pad)
-{
-	size_t nl = strlen(name) + 1, reclen = (19 + nl + 7) & ~(size_t)7;
-	memset(p, pad, reclen);
-	memcpy(p, &ino, 8);
-	memcpy(p + 8, &ino, 8);
-	p[16] = (unsigned char)reclen;
-	p[17] = 0;
-	p[18] = 8;
-	memcpy(p + 19, name, nl);
-	return reclen;
-}
 
 static struct sd_event gd(const unsigned char *data, size_t kept, size_t len, const char *text)
 {
