@@ -290,6 +290,18 @@ class SysdiffTest(unittest.TestCase):
         self.tmp = tempfile.mkdtemp(prefix="sdtest-")
         self.addCleanup(shutil.rmtree, self.tmp, True)
 
+    def build_c(self, name, source, *flags):
+        """The C program source, compiled with cc (and flags) into the scratch directory
+        as name; its path."""
+        src = os.path.join(self.tmp, name + ".c")
+        with open(src, "w") as f:
+            f.write(source)
+        exe = os.path.join(self.tmp, name)
+        p = subprocess.run(["cc", "-O1", "-o", exe, src] + list(flags), stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE)
+        self.assertEqual(p.returncode, 0, p.stderr.decode(errors="replace"))
+        return exe
+
     def run_cmd(self, argv, cwd=None, timeout=None, env=None, stdin=subprocess.DEVNULL):
         try:
             p = subprocess.run(argv, cwd=cwd or self.tmp, stdin=stdin, stdout=subprocess.PIPE,

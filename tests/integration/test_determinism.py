@@ -101,11 +101,8 @@ class DeterminismTest(SysdiffTest):
 
     def test_the_clock_can_be_set(self):
         # Python's time at its first read is the --clock instant, to the second
-        c = os.path.join(self.tmp, "const.c")
-        with open(c, "w") as f:
-            f.write('#include <stdio.h>\nint main(void) { printf("1577934245\\n"); return 0; }\n')
-        exe = os.path.join(self.tmp, "const")
-        subprocess.run(["cc", "-o", exe, c], check=True)
+        exe = self.build_c("const", '#include <stdio.h>\n'
+                           'int main(void) { printf("1577934245\\n"); return 0; }\n')
         py = os.path.join(self.tmp, "t.py")
         with open(py, "w") as f:
             f.write("import time\nprint(int(time.time()))\n")
@@ -122,37 +119,29 @@ class DeterminismTest(SysdiffTest):
     def test_file_times_read_as_the_virtual_clock(self):
         # stat and statx of a file made during the run: its times are the virtual now,
         # to the nanosecond the same in both runs; a file older than the run keeps its own
-        c = os.path.join(self.tmp, "times.c")
-        with open(c, "w") as f:
-            f.write('#define _GNU_SOURCE\n#include <fcntl.h>\n#include <stdio.h>\n'
-                    '#include <sys/stat.h>\n#include <unistd.h>\n'
-                    'int main(int argc, char **argv)\n{\n'
-                    '\tstruct stat st, old;\n\tstruct statx sx;\n'
-                    '\tint fd = open("f", O_WRONLY | O_CREAT | O_TRUNC, 0644);\n'
-                    '\tif (fd < 0 || write(fd, "x", 1) != 1 || close(fd) < 0 || stat("f", &st) < 0 ||\n'
-                    '\t    statx(AT_FDCWD, "f", 0, STATX_BASIC_STATS, &sx) < 0 || stat("/", &old) < 0)\n'
-                    '\t\treturn 1;\n'
-                    '\tif (argc > 1) {\n'
-                    '\t\tprintf("%lld %lld %lld %d\\n", (long long)st.st_mtim.tv_sec,\n'
-                    '\t\t       (long long)st.st_ctim.tv_sec, (long long)sx.stx_mtime.tv_sec,\n'
-                    '\t\t       old.st_mtim.tv_sec == st.st_mtim.tv_sec);\n'
-                    '\t\treturn 0;\n\t}\n'
-                    '\tprintf("%lld.%09ld %lld.%09ld %lld.%09ld\\n", (long long)st.st_atim.tv_sec,\n'
-                    '\t       st.st_atim.tv_nsec, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,\n'
-                    '\t       (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);\n'
-                    '\tprintf("%lld.%09u %lld.%09u\\n", (long long)sx.stx_mtime.tv_sec,\n'
-                    '\t       sx.stx_mtime.tv_nsec, (long long)sx.stx_ctime.tv_sec, sx.stx_ctime.tv_nsec);\n'
-                    '\treturn 0;\n}\n')
-        exe = os.path.join(self.tmp, "times")
-        subprocess.run(["cc", "-o", exe, c], check=True)
+        exe = self.build_c("times", '#define _GNU_SOURCE\n#include <fcntl.h>\n#include <stdio.h>\n'
+                           '#include <sys/stat.h>\n#include <unistd.h>\n'
+                           'int main(int argc, char **argv)\n{\n'
+                           '\tstruct stat st, old;\n\tstruct statx sx;\n'
+                           '\tint fd = open("f", O_WRONLY | O_CREAT | O_TRUNC, 0644);\n'
+                           '\tif (fd < 0 || write(fd, "x", 1) != 1 || close(fd) < 0 || stat("f", &st) < 0 ||\n'
+                           '\t    statx(AT_FDCWD, "f", 0, STATX_BASIC_STATS, &sx) < 0 || stat("/", &old) < 0)\n'
+                           '\t\treturn 1;\n'
+                           '\tif (argc > 1) {\n'
+                           '\t\tprintf("%lld %lld %lld %d\\n", (long long)st.st_mtim.tv_sec,\n'
+                           '\t\t       (long long)st.st_ctim.tv_sec, (long long)sx.stx_mtime.tv_sec,\n'
+                           '\t\t       old.st_mtim.tv_sec == st.st_mtim.tv_sec);\n'
+                           '\t\treturn 0;\n\t}\n'
+                           '\tprintf("%lld.%09ld %lld.%09ld %lld.%09ld\\n", (long long)st.st_atim.tv_sec,\n'
+                           '\t       st.st_atim.tv_nsec, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,\n'
+                           '\t       (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);\n'
+                           '\tprintf("%lld.%09u %lld.%09u\\n", (long long)sx.stx_mtime.tv_sec,\n'
+                           '\t       sx.stx_mtime.tv_nsec, (long long)sx.stx_ctime.tv_sec, sx.stx_ctime.tv_nsec);\n'
+                           '\treturn 0;\n}\n')
         rc, out, err = self.validate("--calibrate", "0", "--original", exe, "--transpiled", exe)
         self.assertEqual(rc, 0, out + err)
-        const = os.path.join(self.tmp, "const.c")
-        with open(const, "w") as f:
-            f.write('#include <stdio.h>\nint main(void) { printf("1577934245 1577934245 '
-                    '1577934245 0\\n"); return 0; }\n')
-        cexe = os.path.join(self.tmp, "const")
-        subprocess.run(["cc", "-o", cexe, const], check=True)
+        cexe = self.build_c("const", '#include <stdio.h>\nint main(void) { printf("1577934245 '
+                            '1577934245 1577934245 0\\n"); return 0; }\n')
         rc, out, err = self.validate("--calibrate", "0", "--clock", "@1577934245",
                                      "--original-cmd", exe + " s", "--transpiled", cexe)
         self.assertEqual(rc, 1, out + err)   # their calls differ, their output not

@@ -125,18 +125,13 @@ class ValidateHtmlTest(ValidateBase, HtmlCheck):
         """At the semantic level open's path is openat's second argument: the rewrite's
         line marks its path and the differing byte in it, as the text report does, not
         its first argument."""
-        src = os.path.join(self.tmp, "open.c")
-        with open(src, "w") as f:
-            f.write("#include <fcntl.h>\n#include <sys/syscall.h>\n#include <unistd.h>\n"
-                    "int main(void)\n{\n#ifdef OLD\n"
-                    "\tint fd = syscall(SYS_open, \"out1.txt\", O_WRONLY | O_CREAT, 0644);\n"
-                    "#else\n"
-                    "\tint fd = openat(AT_FDCWD, \"out2.txt\", O_WRONLY | O_CREAT, 0644);\n"
-                    "#endif\n\treturn write(fd, \"x\", 1) == 1 ? 0 : 1;\n}\n")
-        exe = []
-        for name, defs in (("old", ["-DOLD"]), ("new", [])):
-            exe.append(os.path.join(self.bins, name))
-            subprocess.run(["cc", "-o", exe[-1], src] + defs, check=True)
+        src = ("#include <fcntl.h>\n#include <sys/syscall.h>\n#include <unistd.h>\n"
+               "int main(void)\n{\n#ifdef OLD\n"
+               "\tint fd = syscall(SYS_open, \"out1.txt\", O_WRONLY | O_CREAT, 0644);\n"
+               "#else\n"
+               "\tint fd = openat(AT_FDCWD, \"out2.txt\", O_WRONLY | O_CREAT, 0644);\n"
+               "#endif\n\treturn write(fd, \"x\", 1) == 1 ? 0 : 1;\n}\n")
+        exe = [self.build_c("old", src, "-DOLD"), self.build_c("new", src)]
         report = os.path.join(self.tmp, "report.html")
         self.validate("--format", "html", "-o", report, "--original", exe[0],
                       "--transpiled", exe[1], expect_rc=1)

@@ -571,21 +571,12 @@ class CasesTest(ValidateBase):
 
     def two_programs(self):
         """An original and a rewrite that differs only for the argument "bug"."""
-        src = os.path.join(self.tmp, "hello.c")
-        with open(src, "w") as f:
-            f.write('#include <stdio.h>\n#include <string.h>\n'
-                    'int main(int argc, char **argv)\n{\n'
-                    '\tconst char *a = argc > 1 ? argv[1] : "none";\n'
-                    '#ifdef NEW\n\tif (!strcmp(a, "bug")) { printf("hullo %s\\n", a); return 0; }\n'
-                    '#endif\n\tprintf("hello %s\\n", a);\n\treturn 0;\n}\n')
-        progs = []
-        for name, defs in (("hello-orig", []), ("hello-new", ["-DNEW"])):
-            out = os.path.join(self.bins, name)
-            p = subprocess.run(["cc", "-O1", "-o", out, src] + defs,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            self.assertEqual(p.returncode, 0, p.stderr)
-            progs.append(out)
-        return progs
+        src = ('#include <stdio.h>\n#include <string.h>\n'
+               'int main(int argc, char **argv)\n{\n'
+               '\tconst char *a = argc > 1 ? argv[1] : "none";\n'
+               '#ifdef NEW\n\tif (!strcmp(a, "bug")) { printf("hullo %s\\n", a); return 0; }\n'
+               '#endif\n\tprintf("hello %s\\n", a);\n\treturn 0;\n}\n')
+        return [self.build_c("hello-orig", src), self.build_c("hello-new", src, "-DNEW")]
 
     def mixed_manifest(self):
         d = os.path.join(self.tmp, "mixed")
