@@ -56,6 +56,7 @@ static struct {
 	int nsinks;
 	struct sd_sink **sinks;
 	struct sd_srcctx *src;  /* --source: finds the user's line of each reported call */
+	struct sd_sysset unlocated;   /* o->unlocated less what the pinned answers need */
 } S;
 
 static volatile sig_atomic_t stop_signal;
@@ -321,8 +322,7 @@ static void syscall_entry(struct sd_tracee *t, int nr, const uint64_t args[6])
 	ev->restart_of = restart_of;
 	if (restart_of)
 		sd_event_clear(&t->pend_ev);
-	if (S.src && !t->first_exec &&
-	    (!sd_sysset_has(&S.o->unlocated, ev->nr) || sd_virt_needs_source(ev->nr))) {
+	if (S.src && !t->first_exec && !sd_sysset_has(&S.unlocated, ev->nr)) {
 		/* Reported calls only (and not the launcher's exec): unwind the caller. */
 		if (!t->proc->src)
 			t->proc->src = sd_src_proc_new(S.src, t->proc->tgid);
@@ -832,6 +832,10 @@ int sd_tracer_run(const struct sd_tracer_opts *o, struct sd_trace_end *end)
 	S.t0 = sd_now_mono_ns();
 	memset(end, 0, sizeof *end);
 	sd_virt_init(&o->virt);
+	S.unlocated = o->unlocated;
+	for (int nr = 0; nr < SD_NR_MAX; nr++)
+		if (sd_virt_needs_source(nr))
+			sd_sysset_del(&S.unlocated, nr);
 	if (o->virt.on)   /* the launched command inherits it: no address randomization */
 		personality(personality(0xffffffff) | ADDR_NO_RANDOMIZE);
 	if (o->source || o->source_stack || o->nsource_maps) {

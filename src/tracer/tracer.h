@@ -32,8 +32,9 @@ struct sd_tracer_opts {
 	bool source;               /* --source */
 	bool source_stack;         /* --stack: every frame too (implies source) */
 	struct sd_sysset unlocated;    /* reported syscalls whose source is not looked up
-					  (validate: the noise its comparison drops by name),
-					  but for the pinned clocks and entropy (virt.h) */
+					  (validate: the noise its comparison drops by name);
+					  the pinned clocks and entropy are looked up anyway
+					  (sd_virt_needs_source) */
 	char **source_maps;        /* --source-map files (transpiler maps), nsource_maps */
 	int nsource_maps;
 	const char *debug_dirs;    /* extra directories of separate debug files, ':'-separated */

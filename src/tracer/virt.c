@@ -5,14 +5,11 @@
 
 #include <elf.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <linux/futex.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
-#include <sys/uio.h>
 #include <sys/user.h>
 #include <time.h>
 #include <unistd.h>
@@ -313,6 +310,9 @@ static void answer_stat(struct sd_tracee *t, uint64_t addr, const size_t *offs, 
 	unsigned char b[4 * 16];
 	size_t len = (offs[n - 1] - offs[0]) + 16;
 	bool changed = false;
+	struct timespec now = ns_ts(vnow(CLOCK_REALTIME, user));
+	int64_t s = now.tv_sec, l = now.tv_nsec;
+	uint32_t ns = (uint32_t)now.tv_nsec;
 
 	if (len > sizeof b || mem_read(t->tid, addr + offs[0], b, len) < 0)
 		return;
@@ -324,9 +324,6 @@ static void answer_stat(struct sd_tracee *t, uint64_t addr, const size_t *offs, 
 		memcpy(&nsec, p + 8, sizeof nsec);
 		if (sec * NSEC + nsec < V.started_real - NSEC)
 			continue;   /* older than the run: the world both runs started from */
-		struct timespec now = ns_ts(vnow(CLOCK_REALTIME, user));
-		int64_t s = now.tv_sec, l = now.tv_nsec;
-		uint32_t ns = (uint32_t)now.tv_nsec;
 		memcpy(p, &s, sizeof s);
 		if (statx)
 			memcpy(p + 8, &ns, sizeof ns);

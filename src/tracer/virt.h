@@ -30,7 +30,8 @@
 void sd_virt_init(const struct sd_virt_opts *o);
 bool sd_virt_on(void);
 /* Does the answer to syscall nr depend on whether the user's code made it (its source
- * line), whatever it touches?  The clocks and getrandom, when pinned. */
+ * line), whatever it touches?  The clocks and getrandom, when pinned (after
+ * sd_virt_init). */
 bool sd_virt_needs_source(int nr);
 /* At PTRACE_EVENT_EXEC: hide the vDSO, fill AT_RANDOM. */
 void sd_virt_exec(pid_t tid);
