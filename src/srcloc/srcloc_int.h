@@ -19,6 +19,8 @@ struct sd_image {
 	off_t size;
 	struct timespec mtime, ctime;
 	bool system;                /* libc, loader, runtime: never the user's frame */
+	bool names;                 /* every frame named (--stack); else runtime code and a
+				       system file's separate debug info are left alone */
 	bool vdso;
 	char *why;                  /* set when the file cannot be used (replaced...) */
 	int dwarf_state;            /* 0 unknown, 1 has usable DWARF, 2 none, 3 corrupt */
@@ -83,11 +85,9 @@ struct sd_image *sd_image_get(struct sd_srcctx *c, const char *path, dev_t dev, 
 			      const struct stat *st);
 void sd_images_free(struct sd_srcctx *c);
 /* Symbolize address adj (already minus one for return addresses) of module mod, whose
- * image is img.  Cached per (image, ELF address); the result stays owned by img.  names:
- * every frame named (--stack; the same for every call on one image), else code of the
- * toolchain's runtime is only marked as not the user's. */
-const struct symres *sd_symbolize(struct sd_image *img, Dwfl_Module *mod, Dwarf_Addr adj,
-				  bool names);
+ * image is img.  Cached per (image, ELF address); the result stays owned by img.  Unless
+ * img->names, code of the toolchain's runtime is only marked as not the user's. */
+const struct symres *sd_symbolize(struct sd_image *img, Dwfl_Module *mod, Dwarf_Addr adj);
 
 /* python_probe.c (sd_py_closing: python.c): the Python runtime as unwind.c uses it;
  * python_int.h has what the two Python files share. */

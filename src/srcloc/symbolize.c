@@ -301,6 +301,7 @@ struct sd_image *sd_image_get(struct sd_srcctx *c, const char *path, dev_t dev, 
 	img->ctime = *ct;
 	img->vdso = !strcmp(path, "[vdso]");
 	img->system = sd_src_system_module(path);
+	img->names = c->o.stack;
 	img->next = c->images[b];
 	c->images[b] = img;
 	c->nimages++;
@@ -650,14 +651,14 @@ static struct symres *new_res(int n)
 	return r;
 }
 
-/* pc is in CU cu (DWARF addresses): function, inlined calls, lines.  Without names,
- * code of a runtime CU is only marked as not the user's: indexing the CU (Rust's std is
- * one CU of some 10^5 DIEs, 30 ms) tells nothing more, since nothing of the user's is
- * inlined into precompiled runtime code. */
+/* pc is in CU cu (DWARF addresses): function, inlined calls, lines.  Without names
+ * (img->names), code of a runtime CU is only marked as not the user's: indexing the CU
+ * (Rust's std is one CU of some 10^5 DIEs, 30 ms) tells nothing more, since nothing of
+ * the user's is inlined into precompiled runtime code. */
 static struct symres *symbolize_cu(struct sd_image *img, Dwfl_Module *mod, Dwarf_Die *cu,
-				   Dwarf_Addr pc, Dwarf_Addr adj, bool names)
+				   Dwarf_Addr pc, Dwarf_Addr adj)
 {
-	if (!names && cu_is_runtime(cu)) {
+	if (!img->names && cu_is_runtime(cu)) {
 		struct symres *r = new_res(1);
 		r->v[0].user = false;
 		return r;
@@ -766,8 +767,7 @@ static bool runtime_symbol(const char *name)
 			has_prefix(name, "_dl_") || has_prefix(name, "_nl_") || !strcmp(name, "_start"));
 }
 
-static struct symres *symbolize_uncached(struct sd_image *img, Dwfl_Module *mod, Dwarf_Addr adj,
-					 bool names)
+static struct symres *symbolize_uncached(struct sd_image *img, Dwfl_Module *mod, Dwarf_Addr adj)
 {
 	Dwarf_Addr bias = 0;
 	Dwarf_Die *cu = dwfl_module_addrdie(mod, adj, &bias), slow;
@@ -777,7 +777,7 @@ static struct symres *symbolize_uncached(struct sd_image *img, Dwfl_Module *mod,
 		cu = NULL;
 	if (cu) {
 		img->dwarf_state = 1;
-		return symbolize_cu(img, mod, cu, adj - bias, adj, names);
+		return symbolize_cu(img, mod, cu, adj - bias, adj);
 	}
 	const char *err = NULL;
 	if (!img->dwarf_state) {
@@ -790,7 +790,7 @@ static struct symres *symbolize_uncached(struct sd_image *img, Dwfl_Module *mod,
 	}
 	int found = img->dwarf_state == 1 ? find_cu_slow(mod, adj, &slow, &bias, &err) : 0;
 	if (found > 0)
-		return symbolize_cu(img, mod, &slow, adj - bias, adj, names);
+		return symbolize_cu(img, mod, &slow, adj - bias, adj);
 	if (found < 0 && !img->dwarf_err) {
 		img->dwarf_state = 3;
 		img->dwarf_err = xstrdup(err);
@@ -813,8 +813,7 @@ static struct symres *symbolize_uncached(struct sd_image *img, Dwfl_Module *mod,
 	return r;
 }
 
-const struct symres *sd_symbolize(struct sd_image *img, Dwfl_Module *mod, Dwarf_Addr adj,
-				  bool names)
+const struct symres *sd_symbolize(struct sd_image *img, Dwfl_Module *mod, Dwarf_Addr adj)
 {
 	Dwarf_Addr mbias = 0;
 	if (!dwfl_module_getelf(mod, &mbias)) {
@@ -832,7 +831,7 @@ const struct symres *sd_symbolize(struct sd_image *img, Dwfl_Module *mod, Dwarf_
 	struct symres *r = symtab_get(img->syms, key);
 	if (r)
 		return r;
-	r = symbolize_uncached(img, mod, adj, names);
+	r = symbolize_uncached(img, mod, adj);
 	symtab_put(img->syms, key, r);
 	return r;
 }

@@ -70,7 +70,6 @@ struct sd_srcproc {
 };
 
 static char *debug_path_global;  /* libdwfl keeps a pointer to the callbacks */
-static bool system_debuginfo_global;   /* --stack: system frames get lines too */
 
 /* ---- small helpers ---- */
 
@@ -281,7 +280,7 @@ static int cb_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modn
 	 * all the unwinding needs: its separate debug file (libc6-dbg's, some MiB of
 	 * compressed DWARF, inflated once per traced process) is not loaded. */
 	const struct srcmod *sm = *userdata;
-	if (sm && sm->img->system && !system_debuginfo_global)
+	if (sm && sm->img->system && !sm->img->names)
 		return -1;
 	/* By build-id in the debug directories: .build-id/xx/yyyy.debug */
 	int fd = dwfl_build_id_find_debuginfo(mod, userdata, modname, base, file_name,
@@ -731,7 +730,7 @@ static int frame_cb(Dwfl_Frame *state, void *arg)
 	w->stop_mod = sm->img->path;
 	const struct symres *r = NULL;
 	if (!sm->img->system || w->stack)
-		r = sd_symbolize(sm->img, mod, adj, w->stack);
+		r = sd_symbolize(sm->img, mod, adj);
 	if (r && !w->chosen && !sm->img->system) {
 		for (int i = 0; i < r->n; i++)
 			if (r->v[i].user) {
@@ -901,7 +900,6 @@ struct sd_srcctx *sd_src_new(const struct sd_srcloc_opts *o, char **err)
 				  o->debug_dirs ? o->debug_dirs : "");
 	free(debug_path_global);
 	debug_path_global = xstrdup(c->debug_path);
-	system_debuginfo_global = o->stack;
 	elf_version(EV_CURRENT);
 	return c;
 }
