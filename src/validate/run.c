@@ -496,18 +496,15 @@ static int start(struct run *x)
 		goto fail;
 	}
 	if (x->cg && join_fd < 0 && cgroup_add(x->cg, x->sb.pid) < 0) {
-		rmdir(x->cg);
-		free(x->cg);
+		cgroup_end(x->cg);
 		x->cg = NULL;
 	}
 	x->r->isolation = sd_sandbox_summary(s->plan);
 	return 0;
 fail:
-	if (x->cg) {
-		rmdir(x->cg);
-		free(x->cg);
-		x->cg = NULL;
-	}
+	if (x->cg)
+		cgroup_end(x->cg);
+	x->cg = NULL;
 	x->r->error = why;
 	close_run(x);
 	return -1;
