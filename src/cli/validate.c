@@ -8,7 +8,6 @@
 #include <ftw.h>
 #include <getopt.h>
 #include <limits.h>
-#include <regex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,14 +153,6 @@ static void parse_shard(struct sd_validate_cfg *cfg, const char *s)
 	die2("invalid --shard '%s' (expected K/N with 1 <= K <= N, as 2/4)", s);
 }
 
-/* Append s to the NULL-terminated vector *v of *n. */
-static void strv_add(char ***v, size_t *n, char *s)
-{
-	*v = xrealloc(*v, (*n + 2) * sizeof **v);
-	(*v)[(*n)++] = s;
-	(*v)[*n] = NULL;
-}
-
 /* One option (getopt's c, optarg) into a. */
 static void set_option(int c, struct validate_args *a, char **argv)
 {
@@ -216,18 +207,15 @@ static void set_option(int c, struct validate_args *a, char **argv)
 	case OPT_CALIB:
 		cfg->calibrate = (int)cli_num("--calibrate", optarg, 0, SD_CALIBRATE_MAX, SD_EXIT_ERROR);
 		break;
-	case OPT_MASK: {
-		regex_t re;
-		if (regcomp(&re, optarg, REG_EXTENDED) != 0)
+	case OPT_MASK:
+		if (!sd_mask_regex_ok(optarg))
 			die2("invalid --mask '%s' (expected a POSIX extended regular expression)", optarg);
-		regfree(&re);
-		strv_add(&cfg->masks, &a->nmasks, optarg);
+		sd_strv_push(&cfg->masks, &a->nmasks, optarg);
 		break;
-	}
 	case OPT_MASKPATH:
 		if (optarg[0] != '/')
 			die2("invalid --mask-path '%s' (expected an absolute glob, e.g. /tmp/cache-*)", optarg);
-		strv_add(&cfg->mask_paths, &a->nmask_paths, optarg);
+		sd_strv_push(&cfg->mask_paths, &a->nmask_paths, optarg);
 		break;
 	case OPT_IGNORE: cli_sysset_arg(&a->ign, "--ignore", optarg); break;
 	case OPT_KEEPSYS: cli_sysset_arg(&a->keep, "--keep", optarg); break;
@@ -244,7 +232,7 @@ static void set_option(int c, struct validate_args *a, char **argv)
 	case OPT_ALLOW:
 		if (optarg[0] != '/')
 			die2("--allow-write %s: give the mount point's absolute path", optarg);
-		strv_add(&a->allow, &a->nallow, optarg);
+		sd_strv_push(&a->allow, &a->nallow, optarg);
 		a->sandbox.allow_write = a->allow;
 		break;
 	case 'j': a->jobs = cli_num("-j", optarg, 1, 256, SD_EXIT_ERROR); break;
@@ -511,11 +499,11 @@ int cmd_validate(int argc, char **argv)
 	rc = a.cases ? validate_cases(&a) : validate_single(&a);
 	sd_sandbox_plan_free(&a.cfg.plan);
 	free(a.cfg.envs);
-	free(a.allow);
+	sd_strv_free(a.allow);
 	for (size_t i = 0; i < a.nmaps; i++)
 		free((char *)a.maps[i].from);
 	free(a.maps);
-	free(a.cfg.masks);
-	free(a.cfg.mask_paths);
+	sd_strv_free(a.cfg.masks);
+	sd_strv_free(a.cfg.mask_paths);
 	return rc;
 }

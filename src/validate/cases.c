@@ -14,14 +14,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <jansson.h>
 #include <limits.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <regex.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sched.h>
@@ -85,11 +83,8 @@ static const char *string_list(json_t *x, bool regexes, char ***out)
 		if (!json_is_string(a))
 			return "must be an array of strings";
 		const char *s = json_string_value(a);
-		regex_t re;
-		if (regexes && regcomp(&re, s, REG_EXTENDED) != 0)
+		if (regexes && !sd_mask_regex_ok(s))
 			return "holds an invalid POSIX extended regular expression";
-		if (regexes)
-			regfree(&re);
 		if (!regexes && s[0] != '/')
 			return "holds a glob that is not absolute";
 		(*out)[j] = xstrdup(s);

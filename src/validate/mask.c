@@ -72,6 +72,16 @@ static struct sd_mask_tok *tokenize(const char *s, size_t n, bool names, size_t 
 	return t;
 }
 
+bool sd_mask_regex_ok(const char *re)
+{
+	regex_t r;
+
+	if (regcomp(&r, re, REG_EXTENDED) != 0)
+		return false;
+	regfree(&r);
+	return true;
+}
+
 /* Spans of s matching any of the regexes, replaced by "<masked>" (they vary by the
  * user's word).  A copy of all n bytes (output may hold NULs; the matching goes past
  * them: REG_STARTEND), NUL-terminated; *n its length. */

@@ -58,4 +58,7 @@ void sd_mask_merge(struct sd_mask *into, const struct sd_mask *from);
 
 void sd_mask_free(struct sd_mask *m);
 
+/* Is re a --mask the masks can use (a POSIX extended regular expression)? */
+bool sd_mask_regex_ok(const char *re);
+
 #endif
