@@ -142,25 +142,32 @@ static void jstrv(struct sb *out, char *const *v)
 	sb_addc(out, ']');
 }
 
+/* A syscall set as a JSON array of names, in number order. */
+static void jsysset(struct sb *out, const struct sd_sysset *s)
+{
+	sb_addc(out, '[');
+	for (int nr = 0, n = 0; nr < SD_NR_MAX; nr++) {
+		const char *name = sd_syscall_name(nr);
+		if (!name || !sd_sysset_has(s, nr))
+			continue;
+		if (n++)
+			sb_addc(out, ',');
+		jstr(out, name);
+	}
+	sb_addc(out, ']');
+}
+
 /* What the user said varies or is not compared (--mask, --mask-path, --map-path, and the
  * syscalls --ignore added to the level's noise set or --keep took out of it), as the
  * comparison applied them (a manifest case's own included). */
 static void user_options(struct sb *out, const struct sd_validate_cfg *cfg)
 {
-	struct sd_sysset noise;
-	bool first[2] = { true, true };
-	struct sb set[2] = { SB_INIT, SB_INIT };
+	struct sd_sysset noise, added = cfg->cmp.ignore, kept;
 
 	sd_cmp_default_noise(&noise);
-	for (int nr = 0; nr < SD_NR_MAX; nr++) {
-		int k = sd_sysset_has(&cfg->cmp.ignore, nr) ? 0 : 1;
-		const char *name = sd_syscall_name(nr);
-		if (!name || sd_sysset_has(&noise, nr) == !k)
-			continue;
-		sb_addc(&set[k], first[k] ? '[' : ',');
-		jstr(&set[k], name);
-		first[k] = false;
-	}
+	kept = noise;
+	sd_sysset_subtract(&added, &noise);
+	sd_sysset_subtract(&kept, &cfg->cmp.ignore);
 	sb_adds(out, ",\"options\":{\"mask\":");
 	jstrv(out, cfg->masks);
 	sb_adds(out, ",\"mask_path\":");
@@ -173,12 +180,11 @@ static void user_options(struct sb *out, const struct sd_validate_cfg *cfg)
 		jstr(out, cfg->cmp.maps[i].to);
 		sb_addc(out, '}');
 	}
-	for (int k = 0; k < 2; k++) {
-		sb_addf(out, "],\"%s\":", k ? "keep" : "ignore");
-		sb_adds(out, first[k] ? "[" : sb_str(&set[k]));
-		sb_free(&set[k]);
-	}
-	sb_adds(out, "]}");
+	sb_adds(out, "],\"ignore\":");
+	jsysset(out, &added);
+	sb_adds(out, ",\"keep\":");
+	jsysset(out, &kept);
+	sb_addc(out, '}');
 }
 
 static void json_report(struct sb *out, const struct sd_validation *v, const struct sd_report_opts *ro)
