@@ -361,13 +361,9 @@ struct diffmark {
 
 static void diffmark_of(const struct sd_cmp_row *w, struct diffmark *m)
 {
-	struct sd_diffdesc dd = { .field = -1, .byte = -1, .arg = -1, .arg_b = -1 };
+	struct sd_diffdesc dd;
 
-	*m = (struct diffmark){ .pm = { { -1, -1 }, { -1, -1 }, { NULL, NULL } } };
-	if (w->kind != SD_ROW_CHANGED || !w->ev[0] || !w->ev[1])
-		return;
-	sd_describe(w->ev[0], w->ev[1], &dd);
-	m->pm = sd_pair_mark(&dd, w->ev[0], w->ev[1]);
+	m->pm = sd_pair_describe(w->ev[0], w->ev[1], w->kind == SD_ROW_CHANGED, &dd);
 	m->text = dd.text;
 	dd.text = NULL;
 	sd_diffdesc_clear(&dd);
@@ -378,17 +374,15 @@ static void diffmark_of(const struct sd_cmp_row *w, struct diffmark *m)
 static void event_cell(struct sb *text, const struct sd_cmp_event *c, const struct diffmark *m,
 		       int i, struct sd_html_cell *cell)
 {
-	struct sd_text_opts to = { .strsize = 32 };
-	long cols[SD_MAX_ARGS + 1];
 	int field = m ? m->pm.field[i] : -1;
 	long byte = m ? m->pm.byte[i] : -1;
+	struct sd_text_opts to = { .strsize = sd_mark_strsize(byte) };
+	long cols[SD_MAX_ARGS + 1];
 
 	*cell = (struct sd_html_cell){ .mark_lo = -1, .mark_hi = -1, .caret = -1 };
 	sb_reset(text);
 	if (!c)
 		return;
-	if (byte > 16)   /* far enough to see the difference */
-		to.strsize = (int)(byte + 16 > 4096 ? 4096 : byte + 16);
 	sd_text_format_event_cols(text, &c->ev, &to, cols);
 	cell->num = c->num;
 	cell->text = sb_str(text);

@@ -137,3 +137,17 @@ struct sd_span sd_pair_token(const char *t, long len, const struct sd_pair_mark 
 		sp = flag_token(t, sp, b->text);
 	return sp;
 }
+
+struct sd_pair_mark sd_pair_describe(const struct sd_cmp_event *a, const struct sd_cmp_event *b,
+				     bool changed, struct sd_diffdesc *dd)
+{
+	*dd = (struct sd_diffdesc){ .field = -1, .byte = -1, .arg = -1, .arg_b = -1 };
+	if (changed && a && b)
+		sd_describe(a, b, dd);
+	return sd_pair_mark(dd, a, b);
+}
+
+int sd_mark_strsize(long byte)
+{
+	return byte > 16 ? (int)(byte + 16 > 4096 ? 4096 : byte + 16) : 32;
+}

@@ -24,6 +24,12 @@ struct sd_pair_mark {
 /* The mark of the changed pair a, b that dd (sd_describe's) describes. */
 struct sd_pair_mark sd_pair_mark(const struct sd_diffdesc *dd, const struct sd_cmp_event *a,
 				 const struct sd_cmp_event *b);
+/* Events a and b of a row: *dd their description when the row is changed and both are
+ * there (else nothing; sd_diffdesc_clear it either way), and their mark. */
+struct sd_pair_mark sd_pair_describe(const struct sd_cmp_event *a, const struct sd_cmp_event *b,
+				     bool changed, struct sd_diffdesc *dd);
+/* How much of a string to show (sd_text_opts.strsize) for its byte `byte` to be seen. */
+int sd_mark_strsize(long byte);
 
 /* The part of t (ev rendered by sd_text_format_event_cols, len bytes, cols counted from
  * t) that field shows; at byte `byte` of a string or buffer (>= 0) only that byte's

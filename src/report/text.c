@@ -101,11 +101,9 @@ static bool line_verbose;   /* the next event lines come with --verbose's extras
 static long render(struct sb *out, const struct sd_cmp_event *c, long byte,
 		   long cols[SD_MAX_ARGS + 1])
 {
-	struct sd_text_opts to = { .strsize = 32, .show_fds = false };
+	struct sd_text_opts to = { .strsize = sd_mark_strsize(byte), .show_fds = false };
 	size_t start = out->len;
 
-	if (byte > 16)   /* show the string far enough to see the difference */
-		to.strsize = (int)(byte + 16 > 4096 ? 4096 : byte + 16);
 	sd_text_format_event_cols(out, &c->ev, &to, cols);
 	for (int i = 0; i <= SD_MAX_ARGS; i++)
 		if (cols[i] >= 0)
@@ -269,10 +267,9 @@ static void aligned_view(struct sb *out, const struct sd_div *d, int width,
 	sb_addf(out, "%s  aligned (original | transpiled):%s\n", st->dim, st->off);
 	for (size_t i = 0; i < d->nrows; i++) {
 		const struct sd_cmp_row *row = &d->rows[i];
-		struct sd_diffdesc dd = { .field = -1, .byte = -1 };
-		if (row->kind == SD_ROW_CHANGED && row->ev[0] && row->ev[1])
-			sd_describe(row->ev[0], row->ev[1], &dd);
-		struct sd_pair_mark m = sd_pair_mark(&dd, row->ev[0], row->ev[1]);
+		struct sd_diffdesc dd;
+		struct sd_pair_mark m = sd_pair_describe(row->ev[0], row->ev[1],
+							 row->kind == SD_ROW_CHANGED, &dd);
 		sb_addf(out, "  %c%c ", i == d->focus ? '>' : ' ', mark[row->kind]);
 		side_cell(out, &m, 0, w, true, st);
 		sb_adds(out, " | ");
@@ -303,10 +300,9 @@ static void lone_process(struct sb *out, const struct sd_div *d, const struct st
 
 /* The lines of both sides: a changed pair with its differing parts marked, or a run of
  * missing or extra calls (n of them).  Returns the caret's column in the original's. */
-static long side_lines(struct sb *out, const struct sd_div *d, const struct sd_diffdesc *dd,
+static long side_lines(struct sb *out, const struct sd_div *d, const struct sd_pair_mark *m,
 		       size_t n, const struct style *st)
 {
-	struct sd_pair_mark m = sd_pair_mark(dd, d->ev[0], d->ev[1]);
 	size_t shown = n > SD_GROUP_SHOWN + 1 ? SD_GROUP_SHOWN + 1 : n;
 	long caret = -1;
 
@@ -324,7 +320,7 @@ static long side_lines(struct sb *out, const struct sd_div *d, const struct sd_d
 			sb_addf(out, "%s%s%s", i ? st->green : st->red, side_label[i], st->off);
 			long col = -1;
 			if (k == 0 && d->kind == SD_DIV_CHANGED && c == d->ev[i])
-				pair_line(out, &m, i, st, &col);
+				pair_line(out, m, i, st, &col);
 			else
 				sd_report_event_line(out, c);
 			if (i == 0)
@@ -372,11 +368,10 @@ static void block(struct sb *out, const struct sd_div *d, bool procs,
 		if (b > 0)
 			context_line(out, &d->rows[b - 1], st);
 	}
-	struct sd_diffdesc dd = { .field = -1, .byte = -1 };
-	if (d->kind == SD_DIV_CHANGED && d->ev[0] && d->ev[1])
-		sd_describe(d->ev[0], d->ev[1], &dd);
+	struct sd_diffdesc dd;
+	struct sd_pair_mark m = sd_pair_describe(d->ev[0], d->ev[1], d->kind == SD_DIV_CHANGED, &dd);
 	size_t n = d->count ? d->count : 1;
-	long caret = side_lines(out, d, &dd, n, st);
+	long caret = side_lines(out, d, &m, n, st);
 	if (d->kind == SD_DIV_CHANGED)
 		sb_addf(out, "%*s%s^ %s%s\n", LABEL_W + (int)(caret > 0 ? caret : 0), "", st->bold,
 			dd.text ? dd.text : "differs", st->off);
