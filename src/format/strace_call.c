@@ -21,8 +21,6 @@
 #define CLONE_THREAD_F 0x00010000ULL
 #define AT_EMPTY_PATH_F 0x1000
 #define AT_FDCWD_V     (-100)
-#define F_DUPFD_V      0
-#define F_DUPFD_CLOEXEC_V 1030
 
 /* ---- arguments ------------------------------------------------------------ */
 
@@ -359,6 +357,11 @@ static void fd_note(struct proc *p, int64_t fd, const char *name, bool shown)
 		p->fds = xrealloc(p->fds, n * sizeof *p->fds);
 		memset(p->fds + p->nfds, 0, (n - p->nfds) * sizeof *p->fds);
 		p->nfds = n;
+	}
+	if (name && p->fds[fd].name && !strcmp(p->fds[fd].name, name)) {
+		/* the same name again (every -y argument; dup2 onto itself): kept */
+		p->fds[fd].shown = shown;
+		return;
 	}
 	free(p->fds[fd].name);
 	p->fds[fd].name = name ? xstrdup(name) : NULL;
@@ -934,9 +937,9 @@ static void fd_after_call(struct proc *p, const struct call *c, const struct sd_
 		int pa = !strcmp(n, "open") || !strcmp(n, "creat") ? 0 :
 			 !strcmp(n, "openat") || !strcmp(n, "openat2") ? 1 : -1;
 		const struct fdname *f = NULL;
+		/* (the decoder gives fcntl an fd result for F_DUPFD and F_DUPFD_CLOEXEC only) */
 		bool dup = !strcmp(n, "dup") || !strcmp(n, "dup2") || !strcmp(n, "dup3") ||
-			   (!strcmp(n, "fcntl") && ev->nargs >= 2 &&
-			    (ev->args[1].raw == F_DUPFD_V || ev->args[1].raw == F_DUPFD_CLOEXEC_V));
+			   !strcmp(n, "fcntl");
 		if (dup)
 			f = fd_name(p, a0);
 		if (pa >= 0 && pa < ev->nargs && ev->args[pa].abs)

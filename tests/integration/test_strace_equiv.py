@@ -257,6 +257,18 @@ class StraceEquivalenceTest(SysdiffTest):
         self.assertEqual(rc, 1, out + err)
         self.assertIn("getdents64", out)
 
+    def test_dup2_onto_itself(self):
+        """dup2(3, 3) without -y: fd 3 keeps its name (the reader once freed the name it
+        was copying, which check-san's AddressSanitizer reports)."""
+        log = os.path.join(self.tmp, "dup2.strace")
+        with open(log, "w") as f:
+            f.write('openat(AT_FDCWD, "/etc/hostname", O_RDONLY) = 3\n'
+                    'dup2(3, 3) = 3\nread(3, "x", 1) = 1\nclose(3) = 0\n'
+                    'exit_group(0) = ?\n+++ exited with 0 +++\n')
+        rc, out, err = self.compare(log, log)
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn(" 0 mismatches: equivalent\n", out)
+
     def test_real_differences_still_found(self):
         if not self.fx:
             self.skipTest("no C compiler to build the fixture")
