@@ -29,6 +29,16 @@ static bool fold_is(const struct fold *f, const char *cls, const char *ref, int6
 	return f->cls == cls && (ref ? f->ref && !strcmp(f->ref, ref) : !f->ref && f->fdnum == fdnum);
 }
 
+/* Fold i (0-based) into x's table, at the first free slot from its hash. */
+static void fslot_put(struct ent *x, size_t i)
+{
+	size_t k = x->folds[i].hk & (x->nfslot - 1);
+
+	while (x->fslot[k])
+		k = (k + 1) & (x->nfslot - 1);
+	x->fslot[k] = (uint32_t)i + 1;
+}
+
 /* Rebuild x's table for its folds as they are now (grown, or sorted). */
 static void fold_reindex(struct ent *x)
 {
@@ -43,12 +53,8 @@ static void fold_reindex(struct ent *x)
 	} else {
 		memset(x->fslot, 0, n * sizeof *x->fslot);
 	}
-	for (size_t i = 0; i < x->nfolds; i++) {
-		size_t k = x->folds[i].hk & (n - 1);
-		while (x->fslot[k])
-			k = (k + 1) & (n - 1);
-		x->fslot[k] = (uint32_t)i + 1;
-	}
+	for (size_t i = 0; i < x->nfolds; i++)
+		fslot_put(x, i);
 }
 
 static struct fold *fold_find(const struct ent *x, const char *cls, const char *ref, int64_t fdnum,
@@ -87,14 +93,10 @@ static void fold_one(struct side *s, int e, const char *cls, const struct sd_arg
 			sd_event_copy(&n.first, ev);
 		PUSH(x->folds, x->nfolds, x->capfolds, n);
 		f = &x->folds[x->nfolds - 1];
-		if (2 * (x->nfolds + 1) > x->nfslot) {
+		if (2 * (x->nfolds + 1) > x->nfslot)
 			fold_reindex(x);
-		} else {
-			size_t k = hk & (x->nfslot - 1);
-			while (x->fslot[k])
-				k = (k + 1) & (x->nfslot - 1);
-			x->fslot[k] = (uint32_t)x->nfolds;
-		}
+		else
+			fslot_put(x, x->nfolds - 1);
 	} else if (s->pass == 1) {
 		s->out->folded++;
 	}
@@ -176,7 +178,8 @@ void flush_folds(struct side *s, int e)
 
 	if (x->nfolds > 1) {
 		qsort(x->folds, x->nfolds, sizeof *x->folds, cmp_fold);
-		fold_reindex(x);
+		if (s->o->semantic)   /* private_pipe looks folds up; the table is emptied below */
+			fold_reindex(x);
 	}
 	bool *own = xcalloc(x->nfolds + 1, sizeof *own);
 	for (size_t i = 0; i < x->nfolds && s->o->semantic; i++)
