@@ -51,6 +51,8 @@ struct sd_pyrt {
 	bool seen_user;              /* some walk met a frame of user code */
 	char *main_file, *main_dir;  /* the __main__ script and its directory */
 	char *script;                /* the script the command line names (resolved), or NULL */
+	bool script_plain;           /* ... is a file CPython reads and closes itself before
+					running it (not a directory nor a zip: runpy) */
 	bool script_done;            /* ... read and closed: the main module runs next */
 	bool last_bare;              /* the last call located had no Python frame at all */
 	pid_t fork_tid;              /* a forked copy: the forking thread's id (its state's) */

@@ -403,6 +403,28 @@ static char *script_of(pid_t pid)
 	return xstrdup(realpath(joined, real) ? real : joined);
 }
 
+/* Does CPython run the file at path itself, reading and closing it before the first line
+ * runs (sd_py_closing)?  Not a directory nor a zip archive (an end-of-central-directory
+ * record in its last 64 KiB), which it runs through runpy, reading it from Python code. */
+static bool plain_script(const char *path)
+{
+	enum { TAIL = 65536 + 22 };
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	struct stat st;
+	bool plain = false;
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		size_t n = st.st_size < TAIL ? (size_t)st.st_size : TAIL;
+		char *tail = xmalloc(n ? n : 1);
+		plain = pread(fd, tail, n, st.st_size - (off_t)n) == (ssize_t)n &&
+			!memmem(tail, n, "PK\005\006", 4);
+		free(tail);
+	}
+	close(fd);
+	return plain;
+}
+
 struct sd_pyrt *sd_py_attach(pid_t pid, const char *path, uint64_t map_start,
 			     const struct sd_pyelf *pe, char **why)
 {
@@ -430,6 +452,7 @@ struct sd_pyrt *sd_py_attach(pid_t pid, const char *path, uint64_t map_start,
 	rt->stdlib = stdlib_of(path, pe->version);
 	rt->foreign_ns = foreign_pidns(pid);
 	rt->script = script_of(pid);
+	rt->script_plain = rt->script && plain_script(rt->script);
 	return rt;
 }
 
@@ -458,6 +481,17 @@ struct sd_pyrt *sd_py_fork(const struct sd_pyrt *rt, pid_t pid, pid_t parent_tid
 	c->script = rt->script ? xstrdup(rt->script) : NULL;
 	c->fork_tid = rt->foreign_ns ? ns_tid(parent_tid) : parent_tid;
 	return c;
+}
+
+bool sd_py_startup(const struct sd_pyrt *rt, pid_t tid, struct sd_srcloc *loc)
+{
+	if (tid != rt->pid || rt->broken || rt->seen_user || !rt->script_plain || rt->script_done)
+		return false;
+	loc->lang = xstrdup("python");
+	loc->module = rt->module ? xstrdup(rt->module) : NULL;
+	loc->phase = xstrdup("startup");
+	loc->why = xstrdup("interpreter start-up: the main script is not read yet");
+	return true;
 }
 
 int sd_py_locate_tid(struct sd_pyrt *rt, pid_t tid, bool stack, struct sd_srcloc *loc)

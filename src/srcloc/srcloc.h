@@ -56,6 +56,11 @@ bool sd_src_watches(int nr);
  * the context keeps stacks. */
 void sd_src_locate(struct sd_srcctx *c, struct sd_srcproc *p, pid_t tid, struct sd_srcloc *loc);
 
+/* Whether thread tid of p certainly runs no user code yet, known without reading its
+ * stack: an interpreter's start-up before it read its main script.  Then loc holds
+ * that phase.  For calls whose location only decides whether the user made them. */
+bool sd_src_startup(struct sd_srcproc *p, pid_t tid, struct sd_srcloc *loc);
+
 /* The syscall just located closes the file ref (what the fd refers to).  An interpreter
  * closing its main script after reading it is about to run it: what the main thread
  * does with no frame of user code after that is the interpreter's exit. */

@@ -326,7 +326,10 @@ static void syscall_entry(struct sd_tracee *t, int nr, const uint64_t args[6])
 		/* Reported calls only (and not the launcher's exec): unwind the caller. */
 		if (!t->proc->src)
 			t->proc->src = sd_src_proc_new(S.src, t->proc->tgid);
-		sd_src_locate(S.src, t->proc->src, t->tid, &ev->src);
+		/* a pinned clock or entropy read needs only whether the user made it */
+		if (!sd_sysset_has(&S.o->unlocated, ev->nr) ||
+		    !sd_src_startup(t->proc->src, t->tid, &ev->src))
+			sd_src_locate(S.src, t->proc->src, t->tid, &ev->src);
 		if (ev->nr == __NR_close && ev->nargs > 0 && ev->args[0].ref)
 			sd_src_closing(t->proc->src, t->tid, ev->args[0].ref);
 	}

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import tempfile
 import unittest
+import zipfile
 
 import sdtest
 from sdtest import ROOT, SYSDIFF, SysdiffTest
@@ -115,6 +116,26 @@ class DeterminismTest(SysdiffTest):
         rc, out, err = self.validate("--clock", "yesterday", "--original", py, "--transpiled", exe)
         self.assertEqual(rc, 2, out + err)
         self.assertIn("invalid --clock 'yesterday'", err)
+
+    def test_the_first_user_read_is_the_clock_instant(self):
+        # the script's first read is the user's (its first line runs after CPython read
+        # the script, whose start-up reads are the runtime's), to the nanosecond; run
+        # from a zip archive with a shebang (runpy reads it from Python code) the same
+        exe = self.build_c("const", '#include <stdio.h>\n'
+                           'int main(void) { printf("1577934245000000000\\n"); return 0; }\n')
+        body = "import time\nprint(time.time_ns())\n"
+        py = os.path.join(self.tmp, "t.py")
+        with open(py, "w") as f:
+            f.write(body)
+        app = os.path.join(self.tmp, "app.pyz")
+        with open(app, "wb") as f:
+            f.write(b"#!/usr/bin/python3\n")
+            with zipfile.ZipFile(f, "w") as z:
+                z.writestr("__main__.py", body)
+        for prog in (py, app):
+            rc, out, err = self.validate("--calibrate", "0", "--clock", "@1577934245",
+                                         "--original-cmd", PYTHON + " " + prog, "--transpiled", exe)
+            self.assertEqual(rc, 0, prog + "\n" + out + err)
 
     def test_file_times_read_as_the_virtual_clock(self):
         # stat and statx of a file made during the run: its times are the virtual now,
