@@ -13,12 +13,14 @@
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/kcmp.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/personality.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -357,6 +359,23 @@ static void remember_interrupted(struct sd_tracee *t)
 	t->pend_after_sigreturn = false;
 }
 
+static void leave_seccomp_mode(struct sd_tracee *t, void *proc)
+{
+	if (t->proc == proc)
+		t->seccomp_mode = false;
+}
+
+/* The process installed a seccomp filter of its own, which may fail or kill a call
+ * before ours sends it to the tracer: its threads (and the children they make, which
+ * inherit the filter) stop at every entry again, before any filter runs. */
+static void own_filter(struct sd_tracee *t, int nr, const uint64_t a[6], int64_t rval)
+{
+	if (t->seccomp_mode && rval >= 0 &&
+	    ((nr == __NR_seccomp && a[0] == SECCOMP_SET_MODE_FILTER) ||
+	     (nr == __NR_prctl && a[0] == PR_SET_SECCOMP && a[1] == SECCOMP_MODE_FILTER)))
+		sd_tracee_each(leave_seccomp_mode, t->proc);
+}
+
 static void syscall_exit(struct sd_tracee *t, int64_t rval)
 {
 	t->in_syscall = false;
@@ -375,6 +394,7 @@ static void syscall_exit(struct sd_tracee *t, int64_t rval)
 			return;
 		}
 	}
+	own_filter(t, t->cur_nr, t->entry_raw, rval);
 	if (t->proc->src && sd_src_watches(t->cur_nr))
 		sd_src_proc_syscall_done(t->proc->src, t->cur_nr, t->entry_raw, rval);
 	if (sd_virt_on() && !t->hidden) {
@@ -452,6 +472,7 @@ static void on_clone_event(struct sd_tracee *t)
 	struct sd_tracee *c = sd_tracee_find(child);
 	if (!c)
 		c = new_tracee(child, 0);
+	c->seccomp_mode = t->seccomp_mode;   /* the child has the parent's filters */
 	/* Another process sharing the fd table or fs (or a thread not sharing them):
 	 * a per-process cache cannot follow it. */
 	bool same_proc = c->proc == t->proc;
@@ -767,6 +788,9 @@ static int start(const struct sd_tracer_opts *o)
 		sd_sysset_add(&stops, __NR_execveat);
 		sd_sysset_add(&stops, __NR_restart_syscall);
 		sd_sysset_add(&stops, __NR_rt_sigreturn);
+		/* and where the program installs a seccomp filter of its own (own_filter) */
+		sd_sysset_add(&stops, __NR_seccomp);
+		sd_sysset_add(&stops, __NR_prctl);
 		/* Source lines: changes of mapped code must be seen. */
 		for (int nr = 0; S.src && nr < SD_NR_MAX; nr++)
 			if (sd_src_watches(nr))

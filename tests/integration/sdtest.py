@@ -115,6 +115,33 @@ def xxh64(data, seed=0):
 
 # ---- traces ----
 
+# A C program that sandboxes itself with a seccomp filter of its own (mkdir: EPERM), then
+# makes mkdir calls in itself and in a child.
+SANDBOXED = (
+    "#include <errno.h>\n#include <linux/filter.h>\n#include <linux/seccomp.h>\n"
+    "#include <stddef.h>\n#include <stdio.h>\n#include <string.h>\n#include <sys/prctl.h>\n"
+    "#include <sys/stat.h>\n#include <sys/syscall.h>\n#include <sys/wait.h>\n#include <unistd.h>\n"
+    "int main(void)\n{\n"
+    "\t/* mkdir fails with EPERM; everything else is allowed */\n"
+    "\tstruct sock_filter f[] = {\n"
+    "\t\tBPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),\n"
+    "\t\tBPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mkdir, 0, 1),\n"
+    "\t\tBPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),\n"
+    "\t\tBPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),\n"
+    "\t};\n"
+    "\tstruct sock_fprog prog = { sizeof f / sizeof *f, f };\n"
+    "\tif (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog))\n"
+    "\t\treturn 2;\n"
+    "\tint r = mkdir(\"d\", 0755);\n"
+    "\tprintf(\"mkdir %d %s\\n\", r, r ? strerror(errno) : \"\");\n"
+    "\tfflush(stdout);\n"
+    "\tpid_t c = fork();\n"
+    "\tif (c == 0)   /* the child has the filter too */\n"
+    "\t\t_exit(mkdir(\"e\", 0755) == -1 && errno == EPERM ? 0 : 1);\n"
+    "\tint st;\n"
+    "\treturn waitpid(c, &st, 0) == c && WIFEXITED(st) ? WEXITSTATUS(st) : 3;\n"
+    "}\n")
+
 class TraceError(Exception):
     pass
 

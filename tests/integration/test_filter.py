@@ -49,6 +49,16 @@ class FilterTest(SysdiffTest):
     def names(self, tr):
         return [e["name"] for e in tr.syscalls()]
 
+    def test_a_program_with_its_own_seccomp_filter(self):
+        # its filter fails mkdir before ours could send it to the tracer: once it has a
+        # filter, its calls (and its child's) stop at entry, before any filter runs
+        exe = self.build_c("sandboxed", sdtest.SANDBOXED)
+        for opts in (["-e", "trace=mkdir,exit_group"], []):
+            r = self.trace([exe], opts=opts, cwd=self.tmp, expect_rc=0)
+            mk = [e for e in r.trace.syscalls() if e["name"] == "mkdir"]
+            self.assertEqual([(sdtest.path_of(e["args"][0]), e.get("err")) for e in mk],
+                             [(b"d", "EPERM"), (b"e", "EPERM")], "%s\n%s" % (opts, fmt_events(r.trace.events)))
+
     def test_names_openat_write(self):
         fx = sdtest.need_fixture(self, "fileops")
         r = self.trace([fx], opts=["-e", "trace=openat,write"], expect_rc=0)
