@@ -16,6 +16,7 @@
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -376,7 +378,8 @@ static void own_filter(struct sd_tracee *t, int nr, const uint64_t a[6], int64_t
 		sd_tracee_each(leave_seccomp_mode, t->proc);
 }
 
-static void syscall_exit(struct sd_tracee *t, int64_t rval)
+/* The call completed with rval (answered: by the pinned world at its entry, skipped). */
+static void syscall_exit(struct sd_tracee *t, int64_t rval, bool answered)
 {
 	t->in_syscall = false;
 	struct sd_event *ev = &t->ev;
@@ -397,7 +400,7 @@ static void syscall_exit(struct sd_tracee *t, int64_t rval)
 	own_filter(t, t->cur_nr, t->entry_raw, rval);
 	if (t->proc->src && sd_src_watches(t->cur_nr))
 		sd_src_proc_syscall_done(t->proc->src, t->cur_nr, t->entry_raw, rval);
-	if (sd_virt_on() && !t->hidden) {
+	if (sd_virt_on() && !t->hidden && !answered) {
 		/* the virtual answer, before the call is decoded: the trace shows what the
 		 * program saw; made from the user's own code when it has a user frame */
 		bool user = t->recording && ev->src.file && !ev->src.phase;
@@ -419,6 +422,21 @@ static void syscall_exit(struct sd_tracee *t, int64_t rval)
 	sd_event_clear(ev);
 }
 
+/* A pinned clock read at its seccomp stop: answered there and skipped (orig_rax -1
+ * leaves rax as set), so the tracee goes on without an exit stop (resume: PTRACE_CONT). */
+static void answer_at_entry(struct sd_tracee *t)
+{
+	int64_t rval;
+	bool user = t->recording && t->ev.src.file && !t->ev.src.phase;
+
+	if (!sd_virt_on() || t->hidden || !t->in_syscall ||
+	    !sd_virt_answer_entry(t, t->cur_nr, t->entry_raw, user, &rval))
+		return;
+	ptrace(PTRACE_POKEUSER, t->tid, (void *)offsetof(struct user_regs_struct, orig_rax), (void *)-1L);
+	ptrace(PTRACE_POKEUSER, t->tid, (void *)offsetof(struct user_regs_struct, rax), (void *)rval);
+	syscall_exit(t, rval, true);
+}
+
 static void handle_syscall_stop(struct sd_tracee *t)
 {
 	struct __ptrace_syscall_info info;
@@ -437,9 +455,11 @@ static void handle_syscall_stop(struct sd_tracee *t)
 		if (t->in_syscall && t->recording && info.op == PTRACE_SYSCALL_INFO_SECCOMP)
 			return; /* entry already seen in PTRACE_SYSCALL mode */
 		syscall_entry(t, nr, args);
+		if (info.op == PTRACE_SYSCALL_INFO_SECCOMP)
+			answer_at_entry(t);
 	} else if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
 		int64_t rval = info.exit.rval;
-		syscall_exit(t, rval);
+		syscall_exit(t, rval, false);
 	}
 }
 

@@ -4,7 +4,8 @@
  * src/tracer/; the options are struct sd_virt_opts (tracer.h), the rules docs/validate.md.
  *
  * Clock: the vDSO is hidden at each exec (AT_SYSINFO_EHDR becomes AT_IGNORE), so every
- * clock read is a syscall, answered at its exit from a virtual clock that starts at
+ * clock read is a syscall, answered from a virtual clock (at its seccomp stop, the call
+ * skipped, when the kernel would surely succeed; else at its exit) that starts at
  * opts.clock_ns and moves only by what the program asks for: the sleeps and the timeouts
  * that expire, and one microsecond per read made from the user's own code.  Reads the
  * runtime makes (no user frame: the loader, CPython's start-up) see the clock move by a
@@ -37,6 +38,12 @@ bool sd_virt_needs_source(int nr);
 void sd_virt_exec(pid_t tid);
 /* At a syscall's entry (args: the argument registers): absolute deadlines to real time. */
 void sd_virt_entry(struct sd_tracee *t, int nr, const uint64_t args[6]);
+/* At a clock read's seccomp stop (after sd_virt_entry): answer it there when the kernel
+ * surely would succeed (a known clock, memory the program may write), so the caller can
+ * skip the call and its exit stop.  True and *rval the return value when answered;
+ * false (nothing done) when the call must run and be answered at its exit. */
+bool sd_virt_answer_entry(struct sd_tracee *t, int nr, const uint64_t args[6], bool user,
+			  int64_t *rval);
 /* At its exit, before it is decoded: the virtual answer.  user: the call was made from
  * the user's own code (a source line).  Returns the return value the program now sees. */
 int64_t sd_virt_exit(struct sd_tracee *t, int nr, const uint64_t args[6], int64_t rval, bool user);

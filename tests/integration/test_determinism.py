@@ -137,6 +137,45 @@ class DeterminismTest(SysdiffTest):
                                          "--original-cmd", PYTHON + " " + prog, "--transpiled", exe)
             self.assertEqual(rc, 0, prog + "\n" + out + err)
 
+    def test_clock_reads_answered_as_the_kernel_would(self):
+        # the pinned clock answers a read at its first stop only when the kernel would
+        # succeed; a bad pointer (unmapped or read-only), an unknown clock, a timezone
+        # asked for: the call runs, its error or answer as untraced
+        src = (
+            '#include <errno.h>\n#include <stdio.h>\n#include <string.h>\n#include <sys/syscall.h>\n'
+            '#include <sys/time.h>\n#include <time.h>\n#include <unistd.h>\n'
+            'static const struct timespec ro;\n'
+            'static void say(const char *what, long r) { printf("%s %ld %s\\n", what, r, r ? strerror(errno) : ""); }\n'
+            'int main(void)\n{\n'
+            '\tstruct timespec ts;\n\tstruct timeval tv;\n\tstruct timezone tz;\n\ttime_t t;\n'
+            '\tsay("real", syscall(SYS_clock_gettime, CLOCK_REALTIME, &ts));\n'
+            '\tprintf("%lld.%09ld\\n", (long long)ts.tv_sec, ts.tv_nsec);\n'
+            '\tsay("unmapped", syscall(SYS_clock_gettime, CLOCK_REALTIME, (void *)8));\n'
+            '\tsay("read-only", syscall(SYS_clock_gettime, CLOCK_REALTIME, (void *)&ro));\n'
+            '\tsay("no such clock", syscall(SYS_clock_gettime, 1234, &ts));\n'
+            '\tsay("gettimeofday", syscall(SYS_gettimeofday, &tv, NULL));\n'
+            '\tprintf("%lld.%06ld\\n", (long long)tv.tv_sec, (long)tv.tv_usec);\n'
+            '\tlong s = syscall(SYS_time, &t);\n'
+            '\tprintf("time %ld %lld\\n", s, (long long)t);\n'
+            '\tsay("time unmapped", syscall(SYS_time, (void *)8));\n'
+            '\tsay("gettimeofday tz", syscall(SYS_gettimeofday, &tv, &tz));\n'
+            '\tprintf("%lld.%06ld\\n", (long long)tv.tv_sec, (long)tv.tv_usec);\n'
+            '\tsay("monotonic", syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts));\n'
+            '\tprintf("%lld.%09ld\\n", (long long)ts.tv_sec, ts.tv_nsec);\n'
+            '\treturn 0;\n}\n')
+        exe = self.build_c("clocks", src, "-g")
+        # the user's reads move the clock by 1 us each; failed calls do not
+        want = ("real 0 \n1577934245.000000000\nunmapped -1 Bad address\n"
+                "read-only -1 Bad address\nno such clock -1 Invalid argument\n"
+                "gettimeofday 0 \n1577934245.000001\ntime 1577934245 1577934245\n"
+                "time unmapped -1 Bad address\ngettimeofday tz 0 \n1577934245.000003\n"
+                "monotonic 0 \n1000.000004000\n")
+        const = self.build_c("want", '#include <stdio.h>\nint main(void) { fputs("%s", stdout); return 0; }\n'
+                             % want.replace("\n", "\\n"))
+        rc, out, err = self.validate("--calibrate", "0", "--clock", "@1577934245",
+                                     "--original", exe, "--transpiled", const)
+        self.assertEqual(rc, 0, out + err)
+
     def test_file_times_read_as_the_virtual_clock(self):
         # stat and statx of a file made during the run: its times are the virtual now,
         # to the nanosecond the same in both runs; a file older than the run keeps its own

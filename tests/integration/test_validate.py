@@ -231,6 +231,18 @@ class VerdictTest(ValidateBase):
         self.assertEqual(p.returncode, 1, p.stderr)
 
 
+    def test_a_program_with_its_own_seccomp_filter(self):
+        # the calls its own filter fails are in its trace, with their error
+        exe = self.build_c("sandboxed", sdtest.SANDBOXED)
+        keep = os.path.join(self.tmp, "keep")
+        self.validate("--keep-traces", keep, "--original", exe, "--transpiled", exe, expect_rc=0)
+        with open(os.path.join(keep, "original.jsonl")) as f:
+            tr = sdtest.Trace(f.read())
+        mk = [e for e in tr.syscalls() if e["name"] == "mkdir"]
+        self.assertEqual([(sdtest.path_of(e["args"][0]), e.get("err")) for e in mk],
+                         [(b"d", "EPERM"), (b"e", "EPERM")])
+
+
 class SkipAndErrorTest(ValidateBase):
     def test_missing_original_is_a_usage_error(self):
         # a typo is not a skip: exit 2, one line naming the option
