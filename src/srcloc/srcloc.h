@@ -56,9 +56,10 @@ bool sd_src_watches(int nr);
  * the context keeps stacks. */
 void sd_src_locate(struct sd_srcctx *c, struct sd_srcproc *p, pid_t tid, struct sd_srcloc *loc);
 
-/* Whether thread tid of p certainly runs no user code yet, known without reading its
- * stack: an interpreter's start-up before it read its main script.  Then loc holds
- * that phase.  For calls whose location only decides whether the user made them. */
+/* Whether thread tid of p is in an interpreter's start-up, known without reading its
+ * stack: the main thread before it read its main script (no user frame met yet).  Then
+ * loc holds that phase.  For callers to whom all of start-up is the runtime's (a pinned
+ * clock read; validate's comparison), as sitecustomize or .pth lines run in it are. */
 bool sd_src_startup(struct sd_srcproc *p, pid_t tid, struct sd_srcloc *loc);
 
 /* The syscall just located closes the file ref (what the fd refers to).  An interpreter

@@ -330,9 +330,12 @@ static void syscall_entry(struct sd_tracee *t, int nr, const uint64_t args[6])
 		/* Reported calls only (and not the launcher's exec): unwind the caller. */
 		if (!t->proc->src)
 			t->proc->src = sd_src_proc_new(S.src, t->proc->tgid);
-		/* a pinned clock or entropy read needs only whether the user made it */
-		if (!sd_sysset_has(&S.o->unlocated, ev->nr) ||
-		    !sd_src_startup(t->proc->src, t->tid, &ev->src))
+		/* a pinned clock or entropy read needs only whether the user made it; with
+		 * quick_startup nothing in start-up needs more, but the close that may be of
+		 * the script (made with no Python frame: sd_src_closing) */
+		bool quick = S.o->quick_startup ? ev->nr != __NR_close
+						: sd_sysset_has(&S.o->unlocated, ev->nr);
+		if (!quick || !sd_src_startup(t->proc->src, t->tid, &ev->src))
 			sd_src_locate(S.src, t->proc->src, t->tid, &ev->src);
 		if (ev->nr == __NR_close && ev->nargs > 0 && ev->args[0].ref)
 			sd_src_closing(t->proc->src, t->tid, ev->args[0].ref);

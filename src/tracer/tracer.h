@@ -35,6 +35,9 @@ struct sd_tracer_opts {
 					  (validate: the noise its comparison drops by name);
 					  the pinned clocks and entropy are looked up anyway
 					  (sd_virt_needs_source) */
+	bool quick_startup;        /* what the main thread of a CPython does before it read its
+				      main script is its start-up, located without its stack
+				      (validate: the comparison drops it all); srcloc.h */
 	char **source_maps;        /* --source-map files (transpiler maps), nsource_maps */
 	int nsource_maps;
 	const char *debug_dirs;    /* extra directories of separate debug files, ':'-separated */

@@ -118,6 +118,7 @@ static int runner(void *arg)
 	o.source_stack = s->stack;
 	if (s->unlocated)
 		o.unlocated = *s->unlocated;
+	o.quick_startup = s->quick_startup;
 	o.virt = s->virt;
 	o.argv = s->argv;
 	o.exec_path = s->exec_path;

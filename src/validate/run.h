@@ -31,6 +31,7 @@ struct sd_run_spec {
 	uint32_t max_bytes;     /* --max-bytes of the trace */
 	bool stack;             /* keep every frame of each call's stack (--stack) */
 	const struct sd_sysset *unlocated;  /* calls whose source line is not looked up */
+	bool quick_startup;     /* an interpreter's start-up located without its stack */
 	volatile int *stop;     /* set (by a signal handler) to end the runs early */
 	struct sd_virt_opts virt;   /* the command's clock and entropy (tracer.h) */
 	uint64_t max_output;    /* bytes of stdout + stderr + trace, and of files written,

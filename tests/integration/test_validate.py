@@ -231,6 +231,19 @@ class VerdictTest(ValidateBase):
         self.assertEqual(p.returncode, 1, p.stderr)
 
 
+    def test_kept_traces_locate_the_start_up(self):
+        # validate locates CPython's start-up without its stack, but kept traces are
+        # complete: there its calls have their innermost (import machinery) frames
+        keep = os.path.join(self.tmp, "keep")
+        self.validate("--keep-traces", keep, "--original", self.orig, "--transpiled",
+                      self.greet(), expect_rc=0)
+        with open(os.path.join(keep, "original.jsonl")) as f:
+            tr = sdtest.Trace(f.read())
+        srcs = [e["src"] for e in tr.syscalls() if e.get("src", {}).get("phase") == "startup"]
+        self.assertGreater(len(srcs), 50)
+        self.assertTrue(any(s.get("inner_file", "").startswith("<frozen importlib") for s in srcs))
+        self.assertEqual(sum("not read yet" in s.get("why", "") for s in srcs), 0)
+
     def test_a_program_with_its_own_seccomp_filter(self):
         # the calls its own filter fails are in its trace, with their error
         exe = self.build_c("sandboxed", sdtest.SANDBOXED)
