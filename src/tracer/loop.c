@@ -82,6 +82,10 @@ static void on_stop_signal(int sig)
 static ssize_t env_read_mem(void *priv, uint64_t addr, void *dst, size_t len)
 {
 	struct sd_tracee *t = priv;
+	if (t->answer_len && addr == t->answer_addr && len <= t->answer_len) {
+		memcpy(dst, t->answer, len);   /* what the pinned clock just wrote there */
+		return (ssize_t)len;
+	}
 	return sd_mem_read(t->tid, addr, dst, len);
 }
 

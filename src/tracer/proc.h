@@ -48,6 +48,9 @@ struct sd_tracee {
 	int64_t virt_clock;
 	uint64_t virt_rel;          /* a relative sleep's timespec */
 	int64_t virt_timeout;       /* a timeout's value at entry, ns */
+	uint64_t answer_addr;       /* a clock answer written there (the decoder reads it */
+	uint8_t answer_len;         /* from answer, not from the tracee again) */
+	unsigned char answer[16];
 	char fdbuf[4352];           /* scratch for fd_ref / cwd answers */
 };
 

@@ -230,6 +230,7 @@ void sd_virt_entry(struct sd_tracee *t, int nr, const uint64_t a[6])
 
 	t->virt_len = 0;
 	t->virt_rel = 0;
+	t->answer_len = 0;
 	if (!V.on)
 		return;
 	switch (nr) {
@@ -267,19 +268,31 @@ void sd_virt_entry(struct sd_tracee *t, int nr, const uint64_t a[6])
 
 /* ---- at exit ---- */
 
+/* A clock answer of len bytes written at addr: kept for the decoder (env_read_mem). */
+static void answered(struct sd_tracee *t, uint64_t addr, const void *b, size_t len)
+{
+	if (len > sizeof t->answer)
+		return;
+	memcpy(t->answer, b, len);
+	t->answer_addr = addr;
+	t->answer_len = (uint8_t)len;
+}
+
 static void answer_clock(struct sd_tracee *t, int nr, const uint64_t a[6], int64_t *rval, bool user)
 {
 	if (nr == SYS_clock_gettime && *rval == 0 && a[1]) {
 		struct timespec ts = ns_ts(vread((int64_t)a[0], user));
-		sd_mem_write(t->tid, a[1], &ts, sizeof ts);
+		if (sd_mem_write(t->tid, a[1], &ts, sizeof ts) == 0)
+			answered(t, a[1], &ts, sizeof ts);
 	} else if (nr == SYS_gettimeofday && *rval == 0 && a[0]) {
 		int64_t ns = vread(CLOCK_REALTIME, user);
 		struct timeval tv = { (time_t)(ns / NSEC), (suseconds_t)(ns % NSEC / 1000) };
-		sd_mem_write(t->tid, a[0], &tv, sizeof tv);
+		if (sd_mem_write(t->tid, a[0], &tv, sizeof tv) == 0)
+			answered(t, a[0], &tv, sizeof tv);
 	} else if (nr == SYS_time && !sd_ret_is_error(*rval)) {
 		time_t s = (time_t)(vread(CLOCK_REALTIME, user) / NSEC);
-		if (a[0])
-			sd_mem_write(t->tid, a[0], &s, sizeof s);
+		if (a[0] && sd_mem_write(t->tid, a[0], &s, sizeof s) == 0)
+			answered(t, a[0], &s, sizeof s);
 		*rval = s;
 		set_rax(t->tid, s);
 	}
@@ -310,17 +323,21 @@ bool sd_virt_answer_entry(struct sd_tracee *t, int nr, const uint64_t a[6], bool
 		struct timespec ts = ns_ts(vnow((int64_t)a[0], user));
 		if (!user_write(t->tid, a[1], &ts, sizeof ts))
 			return false;
+		answered(t, a[1], &ts, sizeof ts);
 		*rval = 0;
 	} else if (nr == SYS_gettimeofday && a[0] && !a[1]) {
 		ns = vnow(CLOCK_REALTIME, user);
 		struct timeval tv = { (time_t)(ns / NSEC), (suseconds_t)(ns % NSEC / 1000) };
 		if (!user_write(t->tid, a[0], &tv, sizeof tv))
 			return false;
+		answered(t, a[0], &tv, sizeof tv);
 		*rval = 0;
 	} else if (nr == SYS_time) {
 		time_t s = (time_t)(vnow(CLOCK_REALTIME, user) / NSEC);
 		if (a[0] && !user_write(t->tid, a[0], &s, sizeof s))
 			return false;
+		if (a[0])
+			answered(t, a[0], &s, sizeof s);
 		*rval = s;
 	} else {
 		return false;

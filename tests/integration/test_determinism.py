@@ -172,9 +172,18 @@ class DeterminismTest(SysdiffTest):
                 "monotonic 0 \n1000.000004000\n")
         const = self.build_c("want", '#include <stdio.h>\nint main(void) { fputs("%s", stdout); return 0; }\n'
                              % want.replace("\n", "\\n"))
+        keep = os.path.join(self.tmp, "keep")
         rc, out, err = self.validate("--calibrate", "0", "--clock", "@1577934245",
-                                     "--original", exe, "--transpiled", const)
+                                     "--keep-traces", keep, "--original", exe, "--transpiled", const)
         self.assertEqual(rc, 0, out + err)
+        # the trace shows what the program read
+        with open(os.path.join(keep, "original.jsonl")) as f:
+            tr = sdtest.Trace(f.read())
+        got = [e["args"][-1 if e["name"] != "gettimeofday" else 0].get("text")
+               for e in tr.syscalls() if e["name"] in ("clock_gettime", "gettimeofday")
+               and e.get("ret") == 0 and e.get("src", {}).get("func") == "main"]
+        self.assertEqual(got, ["{tv_sec=1577934245, tv_nsec=0}", "{tv_sec=1577934245, tv_usec=1}",
+                               "{tv_sec=1577934245, tv_usec=3}", "{tv_sec=1000, tv_nsec=4000}"])
 
     def test_file_times_read_as_the_virtual_clock(self):
         # stat and statx of a file made during the run: its times are the virtual now,
