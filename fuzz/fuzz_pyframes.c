@@ -116,13 +116,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(!why);
 		bool main_thread = flags & 1, keep = flags & 2;
 		/* twice as asked (the second from the code cache), once the other way, once for
-		 * another thread */
-		for (int round = 0; round < 4; round++) {
+		 * another thread, once asking only whether the user made the call */
+		for (int round = 0; round < 5; round++) {
 			struct sd_srcloc loc = { 0 };
-			bool stack = round == 2 ? !keep : keep;
+			bool stack = round == 2 ? !keep : round == 4 ? false : keep;
 			bool was_broken = sd_py_broken(rt) != NULL;
 			pid_t t = (pid_t)(round == 3 ? tid + 1 : tid);
-			int r = sd_py_locate(rt, t, main_thread, stack, &loc);
+			int r = round == 4 ? sd_py_locate_user(rt, t, main_thread, &loc)
+					   : sd_py_locate(rt, t, main_thread, stack, &loc);
 			check_loc(&loc, r, stack);
 			if (was_broken)
 				CHECK(r == -1 && sd_py_broken(rt));

@@ -674,6 +674,8 @@ struct pywalk {
 	int last_kind;
 	const struct pycode *outer_user;
 	bool need_main, bad, done;
+	bool user_only;              /* whether the user made the call is all that is asked */
+	bool in_import;              /* ... and the innermost frame said no: import machinery */
 };
 
 struct rawfr {
@@ -812,6 +814,12 @@ static void take_frames(struct sd_pyrt *rt, struct pywalk *w, const struct rawfr
 			w->done = true;
 			break;
 		}
+		/* a call whose innermost frame is the import machinery is never the user's
+		 * (its phase is import, or exit): the frames below do not change that */
+		if (w->user_only && w->n == 1 && c->kind == K_IMPORT) {
+			w->in_import = w->done = true;
+			break;
+		}
 	}
 }
 
@@ -932,8 +940,8 @@ static void put_stack(const struct sd_pyrt *rt, const struct pywalk *w, struct s
 	}
 }
 
-int sd_py_locate(struct sd_pyrt *rt, pid_t tid, bool main_thread, bool stack,
-		 struct sd_srcloc *loc)
+static int locate(struct sd_pyrt *rt, pid_t tid, bool main_thread, bool stack, bool user_only,
+		  struct sd_srcloc *loc)
 {
 	loc->lang = xstrdup("python");
 	loc->module = rt->module ? xstrdup(rt->module) : NULL;
@@ -943,18 +951,35 @@ int sd_py_locate(struct sd_pyrt *rt, pid_t tid, bool main_thread, bool stack,
 	}
 	unsigned char fb[MAX_BLOCK], hdr[MAX_BLOCK];
 	struct pywalk w = { .tid = tid, .h = &rt->hints[(unsigned)tid % HINTS], .fb = fb,
-			    .hdr = hdr };
+			    .hdr = hdr, .user_only = user_only };
 	uint64_t interp = 0, fin = 0;
 	int found = find_top(rt, &w, &interp, &fin, loc);
 	if (found < 0)
 		return -1;
 	walk_frames(rt, &w, stack);
+	if (w.in_import) {
+		loc->phase = xstrdup("import");
+		where(loc, "the import machinery (the frames below it were not read)");
+		free_spill(rt);
+		return 0;
+	}
 	put_location(rt, &w, found, main_thread, interp, fin, loc);
 	if (w.all && w.n > 0)
 		put_stack(rt, &w, loc);
 	free(w.all);
 	free_spill(rt);
 	return w.chosen.code ? 1 : 0;
+}
+
+int sd_py_locate(struct sd_pyrt *rt, pid_t tid, bool main_thread, bool stack,
+		 struct sd_srcloc *loc)
+{
+	return locate(rt, tid, main_thread, stack, false, loc);
+}
+
+int sd_py_locate_user(struct sd_pyrt *rt, pid_t tid, bool main_thread, struct sd_srcloc *loc)
+{
+	return locate(rt, tid, main_thread, false, true, loc);
 }
 
 void sd_py_closing(struct sd_pyrt *rt, pid_t tid, const char *ref)

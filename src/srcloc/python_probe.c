@@ -494,7 +494,8 @@ bool sd_py_startup(const struct sd_pyrt *rt, pid_t tid, struct sd_srcloc *loc)
 	return true;
 }
 
-int sd_py_locate_tid(struct sd_pyrt *rt, pid_t tid, bool stack, struct sd_srcloc *loc)
+int sd_py_locate_tid(struct sd_pyrt *rt, pid_t tid, bool stack, bool user_only,
+		     struct sd_srcloc *loc)
 {
 	bool main_thread = tid == rt->pid;
 	if (rt->foreign_ns) {
@@ -506,7 +507,8 @@ int sd_py_locate_tid(struct sd_pyrt *rt, pid_t tid, bool stack, struct sd_srcloc
 		}
 		tid = t;
 	}
-	return sd_py_locate(rt, tid, main_thread, stack, loc);
+	return user_only && !stack ? sd_py_locate_user(rt, tid, main_thread, loc)
+				   : sd_py_locate(rt, tid, main_thread, stack, loc);
 }
 
 /* ---- per trace: ELF files probed, warnings given ---- */

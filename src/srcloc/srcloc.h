@@ -53,8 +53,11 @@ bool sd_src_watches(int nr);
 
 /* Thread tid of process p is stopped at a syscall entry: fill loc (cleared first)
  * with the location of the innermost frame of user code, and with every frame when
- * the context keeps stacks. */
-void sd_src_locate(struct sd_srcctx *c, struct sd_srcproc *p, pid_t tid, struct sd_srcloc *loc);
+ * the context keeps stacks.  user_only: all that is asked is whether the user's code
+ * made the call (a pinned clock read), so an interpreter's walk may end early
+ * (sd_py_locate_user). */
+void sd_src_locate(struct sd_srcctx *c, struct sd_srcproc *p, pid_t tid, bool user_only,
+		   struct sd_srcloc *loc);
 
 /* Whether thread tid of p is in an interpreter's start-up, known without reading its
  * stack: the main thread before it read its main script (no user frame met yet).  Then
@@ -132,6 +135,10 @@ void sd_py_free(struct sd_pyrt *rt);
  * when stack.  1: a frame of user code, 0: none, -1: the state cannot be read. */
 int sd_py_locate(struct sd_pyrt *rt, pid_t tid, bool main_thread, bool stack,
 		 struct sd_srcloc *loc);
+/* The same (no stack) when all that is asked is whether the user's code made the call:
+ * an innermost frame of the import machinery ends the walk (such a call is never the
+ * user's), leaving phase "import" and no file. */
+int sd_py_locate_user(struct sd_pyrt *rt, pid_t tid, bool main_thread, struct sd_srcloc *loc);
 /* A layout check failed (the runtime gives no lines any more): why, else NULL. */
 const char *sd_py_broken(const struct sd_pyrt *rt);
 unsigned long sd_py_reads(const struct sd_pyrt *rt);   /* memory reads so far */

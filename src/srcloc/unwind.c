@@ -806,11 +806,11 @@ static void look_for_python(struct sd_srcctx *c, struct sd_srcproc *p)
 	}
 }
 
-static void locate_python(struct sd_srcctx *c, struct sd_srcproc *p, pid_t tid,
+static void locate_python(struct sd_srcctx *c, struct sd_srcproc *p, pid_t tid, bool user_only,
 			  struct sd_srcloc *loc)
 {
 	bool was_broken = sd_py_broken(p->py) != NULL;
-	sd_py_locate_tid(p->py, tid, c->o.stack, loc);
+	sd_py_locate_tid(p->py, tid, c->o.stack, user_only, loc);
 	const char *b = sd_py_broken(p->py);
 	if (b && !was_broken && sd_py_warn_once(c, b))
 		sd_warn("%s; no Python source lines", b);
@@ -828,11 +828,12 @@ bool sd_src_startup(struct sd_srcproc *p, pid_t tid, struct sd_srcloc *loc)
 	return p && p->py && sd_py_startup(p->py, tid, loc);
 }
 
-void sd_src_locate(struct sd_srcctx *c, struct sd_srcproc *p, pid_t tid, struct sd_srcloc *loc)
+void sd_src_locate(struct sd_srcctx *c, struct sd_srcproc *p, pid_t tid, bool user_only,
+		   struct sd_srcloc *loc)
 {
 	sd_srcloc_clear(loc);
 	if (p->py) {
-		locate_python(c, p, tid, loc);
+		locate_python(c, p, tid, user_only, loc);
 		return;
 	}
 	bool changed;
@@ -843,7 +844,7 @@ void sd_src_locate(struct sd_srcctx *c, struct sd_srcproc *p, pid_t tid, struct 
 	if ((changed || p->py_later) && !p->py_why)
 		look_for_python(c, p);
 	if (p->py) {
-		locate_python(c, p, tid, loc);
+		locate_python(c, p, tid, user_only, loc);
 		return;
 	}
 	if (p->py_why) {

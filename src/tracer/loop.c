@@ -293,7 +293,7 @@ static void note_existing(struct sd_event *ev, long nr, const uint64_t *args)
 static void syscall_entry(struct sd_tracee *t, int nr, const uint64_t args[6])
 {
 	t->in_syscall = true;
-	t->startup = false;
+	t->runtime_call = false;
 	t->cur_nr = nr;
 	memcpy(t->entry_raw, args, sizeof t->entry_raw);
 	if (!t->hidden)
@@ -338,11 +338,13 @@ static void syscall_entry(struct sd_tracee *t, int nr, const uint64_t args[6])
 		/* a pinned clock or entropy read needs only whether the user made it; with
 		 * quick_startup nothing in start-up needs more, but the close that may be of
 		 * the script (made with no Python frame: sd_src_closing) */
-		bool quick = S.o->quick_startup ? ev->nr != __NR_close
-						: sd_sysset_has(&S.o->unlocated, ev->nr);
-		t->startup = quick && sd_src_startup(t->proc->src, t->tid, &ev->src);
-		if (!t->startup)
-			sd_src_locate(S.src, t->proc->src, t->tid, &ev->src);
+		bool user_only = sd_sysset_has(&S.o->unlocated, ev->nr);
+		bool quick = S.o->quick_startup ? ev->nr != __NR_close : user_only;
+		if (!quick || !sd_src_startup(t->proc->src, t->tid, &ev->src))
+			sd_src_locate(S.src, t->proc->src, t->tid, user_only, &ev->src);
+		const char *ph = ev->src.phase;
+		t->runtime_call = S.o->quick_startup && ph &&
+				  (!strcmp(ph, "startup") || !strcmp(ph, "import"));
 		if (ev->nr == __NR_close && ev->nargs > 0 && ev->args[0].ref)
 			sd_src_closing(t->proc->src, t->tid, ev->args[0].ref);
 	}
@@ -420,11 +422,11 @@ static void syscall_exit(struct sd_tracee *t, int64_t rval, bool answered)
 	t->recording = false;
 	struct sd_decode_env env = make_env(t);
 	ev->dur_ns = sd_now_mono_ns() - t->t_enter;
-	/* what start-up read (CPython's .pyc files, whole) is hashed, not kept: the
-	 * comparison drops it (quick_startup) */
-	struct sd_decode_opts startup = S.o->dopts;
-	startup.max_bytes = 0;
-	sd_decode_exit(&env, t->startup ? &startup : &S.o->dopts, ev, rval);
+	/* what start-up and imports read (CPython's .pyc files, whole) is hashed, not
+	 * kept: the comparison drops it (quick_startup) */
+	struct sd_decode_opts hashed = S.o->dopts;
+	hashed.max_bytes = 0;
+	sd_decode_exit(&env, t->runtime_call ? &hashed : &S.o->dopts, ev, rval);
 	if (!sd_ret_is_error(rval) && renames_things(ev->nr))
 		S.name_gen++;
 	if (ev->interrupted)

@@ -29,8 +29,9 @@ struct sd_tracee {
 	bool in_syscall;            /* between entry and exit of a syscall */
 	bool recording;             /* ev holds a traced syscall in progress */
 	bool seccomp_mode;          /* resume with PTRACE_CONT outside syscalls */
-	bool startup;               /* the call in progress is an interpreter's start-up
-				       (tracer.h, quick_startup) */
+	bool runtime_call;          /* the call in progress is an interpreter's start-up or
+				       import machinery, which validate drops (tracer.h,
+				       quick_startup): its exit buffers are hashed, not kept */
 	bool gone;                  /* exit reported; waiting for reap */
 	struct sd_event ev;         /* syscall in progress */
 	uint64_t t_enter;           /* monotonic ns at entry */

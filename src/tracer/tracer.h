@@ -36,7 +36,8 @@ struct sd_tracer_opts {
 					  the pinned clocks and entropy are looked up anyway
 					  (sd_virt_needs_source) */
 	bool quick_startup;        /* what the main thread of a CPython does before it read its
-				      main script is its start-up, located without its stack
+				      main script is its start-up, located without its stack,
+				      and what start-up and imports read is hashed, not kept
 				      (validate: the comparison drops it all); srcloc.h */
 	char **source_maps;        /* --source-map files (transpiler maps), nsource_maps */
 	int nsource_maps;

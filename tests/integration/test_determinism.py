@@ -137,6 +137,21 @@ class DeterminismTest(SysdiffTest):
                                          "--original-cmd", PYTHON + " " + prog, "--transpiled", exe)
             self.assertEqual(rc, 0, prog + "\n" + out + err)
 
+    def test_clock_reads_of_imports_are_the_runtimes(self):
+        # the import machinery's own clock reads (its locks) do not move the user's
+        # clock; a module of the user's reading it at import is the user's read
+        exe = self.build_c("const", '#include <stdio.h>\nint main(void) { '
+                           'printf("1577934245000000000\\n1577934245000001000\\n"); return 0; }\n')
+        d = os.path.join(self.tmp, "app")
+        os.mkdir(d)
+        with open(os.path.join(d, "stamp.py"), "w") as f:
+            f.write("import time\nprint(time.time_ns())\n")
+        with open(os.path.join(d, "main.py"), "w") as f:
+            f.write("import json, csv, stamp, time\nprint(time.time_ns())\n")
+        rc, out, err = self.validate("--calibrate", "0", "--clock", "@1577934245", "--original-cmd",
+                                     PYTHON + " " + os.path.join(d, "main.py"), "--transpiled", exe)
+        self.assertEqual(rc, 0, out + err)
+
     def test_clock_reads_answered_as_the_kernel_would(self):
         # the pinned clock answers a read at its first stop only when the kernel would
         # succeed; a bad pointer (unmapped or read-only), an unknown clock, a timezone

@@ -776,6 +776,28 @@ static void test_walk_import(void **state)
 	assert_string_equal(loc.phase, "import");
 	sd_srcloc_clear(&loc);
 
+	/* whether the user made it, only: never, with import machinery innermost; the
+	 * walk ends there (the user's frame below is not read) */
+	set_frame(&s, a.ts, f1);
+	assert_int_equal(sd_py_locate_user(rt, TID, true, &loc), 0);
+	assert_null(loc.file);
+	assert_string_equal(loc.phase, "import");
+	sd_srcloc_clear(&loc);
+	w64(&s.m, f1 + s.L->fr_previous, 8);   /* what lies below cannot matter */
+	assert_int_equal(sd_py_locate_user(rt, TID, true, &loc), 0);
+	assert_string_equal(loc.phase, "import");
+	sd_srcloc_clear(&loc);
+	assert_int_equal(sd_py_locate(rt, TID, true, false, &loc), 0);
+	assert_string_equal(loc.why, "the frame chain is unreadable");
+	sd_srcloc_clear(&loc);
+	w64(&s.m, f1 + s.L->fr_previous, a.main_frame);
+	set_frame(&s, a.ts, a.main_frame);     /* the user's own frame innermost */
+	assert_int_equal(sd_py_locate_user(rt, TID, true, &loc), 1);
+	assert_string_equal(loc.file, "app.py");
+	assert_null(loc.phase);
+	sd_srcloc_clear(&loc);
+	set_frame(&s, a.ts, f0);
+
 	/* a thread that only runs import machinery, after user code was seen */
 	uint64_t ts2 = mk_tstate(&s, TID + 1);
 	set_frame(&s, ts2, mk_frame(&s, boot, 0, 0));
