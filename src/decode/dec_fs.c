@@ -148,27 +148,41 @@ void h_openat_entry(struct dctx *c)
 	mode_if_creat(c, 2, 3);
 }
 
-void h_close_exit(struct dctx *c)
+bool sd_decode_fds_released(const char *name, const int64_t raw[SD_MAX_ARGS], int64_t ret,
+			    int *lo, int *hi)
 {
-	int fd = IARG(c, 0);
-
-	/* Linux releases the fd even when close reports EINTR or EIO */
-	if (fd < 0 || c->ret == -EBADF || !c->env->fd_closed)
-		return;
-	if (c->ret == 0 || sd_ret_is_error(c->ret))
-		c->env->fd_closed(c->env->priv, fd, fd);
+	if (!strcmp(name, "close")) {
+		/* Linux releases the fd even when close reports EINTR or EIO */
+		int fd = (int)raw[0];
+		if (fd < 0 || ret == -EBADF || (ret != 0 && !sd_ret_is_error(ret)))
+			return false;
+		*lo = *hi = fd;
+		return true;
+	}
+	if (!strcmp(name, "close_range")) {
+		uint64_t l = (uint32_t)raw[0], h = (uint32_t)raw[1];
+		if (ret != 0 || ((uint64_t)raw[2] & CLOSE_RANGE_CLOEXEC))
+			return false;
+		if (h > INT_MAX)
+			h = INT_MAX;
+		if (l > h)
+			return false;
+		*lo = (int)l, *hi = (int)h;
+		return true;
+	}
+	return false;
 }
 
-void h_close_range_exit(struct dctx *c)
+/* close and close_range: the fds released, by sd_decode_fds_released. */
+void h_close_exit(struct dctx *c)
 {
-	uint64_t lo = (uint32_t)ARG(c, 0), hi = (uint32_t)ARG(c, 1);
+	int64_t raw[SD_MAX_ARGS] = { 0 };
+	int lo, hi;
 
-	if (c->ret != 0 || (ARG(c, 2) & CLOSE_RANGE_CLOEXEC) || !c->env->fd_closed)
-		return;
-	if (hi > INT_MAX)
-		hi = INT_MAX;
-	if (lo <= hi)
-		c->env->fd_closed(c->env->priv, (int)lo, (int)hi);
+	for (int i = 0; i < c->ev->nargs && i < SD_MAX_ARGS; i++)
+		raw[i] = c->ev->args[i].raw;
+	if (c->env->fd_closed && sd_decode_fds_released(c->ev->name, raw, c->ret, &lo, &hi))
+		c->env->fd_closed(c->env->priv, lo, hi);
 }
 
 void h_chdir_exit(struct dctx *c)

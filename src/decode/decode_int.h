@@ -225,7 +225,6 @@ char *s_clone_args(struct dctx *c, int i);
 void h_open_entry(struct dctx *c);
 void h_openat_entry(struct dctx *c);
 void h_close_exit(struct dctx *c);
-void h_close_range_exit(struct dctx *c);
 void h_chdir_exit(struct dctx *c);
 void h_fcntl_entry(struct dctx *c);
 void h_fcntl_exit(struct dctx *c);

@@ -47,7 +47,7 @@ const struct drow dec_rows[] = {
 	ROW("openat2", RF_FD, A_DIRFD, A_AT(0, -1), A_INL(s_open_how, 3), A_UINT),
 	ROW("creat", RF_FD, A_PATH, A_MODE),
 	ROWH("close", RF_DEC, NULL, h_close_exit, A_FD),
-	ROWH("close_range", RF_DEC, NULL, h_close_range_exit,
+	ROWH("close_range", RF_DEC, NULL, h_close_exit,
 	     A_U32, A_U32, A_FL(xt_close_range)),
 	ROW("read", RF_DEC, A_FD, A_OBUF, A_UINT),
 	ROW("write", RF_DEC, A_FD, A_WBUF(2), A_UINT),

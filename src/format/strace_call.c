@@ -949,18 +949,29 @@ static void fd_after_call(struct proc *p, const struct call *c, const struct sd_
 		else
 			fd_note(p, c->ret, NULL, false);
 	}
-	if (!strcmp(n, "close") && a0 >= 0)
-		fd_forget(p, (uint64_t)a0, (uint64_t)a0);
-	else if (!strcmp(n, "close_range") && ev->nargs >= 2)
-		fd_forget(p, (uint32_t)a0, (uint32_t)ev->args[1].raw);
-	else if (!strcmp(n, "execve") || !strcmp(n, "execveat"))
+	if (!strcmp(n, "execve") || !strcmp(n, "execveat"))
 		fd_forget(p, 0, UINT64_MAX);
+}
+
+/* The fds a finished call released, by the decoder's rule (a close that failed with
+ * EINTR released its fd too; close_range with CLOSE_RANGE_CLOEXEC released none). */
+static void fd_released(struct proc *p, const struct call *c, const struct sd_event *ev)
+{
+	int64_t raw[SD_MAX_ARGS] = { 0 };
+	int lo, hi;
+
+	for (int i = 0; i < ev->nargs && i < SD_MAX_ARGS; i++)
+		raw[i] = ev->args[i].raw;
+	if (sd_decode_fds_released(c->name, raw, c->ret, &lo, &hi))
+		fd_forget(p, (uint64_t)lo, (uint64_t)hi);
 }
 
 /* The effects of a finished call on the process table: cwd, children, fd names. */
 static void after_call(struct sd_strace *s, struct thr *t, struct call *c,
 		       const struct sd_event *ev, const char *text, size_t tlen)
 {
+	if (c->finished)
+		fd_released(t->proc, c, ev);
 	if (!c->finished || c->error)
 		return;
 	fd_after_call(t->proc, c, ev);

@@ -269,6 +269,32 @@ class StraceEquivalenceTest(SysdiffTest):
         self.assertEqual(rc, 0, out + err)
         self.assertIn(" 0 mismatches: equivalent\n", out)
 
+    def test_close_range_cloexec_keeps_the_names(self):
+        """close_range with CLOSE_RANGE_CLOEXEC closes nothing: fd 3 keeps its name, and
+        fchdir(3) without -y still tells the cwd (the reader once forgot the name, so a
+        relative path after it compared unequal to the same path made absolute)."""
+        a = os.path.join(self.tmp, "cloexec-a.strace")
+        b = os.path.join(self.tmp, "cloexec-b.strace")
+        log = ('openat(AT_FDCWD, "/tmp", O_RDONLY|O_DIRECTORY) = 3\n'
+               'close_range(3, 3, CLOSE_RANGE_CLOEXEC) = 0\nfchdir(3) = 0\n'
+               'openat(AT_FDCWD, "x", O_RDONLY) = -1 ENOENT (No such file or directory)\n'
+               'exit_group(0) = ?\n+++ exited with 0 +++\n')
+        with open(a, "w") as f:
+            f.write(log)
+        with open(b, "w") as f:
+            f.write(log.replace('"x"', '"/tmp/x"'))
+        rc, out, err = self.compare(a, b)
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn(" 0 mismatches: equivalent\n", out)
+        # closed for real: the name is gone, the relative path no longer resolves
+        with open(a, "w") as f:
+            f.write(log.replace("close_range(3, 3, CLOSE_RANGE_CLOEXEC)", "close_range(3, 3, 0)"))
+        with open(b, "w") as f:
+            f.write(log.replace("close_range(3, 3, CLOSE_RANGE_CLOEXEC)", "close_range(3, 3, 0)")
+                    .replace('"x"', '"/tmp/x"'))
+        rc, out, err = self.compare(a, b)
+        self.assertEqual(rc, 1, out + err)
+
     def test_real_differences_still_found(self):
         if not self.fx:
             self.skipTest("no C compiler to build the fixture")
