@@ -358,8 +358,10 @@ static bool foreign_pidns(pid_t pid)
 }
 
 /* The script a python command line runs (python [options] script [args]), made absolute
- * against the process's directory and resolved; NULL for -c, -m and the REPL. */
-static char *script_of(pid_t pid)
+ * against the process's directory and resolved; NULL for -c, -m and the REPL.  *magic:
+ * it was named under /dev or /proc (/dev/stdin, /proc/self/fd/N: links that resolve in
+ * the tracer to its own fds, not the process's). */
+static char *script_of(pid_t pid, bool *magic)
 {
 	char path[64], buf[8192];
 	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
@@ -400,15 +402,25 @@ static char *script_of(pid_t pid)
 		cwd[k] = '\0';
 	snprintf(joined, sizeof joined, "%s%s%s", script[0] == '/' ? "" : cwd,
 		 script[0] == '/' ? "" : "/", script);
+	*magic = !strncmp(joined, "/dev/", 5) || !strncmp(joined, "/proc/", 6);
 	return xstrdup(realpath(joined, real) ? real : joined);
 }
 
-/* Does CPython run the file at path itself, reading and closing it before the first line
- * runs (sd_py_closing)?  Not a directory nor a zip archive (an end-of-central-directory
- * record in its last 64 KiB), which it runs through runpy, reading it from Python code. */
-static bool plain_script(const char *path)
+/* Does CPython run the file at path (as script_of resolved it) itself, reading and
+ * closing it before the first line runs, and will its close name it as path
+ * (sd_py_closing)?  A file the tracer and process pid see at the same path (the same
+ * root; not under /dev or /proc), neither a directory nor a zip archive (an
+ * end-of-central-directory record in its last 64 KiB), which CPython runs through
+ * runpy, reading it from Python code. */
+static bool plain_script(pid_t pid, const char *path)
 {
 	enum { TAIL = 65536 + 22 };
+	char link[64], root[8];
+	snprintf(link, sizeof link, "/proc/%d/root", (int)pid);
+	ssize_t k = readlink(link, root, sizeof root);
+	if (k != 1 || root[0] != '/' || path[0] != '/' || !strncmp(path, "/dev/", 5) ||
+	    !strncmp(path, "/proc/", 6))
+		return false;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	struct stat st;
 	bool plain = false;
@@ -451,8 +463,9 @@ struct sd_pyrt *sd_py_attach(pid_t pid, const char *path, uint64_t map_start,
 	rt->module = xstrdup(path);
 	rt->stdlib = stdlib_of(path, pe->version);
 	rt->foreign_ns = foreign_pidns(pid);
-	rt->script = script_of(pid);
-	rt->script_plain = rt->script && plain_script(rt->script);
+	bool magic = false;
+	rt->script = script_of(pid, &magic);
+	rt->script_plain = rt->script && !magic && plain_script(pid, rt->script);
 	return rt;
 }
 

@@ -244,6 +244,17 @@ class VerdictTest(ValidateBase):
         self.assertTrue(any(s.get("inner_file", "").startswith("<frozen importlib") for s in srcs))
         self.assertEqual(sum("not read yet" in s.get("why", "") for s in srcs), 0)
 
+    def test_a_script_read_from_stdin_is_located(self):
+        # python3 /dev/stdin: the script's name is a link to an fd, which cannot be told
+        # closed by name; its calls are the user's all the same, not start-up's
+        exe = self.build_c("other", '#include <stdio.h>\n#include <sys/stat.h>\n'
+                           'int main(void) { mkdir("other", 0777); puts("hi"); return 0; }\n', "-g")
+        script = b'import os\nos.mkdir("made")\nprint("hi")\n'
+        for name in ("/dev/stdin", "/proc/self/fd/0"):
+            rc, out, _ = self.validate("--original-cmd", PY + " " + name, "--transpiled", exe,
+                                       stdin=script, expect_rc=1)
+            self.assertRegex(out, r'^Mismatch at syscall #1:\nOriginal:   mkdir\("made", 0777\) = 0 \[[^]\n]*:2\]\n')
+
     def test_a_program_with_its_own_seccomp_filter(self):
         # the calls its own filter fails are in its trace, with their error
         exe = self.build_c("sandboxed", sdtest.SANDBOXED)
