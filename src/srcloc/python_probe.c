@@ -492,6 +492,7 @@ struct sd_pyrt *sd_py_fork(const struct sd_pyrt *rt, pid_t pid, pid_t parent_tid
 	c->main_file = rt->main_file ? xstrdup(rt->main_file) : NULL;
 	c->main_dir = rt->main_dir ? xstrdup(rt->main_dir) : NULL;
 	c->script = rt->script ? xstrdup(rt->script) : NULL;
+	c->script_plain = false;   /* its parent, not it, closes the script: walk its calls */
 	c->fork_tid = rt->foreign_ns ? ns_tid(parent_tid) : parent_tid;
 	return c;
 }
