@@ -103,9 +103,9 @@ void sd_py_probes_free(struct sd_srcctx *c);
 void sd_py_closing(struct sd_pyrt *rt, pid_t tid, const char *ref);
 /* The runtime as process pid, forked by thread parent_tid of rt's, sees it. */
 struct sd_pyrt *sd_py_fork(const struct sd_pyrt *rt, pid_t pid, pid_t parent_tid);
-/* Thread tid certainly runs no user code yet: the main thread of an interpreter that has
- * not read its main script (a plain file) and has met no user frame.  Then loc says so
- * (the start-up phase), without reading the stack. */
+/* Thread tid is in the interpreter's start-up: its main thread, before it closed its main
+ * script (one whose close is told by name: script_plain), no user frame met yet.  Then
+ * loc says so (the start-up phase), without reading the stack. */
 bool sd_py_startup(const struct sd_pyrt *rt, pid_t tid, struct sd_srcloc *loc);
 /* sd_py_locate (sd_py_locate_user when user_only) for the tracer's thread id
  * (translated through NSpid when the process has a pid namespace of its own). */
