@@ -139,7 +139,7 @@ static int64_t vnow(int64_t clk, bool user)
 	return is_real(clk) ? V.real0 + e : is_mono(clk) ? MONO_BASE_NS + e : e;   /* CPU clocks */
 }
 
-/* The clock moves after a read. */
+/* The clock moves after a read (clock_answer says what the read saw). */
 static void advance(bool user)
 {
 	if (user) {
@@ -148,15 +148,6 @@ static void advance(bool user)
 	} else {
 		V.runtime_reads++;
 	}
-}
-
-/* A read of the clock: what it answers, then the clock moves. */
-static int64_t vread(int64_t clk, bool user)
-{
-	int64_t t = vnow(clk, user);
-
-	advance(user);
-	return t;
 }
 
 static int64_t real_now(int64_t clk)
@@ -278,23 +269,48 @@ static void answered(struct sd_tracee *t, uint64_t addr, const void *b, size_t l
 	t->answer_len = (uint8_t)len;
 }
 
+/* What clock read nr (clock_gettime, gettimeofday or time) answers now, before the
+ * clock moves: *len bytes (0: none) for the program's memory at *addr, and the return
+ * value. */
+static void clock_answer(int nr, const uint64_t a[6], bool user, unsigned char out[16],
+			 size_t *len, uint64_t *addr, int64_t *rval)
+{
+	*rval = 0;
+	if (nr == SYS_clock_gettime) {
+		struct timespec ts = ns_ts(vnow((int64_t)a[0], user));
+		memcpy(out, &ts, *len = sizeof ts);
+		*addr = a[1];
+	} else if (nr == SYS_gettimeofday) {
+		int64_t ns = vnow(CLOCK_REALTIME, user);
+		struct timeval tv = { (time_t)(ns / NSEC), (suseconds_t)(ns % NSEC / 1000) };
+		memcpy(out, &tv, *len = sizeof tv);
+		*addr = a[0];
+	} else {
+		time_t s = (time_t)(vnow(CLOCK_REALTIME, user) / NSEC);
+		memcpy(out, &s, *len = a[0] ? sizeof s : 0);
+		*addr = a[0];
+		*rval = s;
+	}
+}
+
 static void answer_clock(struct sd_tracee *t, int nr, const uint64_t a[6], int64_t *rval, bool user)
 {
-	if (nr == SYS_clock_gettime && *rval == 0 && a[1]) {
-		struct timespec ts = ns_ts(vread((int64_t)a[0], user));
-		if (sd_mem_write(t->tid, a[1], &ts, sizeof ts) == 0)
-			answered(t, a[1], &ts, sizeof ts);
-	} else if (nr == SYS_gettimeofday && *rval == 0 && a[0]) {
-		int64_t ns = vread(CLOCK_REALTIME, user);
-		struct timeval tv = { (time_t)(ns / NSEC), (suseconds_t)(ns % NSEC / 1000) };
-		if (sd_mem_write(t->tid, a[0], &tv, sizeof tv) == 0)
-			answered(t, a[0], &tv, sizeof tv);
-	} else if (nr == SYS_time && !sd_ret_is_error(*rval)) {
-		time_t s = (time_t)(vread(CLOCK_REALTIME, user) / NSEC);
-		if (a[0] && sd_mem_write(t->tid, a[0], &s, sizeof s) == 0)
-			answered(t, a[0], &s, sizeof s);
-		*rval = s;
-		set_rax(t->tid, s);
+	unsigned char b[16];
+	size_t len;
+	uint64_t addr;
+	int64_t r;
+
+	if (!((nr == SYS_clock_gettime && *rval == 0 && a[1]) ||
+	      (nr == SYS_gettimeofday && *rval == 0 && a[0]) ||
+	      (nr == SYS_time && !sd_ret_is_error(*rval))))
+		return;
+	clock_answer(nr, a, user, b, &len, &addr, &r);
+	advance(user);
+	if (len && sd_mem_write(t->tid, addr, b, len) == 0)
+		answered(t, addr, b, len);
+	if (nr == SYS_time) {
+		*rval = r;
+		set_rax(t->tid, r);
 	}
 }
 
@@ -315,33 +331,18 @@ static bool clock_sure(uint64_t clk)
 bool sd_virt_answer_entry(struct sd_tracee *t, int nr, const uint64_t a[6], bool user,
 			  int64_t *rval)
 {
-	int64_t ns;
+	unsigned char b[16];
+	size_t len;
+	uint64_t addr;
 
-	if (!V.on)
+	if (!V.on || !((nr == SYS_clock_gettime && a[1] && clock_sure(a[0])) ||
+		       (nr == SYS_gettimeofday && a[0] && !a[1]) || nr == SYS_time))
 		return false;
-	if (nr == SYS_clock_gettime && a[1] && clock_sure(a[0])) {
-		struct timespec ts = ns_ts(vnow((int64_t)a[0], user));
-		if (!user_write(t->tid, a[1], &ts, sizeof ts))
-			return false;
-		answered(t, a[1], &ts, sizeof ts);
-		*rval = 0;
-	} else if (nr == SYS_gettimeofday && a[0] && !a[1]) {
-		ns = vnow(CLOCK_REALTIME, user);
-		struct timeval tv = { (time_t)(ns / NSEC), (suseconds_t)(ns % NSEC / 1000) };
-		if (!user_write(t->tid, a[0], &tv, sizeof tv))
-			return false;
-		answered(t, a[0], &tv, sizeof tv);
-		*rval = 0;
-	} else if (nr == SYS_time) {
-		time_t s = (time_t)(vnow(CLOCK_REALTIME, user) / NSEC);
-		if (a[0] && !user_write(t->tid, a[0], &s, sizeof s))
-			return false;
-		if (a[0])
-			answered(t, a[0], &s, sizeof s);
-		*rval = s;
-	} else {
+	clock_answer(nr, a, user, b, &len, &addr, rval);
+	if (len && !user_write(t->tid, addr, b, len))
 		return false;
-	}
+	if (len)
+		answered(t, addr, b, len);
 	advance(user);
 	return true;
 }
