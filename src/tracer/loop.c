@@ -61,6 +61,7 @@ static struct {
 	struct sd_sink **sinks;
 	struct sd_srcctx *src;  /* --source: finds the user's line of each reported call */
 	struct sd_sysset unlocated;   /* o->unlocated less what the pinned answers need */
+	struct sd_decode_opts hashed; /* o->dopts keeping no buffer bytes (runtime_call) */
 } S;
 
 static volatile sig_atomic_t stop_signal;
@@ -290,6 +291,13 @@ static void note_existing(struct sd_event *ev, long nr, const uint64_t *args)
 		ev->pre = SD_PRE_ABSENT;
 }
 
+/* The call in progress was made by the user's own code (a source line, no runtime
+ * phase): what the pinned clock and entropy answer depends on it. */
+static bool made_by_user(const struct sd_tracee *t)
+{
+	return t->recording && t->ev.src.file && !t->ev.src.phase;
+}
+
 static void syscall_entry(struct sd_tracee *t, int nr, const uint64_t args[6])
 {
 	t->in_syscall = true;
@@ -414,8 +422,7 @@ static void syscall_exit(struct sd_tracee *t, int64_t rval, bool answered)
 	if (sd_virt_on() && !t->hidden && !answered) {
 		/* the virtual answer, before the call is decoded: the trace shows what the
 		 * program saw; made from the user's own code when it has a user frame */
-		bool user = t->recording && ev->src.file && !ev->src.phase;
-		rval = sd_virt_exit(t, t->cur_nr, t->entry_raw, rval, user);
+		rval = sd_virt_exit(t, t->cur_nr, t->entry_raw, rval, made_by_user(t));
 	}
 	if (!t->recording)
 		return;
@@ -424,9 +431,7 @@ static void syscall_exit(struct sd_tracee *t, int64_t rval, bool answered)
 	ev->dur_ns = sd_now_mono_ns() - t->t_enter;
 	/* what start-up and imports read (CPython's .pyc files, whole) is hashed, not
 	 * kept: the comparison drops it (quick_startup) */
-	struct sd_decode_opts hashed = S.o->dopts;
-	hashed.max_bytes = 0;
-	sd_decode_exit(&env, t->runtime_call ? &hashed : &S.o->dopts, ev, rval);
+	sd_decode_exit(&env, t->runtime_call ? &S.hashed : &S.o->dopts, ev, rval);
 	if (!sd_ret_is_error(rval) && renames_things(ev->nr))
 		S.name_gen++;
 	if (ev->interrupted)
@@ -442,10 +447,9 @@ static void syscall_exit(struct sd_tracee *t, int64_t rval, bool answered)
 static void answer_at_entry(struct sd_tracee *t)
 {
 	int64_t rval;
-	bool user = t->recording && t->ev.src.file && !t->ev.src.phase;
 
 	if (!sd_virt_on() || t->hidden || !t->in_syscall ||
-	    !sd_virt_answer_entry(t, t->cur_nr, t->entry_raw, user, &rval))
+	    !sd_virt_answer_entry(t, t->cur_nr, t->entry_raw, made_by_user(t), &rval))
 		return;
 	ptrace(PTRACE_POKEUSER, t->tid, (void *)offsetof(struct user_regs_struct, orig_rax), (void *)-1L);
 	ptrace(PTRACE_POKEUSER, t->tid, (void *)offsetof(struct user_regs_struct, rax), (void *)rval);
@@ -895,6 +899,8 @@ int sd_tracer_run(const struct sd_tracer_opts *o, struct sd_trace_end *end)
 	memset(end, 0, sizeof *end);
 	sd_virt_init(&o->virt);
 	S.unlocated = o->unlocated;
+	S.hashed = o->dopts;
+	S.hashed.max_bytes = 0;
 	for (int nr = 0; nr < SD_NR_MAX; nr++)
 		if (sd_virt_needs_source(nr))
 			sd_sysset_del(&S.unlocated, nr);
