@@ -148,10 +148,13 @@ void h_openat_entry(struct dctx *c)
 	mode_if_creat(c, 2, 3);
 }
 
-bool sd_decode_fds_released(const char *name, const int64_t raw[SD_MAX_ARGS], int64_t ret,
-			    int *lo, int *hi)
+bool sd_decode_fds_released(const struct sd_event *ev, int64_t ret, int *lo, int *hi)
 {
-	if (!strcmp(name, "close")) {
+	int64_t raw[3] = { 0 };
+
+	for (int i = 0; i < ev->nargs && i < 3; i++)
+		raw[i] = ev->args[i].raw;
+	if (!strcmp(ev->name, "close")) {
 		/* Linux releases the fd even when close reports EINTR or EIO */
 		int fd = (int)raw[0];
 		if (fd < 0 || ret == -EBADF || (ret != 0 && !sd_ret_is_error(ret)))
@@ -159,7 +162,7 @@ bool sd_decode_fds_released(const char *name, const int64_t raw[SD_MAX_ARGS], in
 		*lo = *hi = fd;
 		return true;
 	}
-	if (!strcmp(name, "close_range")) {
+	if (!strcmp(ev->name, "close_range")) {
 		uint64_t l = (uint32_t)raw[0], h = (uint32_t)raw[1];
 		if (ret != 0 || ((uint64_t)raw[2] & CLOSE_RANGE_CLOEXEC))
 			return false;
@@ -176,12 +179,9 @@ bool sd_decode_fds_released(const char *name, const int64_t raw[SD_MAX_ARGS], in
 /* close and close_range: the fds released, by sd_decode_fds_released. */
 void h_close_exit(struct dctx *c)
 {
-	int64_t raw[SD_MAX_ARGS] = { 0 };
 	int lo, hi;
 
-	for (int i = 0; i < c->ev->nargs && i < SD_MAX_ARGS; i++)
-		raw[i] = c->ev->args[i].raw;
-	if (c->env->fd_closed && sd_decode_fds_released(c->ev->name, raw, c->ret, &lo, &hi))
+	if (c->env->fd_closed && sd_decode_fds_released(c->ev, c->ret, &lo, &hi))
 		c->env->fd_closed(c->env->priv, lo, hi);
 }
 

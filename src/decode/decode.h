@@ -86,12 +86,11 @@ struct sd_call_shape {
 int sd_decode_shape(const char *name, const int64_t raw[SD_MAX_ARGS], bool finished,
 		    int64_t ret, struct sd_call_shape *out);
 
-/* The fds [*lo, *hi] that a finished call of syscall name with argument registers raw[]
- * and return value ret released: close's (also when it failed, but with EBADF: Linux
- * releases the fd first), close_range's unless it only set CLOSE_RANGE_CLOEXEC.  The rule
- * the fd_closed hook is called by; readers of logs keep their fd names by it. */
-bool sd_decode_fds_released(const char *name, const int64_t raw[SD_MAX_ARGS], int64_t ret,
-			    int *lo, int *hi);
+/* The fds [*lo, *hi] that finished call ev (its name, raw arguments) released, its return
+ * value ret: close's (also when it failed, but with EBADF: Linux releases the fd first),
+ * close_range's unless it only set CLOSE_RANGE_CLOEXEC.  The rule the fd_closed hook is
+ * called by; readers of logs keep their fd names by it. */
+bool sd_decode_fds_released(const struct sd_event *ev, int64_t ret, int *lo, int *hi);
 
 /* The value of a symbolic constant expression as strace and sysdiff print argument i of
  * syscall name: "O_WRONLY|O_CREAT|O_TRUNC", "PROT_READ|0x8", "CLONE_VM|SIGCHLD",

@@ -957,12 +957,9 @@ static void fd_after_call(struct proc *p, const struct call *c, const struct sd_
  * EINTR released its fd too; close_range with CLOSE_RANGE_CLOEXEC released none). */
 static void fd_released(struct proc *p, const struct call *c, const struct sd_event *ev)
 {
-	int64_t raw[SD_MAX_ARGS] = { 0 };
 	int lo, hi;
 
-	for (int i = 0; i < ev->nargs && i < SD_MAX_ARGS; i++)
-		raw[i] = ev->args[i].raw;
-	if (sd_decode_fds_released(c->name, raw, c->ret, &lo, &hi))
+	if (sd_decode_fds_released(ev, c->ret, &lo, &hi))
 		fd_forget(p, (uint64_t)lo, (uint64_t)hi);
 }
 
