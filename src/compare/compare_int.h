@@ -190,6 +190,7 @@ struct side {
 	uint64_t nrec2;             /* pass 2: records made so far */
 
 	uint32_t ord;
+	uint64_t unrecorded;        /* calls the trailer counts without events */
 	uint64_t kept;
 	uint64_t drop_nr[SD_NR_MAX];
 	struct sd_cmp_drop *drop_other;
@@ -264,6 +265,7 @@ bool keep_event(struct side *s, const struct sd_event *ev, int e, struct sd_sem 
 /* The rule a drop is counted under. */
 void count_rule(struct side *s, const char *rule);
 void count_rule_n(struct side *s, const char *rule, uint32_t n);   /* n calls at once */
+void count_unrecorded(struct side *s, const struct sd_count *c, size_t n);   /* the trailer's */
 bool is_exec(const struct sd_event *ev);
 /* A regular file whose content is the end state's business (not a content path). */
 bool is_file_ref(const struct side *s, const char *ref);

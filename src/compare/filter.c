@@ -85,6 +85,35 @@ static bool sem_dropped(struct side *s, const struct sd_event *ev, int e, struct
 	return true;
 }
 
+/* Calls the trace counts without events (its trailer's "unrecorded": calls of an
+ * interpreter's start-up that keep nothing), each dropped by the rule that drops such a
+ * call when it is recorded: the noise set by name, else the runtime profile's start-up.
+ * They count among the events read, as they did when they were recorded. */
+void count_unrecorded(struct side *s, const struct sd_count *c, size_t n)
+{
+	for (size_t i = 0; i < n && s->pass == 1; i++) {
+		int nr = sd_syscall_nr(c[i].name);
+		s->unrecorded += c[i].n;
+		if (nr >= 0 && nr < SD_NR_MAX && sd_sysset_has(&s->o->ignore, nr)) {
+			s->out->filtered += c[i].n;
+			s->drop_nr[nr] += c[i].n;
+			continue;
+		}
+		struct sd_event ev;
+		sd_event_init(&ev);
+		ev.kind = SD_EV_SYSCALL;
+		ev.nr = nr;
+		snprintf(ev.name, sizeof ev.name, "%s", c[i].name);
+		ev.src.lang = xstrdup("python");
+		ev.src.phase = xstrdup("startup");
+		const char *rule = "runtime: interpreter start-up (unrecorded)";
+		if (s->o->profiles && s->prof)
+			sd_profiles_match(s->prof, &ev, &rule);
+		count_rule_n(s, rule, (uint32_t)(c[i].n > UINT32_MAX ? UINT32_MAX : c[i].n));
+		sd_event_clear(&ev);
+	}
+}
+
 bool keep_event(struct side *s, const struct sd_event *ev, int e, struct sd_sem *sem,
 		struct sd_sem_ctx *ctx)
 {

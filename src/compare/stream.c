@@ -421,6 +421,7 @@ static int side_ended(struct side *s, const struct sd_trace_info *ti, char **err
 			xstrdup(te->reason ? te->reason : "the trace says it is incomplete");
 		o->has_status = true;
 		o->exit_status = te->exit_status;
+		count_unrecorded(s, te->unrecorded, te->nunrecorded);
 	} else if (o->fmt == SD_FMT_JSONL) {
 		/* a sysdiff trace always ends with its trailer */
 		*err = xasprintf("%s:%lu: truncated trace (no end record after this line; "
@@ -529,7 +530,7 @@ void side_after_pass1(struct side *s)
 		effect_after(s);
 	resolve_pids(s);
 	finish_drops(s);
-	s->out->events = s->ord;
+	s->out->events = s->ord + s->unrecorded;
 	s->out->compared = s->nrecs;
 }
 

@@ -85,6 +85,7 @@ void sd_trace_info_clear(struct sd_trace_info *ti)
 void sd_trace_end_clear(struct sd_trace_end *te)
 {
 	free(te->reason);
+	free(te->unrecorded);
 	memset(te, 0, sizeof *te);
 }
 

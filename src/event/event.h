@@ -160,11 +160,20 @@ struct sd_trace_info {
 	int umask;
 };
 
+/* Calls of one name, counted. */
+struct sd_count {
+	char name[32];
+	uint64_t n;
+};
+
 struct sd_trace_end {
 	bool complete;       /* false: interrupted, the tracer failed, or a crash */
 	char *reason;        /* why incomplete ("interrupted by SIGINT"), else NULL */
 	uint64_t events;     /* events written */
 	int exit_status;     /* the traced command's status as sysdiff exits with it */
+	struct sd_count *unrecorded;   /* calls of an interpreter's start-up let run with no
+					  event of their own (validate: docs/trace-format.md) */
+	size_t nunrecorded;
 };
 
 #define SD_TRACE_VERSION 1

@@ -31,7 +31,8 @@
 	B(lang) B(phase) B(inner_file) K(inner_line) B(inner_func) K(stack) K(pc) K(off) \
 	K(inline) K(user) K(py) \
 	K(sysdiff_trace) B(tool) B(arch) K(argv) B(cwd) K(attached) K(start) K(start_ns) \
-	K(max_bytes) K(end) K(complete) K(events) K(exit_status) B(reason)
+	K(max_bytes) K(end) K(complete) K(events) K(exit_status) B(reason) \
+	K(unrecorded)
 
 enum jk {
 	JK_OTHER,            /* a key the reader does not know (ignored) */

@@ -837,6 +837,38 @@ static int parse_header(struct sd_reader *r, const struct jv *v)
 	return 0;
 }
 
+/* {"name": count, ...}: counts of calls by name (names of 1 to 31 bytes, no NUL). */
+static int get_counts(struct sd_reader *r, const struct jo *o, int key, struct sd_count **out,
+		      size_t *nout)
+{
+	const struct jv *v = jo_get(o, key);
+
+	if (!v)
+		return 0;
+	if (v->type != JV_OBJ)
+		return perr(r, "field '%s' must be an object of counts", KN(key));
+	struct sd_count *c = xcalloc(v->n + 1, sizeof *c);
+	size_t n = 0;
+	for (uint32_t i = v->n ? v->u.first : 0; i; i = r->doc.v[i].next) {
+		const struct jv *m = &r->doc.v[i];
+		if (!m->namelen || m->namelen >= sizeof c->name || memchr(m->name, 0, m->namelen)) {
+			free(c);
+			return perr(r, "field '%s': a name must be 1 to %zu bytes", KN(key),
+				    sizeof c->name - 1);
+		}
+		if (m->type != JV_INT || m->u.i < 0) {
+			free(c);
+			return perr(r, "field '%s': the count of '%.*s' must be a non-negative integer",
+				    KN(key), (int)m->namelen, m->name);
+		}
+		memcpy(c[n].name, m->name, m->namelen);
+		c[n++].n = (uint64_t)m->u.i;
+	}
+	*out = c;
+	*nout = n;
+	return 1;
+}
+
 static int parse_trailer(struct sd_reader *r, const struct jv *v)
 {
 	struct sd_trace_end *te = &r->end;
@@ -849,7 +881,8 @@ static int parse_trailer(struct sd_reader *r, const struct jv *v)
 	if (get_bool(r, o, JK_complete, true, &te->complete) < 0 ||
 	    get_u64(r, o, JK_events, true, &te->events) < 0 ||
 	    get_cint(r, o, JK_exit_status, true, false, &te->exit_status) < 0 ||
-	    get_cstr(r, o, JK_reason, &te->reason) < 0)
+	    get_cstr(r, o, JK_reason, &te->reason) < 0 ||
+	    get_counts(r, o, JK_unrecorded, &te->unrecorded, &te->nunrecorded) < 0)
 		return -1;
 	return 0;
 }

@@ -512,6 +512,16 @@ static void encode_trailer(struct sb *sb, const struct sd_trace_end *te)
 	put_field_int(sb, "events", (int64_t)te->events);
 	put_field_int(sb, "exit_status", te->exit_status);
 	put_field_str(sb, "reason", te->reason);
+	if (te->nunrecorded) {
+		put_key(sb, "unrecorded");
+		for (size_t i = 0; i < te->nunrecorded; i++) {
+			sb_addc(sb, i ? ',' : '{');
+			put_qstr(sb, te->unrecorded[i].name, strlen(te->unrecorded[i].name));
+			sb_addc(sb, ':');
+			put_u64(sb, te->unrecorded[i].n);
+		}
+		sb_addc(sb, '}');
+	}
 	sb_addc(sb, '}');
 }
 

@@ -222,6 +222,32 @@ class MutantTest(CompareBase):
         self.assertEqual(j["original"]["compared"], 21)
         self.assertEqual(j["original"]["filtered_by_name"]["execve"], 1)
 
+    def test_calls_a_trailer_counts_unrecorded(self):
+        # validate's traces leave calls of CPython's start-up unrecorded and count them in
+        # the trailer: compare counts them as events, each dropped by its rule (the noise
+        # set by name; for a program that is not CPython, a rule of their own)
+        a = self.variant("base")
+        with open(a) as f:
+            lines = f.read().splitlines()
+        b = os.path.join(self.tmp, "unrecorded.jsonl")
+        with open(b, "w") as f:
+            f.write("\n".join(lines[:-1] + [lines[-1][:-1] +
+                    ',"unrecorded":{"newfstatat":7,"rt_sigaction":3}}']) + "\n")
+        rc, out, _ = self.compare("--format", "json", a, b, expect_rc=0)
+        j = json.loads(out)
+        x, y = j["original"], j["transpiled"]
+        self.assertEqual(y["events"], x["events"] + 10)
+        self.assertEqual(y["filtered"], x["filtered"] + 10)
+        self.assertEqual(y["compared"], x["compared"])
+        self.assertEqual(y["filtered_by_name"]["rt_sigaction"],
+                         x["filtered_by_name"].get("rt_sigaction", 0) + 3)
+        self.assertEqual(y["filtered_by_name"]["runtime: interpreter start-up (unrecorded)"], 7)
+        with open(b, "w") as f:
+            f.write("\n".join(lines[:-1] + [lines[-1][:-1] + ',"unrecorded":{"read":-1}}']) + "\n")
+        rc, out, err = self.compare(a, b, expect_rc=2)
+        self.assertIn("unrecorded.jsonl:%d: field 'unrecorded': the count of 'read' must be a "
+                      "non-negative integer" % len(lines), err)
+
     def test_junit_report_and_output_file(self):
         a, b = self.variant("base"), self.variant("comma")
         out = os.path.join(self.tmp, "report.xml")

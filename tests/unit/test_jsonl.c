@@ -193,6 +193,11 @@ static void roundtrip_z(const struct sd_trace_info *ti, const struct sd_event *e
 			assert_true(e->events == te->events);
 			assert_int_equal(e->exit_status, te->exit_status);
 			assert_str_eq(e->reason, te->reason);
+			assert_int_equal(e->nunrecorded, te->nunrecorded);
+			for (size_t k = 0; k < te->nunrecorded; k++) {
+				assert_string_equal(e->unrecorded[k].name, te->unrecorded[k].name);
+				assert_true(e->unrecorded[k].n == te->unrecorded[k].n);
+			}
 		} else {
 			assert_null(e);
 		}
@@ -282,8 +287,9 @@ static void test_roundtrip_every_arg_type(void **state)
 	/* fields outside their usual type must survive too */
 	evs[2].args[0].str = "odd";
 	evs[2].args[0].ref = "ref";
+	struct sd_count unrec[] = { { "clock_gettime", 228 }, { "newfstatat", UINT32_MAX + 7ull } };
 	struct sd_trace_end te = { .complete = false, .reason = "interrupted by SIGINT",
-				   .events = 3, .exit_status = 130 };
+				   .events = 3, .exit_status = 130, .unrecorded = unrec, .nunrecorded = 2 };
 	roundtrip(&ti, evs, 3, &te);
 }
 
@@ -475,6 +481,13 @@ static void test_header_and_trailer_text(void **state)
 		"\"start_ns\":\"1700000000123456789\",\"max_bytes\":4096}\n"
 		"{\"end\":true,\"complete\":false,\"events\":41,\"exit_status\":0,"
 		"\"reason\":\"tracer failed\"}\n");
+	free(data);
+	/* calls left unrecorded (validate's quick start-up): counted by name */
+	struct sd_count unrec[] = { { "read", 30 }, { "rt_sigaction", 65 } };
+	te = (struct sd_trace_end){ .complete = true, .events = 2, .unrecorded = unrec, .nunrecorded = 2 };
+	data = write_trace(&ti, NULL, 0, &te, &len);
+	assert_non_null(strstr(data, "\n{\"end\":true,\"complete\":true,\"events\":2,\"exit_status\":0,"
+			       "\"unrecorded\":{\"read\":30,\"rt_sigaction\":65}}\n"));
 	free(data);
 }
 
@@ -792,6 +805,23 @@ static void test_reader_errors(void **state)
 		{ HDR EV1 EV1, "t.jsonl:3: seq 1 does not follow 1" },
 		{ HDR EV1 "{\"end\":1}\n", "t.jsonl:3: field 'end' must be true" },
 		{ HDR EV1 "{\"end\":true,\"complete\":true}\n", "t.jsonl:3: missing field 'events'" },
+		{ HDR EV1 "{\"end\":true,\"complete\":true,\"events\":1,\"exit_status\":0,"
+		  "\"unrecorded\":[]}\n", "t.jsonl:3: field 'unrecorded' must be an object of counts" },
+		{ HDR EV1 "{\"end\":true,\"complete\":true,\"events\":1,\"exit_status\":0,"
+		  "\"unrecorded\":{\"read\":-1}}\n",
+		  "t.jsonl:3: field 'unrecorded': the count of 'read' must be a non-negative integer" },
+		{ HDR EV1 "{\"end\":true,\"complete\":true,\"events\":1,\"exit_status\":0,"
+		  "\"unrecorded\":{\"read\":\"1\"}}\n",
+		  "t.jsonl:3: field 'unrecorded': the count of 'read' must be a non-negative integer" },
+		{ HDR EV1 "{\"end\":true,\"complete\":true,\"events\":1,\"exit_status\":0,"
+		  "\"unrecorded\":{\"\":1}}\n",
+		  "t.jsonl:3: field 'unrecorded': a name must be 1 to 31 bytes" },
+		{ HDR EV1 "{\"end\":true,\"complete\":true,\"events\":1,\"exit_status\":0,"
+		  "\"unrecorded\":{\"a\\u0000b\":1}}\n",
+		  "t.jsonl:3: invalid JSON at column 79: NUL byte in object key not supported near '\"a\\u0000b\"'" },
+		{ HDR EV1 "{\"end\":true,\"complete\":true,\"events\":1,\"exit_status\":0,"
+		  "\"unrecorded\":{\"abcdefghijklmnopqrstuvwxyz0123456\":1}}\n",
+		  "t.jsonl:3: field 'unrecorded': a name must be 1 to 31 bytes" },
 		{ HDR EV1 END EV1, "t.jsonl:4: data after the trailer" },
 		{ HDR EV1 END "\n", "t.jsonl:4: data after the trailer" },
 	};
