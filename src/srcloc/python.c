@@ -982,6 +982,11 @@ int sd_py_locate_user(struct sd_pyrt *rt, pid_t tid, bool main_thread, struct sd
 	return locate(rt, tid, main_thread, false, true, loc);
 }
 
+bool sd_py_may_close_script(const struct sd_pyrt *rt, pid_t tid, const char *ref)
+{
+	return tid == rt->pid && rt->script && (!ref || !strcmp(ref, rt->script));
+}
+
 void sd_py_closing(struct sd_pyrt *rt, pid_t tid, const char *ref)
 {
 	/* the main thread, with no Python frame: CPython's C code reading the script */

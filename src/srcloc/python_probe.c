@@ -501,6 +501,8 @@ bool sd_py_startup(const struct sd_pyrt *rt, pid_t tid, struct sd_srcloc *loc)
 {
 	if (tid != rt->pid || rt->broken || rt->seen_user || !rt->script_plain || rt->script_done)
 		return false;
+	if (!loc)
+		return true;
 	loc->lang = xstrdup("python");
 	loc->module = rt->module ? xstrdup(rt->module) : NULL;
 	loc->phase = xstrdup("startup");

@@ -69,6 +69,9 @@ bool sd_src_startup(struct sd_srcproc *p, pid_t tid, struct sd_srcloc *loc);
  * closing its main script after reading it is about to run it: what the main thread
  * does with no frame of user code after that is the interpreter's exit. */
 void sd_src_closing(struct sd_srcproc *p, pid_t tid, const char *ref);
+/* Whether a close of ref (NULL: unknown) by thread tid may be the one that ends p's
+ * start-up, which only its stack can tell (sd_src_locate before sd_src_closing). */
+bool sd_src_may_close_script(struct sd_srcproc *p, pid_t tid, const char *ref);
 
 /* ---- transpiler source maps (version 1) ----
  * {"version":1, "source_language":"python", "source_file":"main.py",

@@ -107,6 +107,7 @@ struct sd_pyrt *sd_py_fork(const struct sd_pyrt *rt, pid_t pid, pid_t parent_tid
  * script (one whose close is told by name: script_plain), no user frame met yet.  Then
  * loc says so (the start-up phase), without reading the stack. */
 bool sd_py_startup(const struct sd_pyrt *rt, pid_t tid, struct sd_srcloc *loc);
+bool sd_py_may_close_script(const struct sd_pyrt *rt, pid_t tid, const char *ref);
 /* sd_py_locate (sd_py_locate_user when user_only) for the tracer's thread id
  * (translated through NSpid when the process has a pid namespace of its own). */
 int sd_py_locate_tid(struct sd_pyrt *rt, pid_t tid, bool stack, bool user_only,

@@ -822,9 +822,15 @@ void sd_src_closing(struct sd_srcproc *p, pid_t tid, const char *ref)
 		sd_py_closing(p->py, tid, ref);
 }
 
+bool sd_src_may_close_script(struct sd_srcproc *p, pid_t tid, const char *ref)
+{
+	return !p || !p->py || sd_py_may_close_script(p->py, tid, ref);
+}
+
 bool sd_src_startup(struct sd_srcproc *p, pid_t tid, struct sd_srcloc *loc)
 {
-	sd_srcloc_clear(loc);
+	if (loc)
+		sd_srcloc_clear(loc);
 	return p && p->py && sd_py_startup(p->py, tid, loc);
 }
 

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -62,6 +63,7 @@ static struct {
 	struct sd_srcctx *src;  /* --source: finds the user's line of each reported call */
 	struct sd_sysset unlocated;   /* o->unlocated less what the pinned answers need */
 	struct sd_decode_opts hashed; /* o->dopts keeping no buffer bytes (runtime_call) */
+	uint64_t unrecorded[SD_NR_MAX];  /* calls of start-up let run unrecorded, by number */
 } S;
 
 static volatile sig_atomic_t stop_signal;
@@ -344,10 +346,13 @@ static void syscall_entry(struct sd_tracee *t, int nr, const uint64_t args[6])
 		if (!t->proc->src)
 			t->proc->src = sd_src_proc_new(S.src, t->proc->tgid);
 		/* a pinned clock or entropy read needs only whether the user made it; with
-		 * quick_startup nothing in start-up needs more, but the close that may be of
+		 * quick_startup nothing in start-up needs more, but a close that may be of
 		 * the script (made with no Python frame: sd_src_closing) */
 		bool user_only = sd_sysset_has(&S.o->unlocated, ev->nr);
-		bool quick = S.o->quick_startup ? ev->nr != __NR_close : user_only;
+		bool quick = S.o->quick_startup ? ev->nr != __NR_close ||
+			     !sd_src_may_close_script(t->proc->src, t->tid,
+						      ev->nargs > 0 ? ev->args[0].ref : NULL)
+						: user_only;
 		if (!quick || !sd_src_startup(t->proc->src, t->tid, &ev->src))
 			sd_src_locate(S.src, t->proc->src, t->tid, user_only, &ev->src);
 		const char *ph = ev->src.phase;
@@ -444,16 +449,85 @@ static void syscall_exit(struct sd_tracee *t, int64_t rval, bool answered)
 
 /* A pinned clock read at its seccomp stop: answered there and skipped (orig_rax -1
  * leaves rax as set), so the tracee goes on without an exit stop (resume: PTRACE_CONT). */
+static bool answered_at_entry(struct sd_tracee *t, int nr, const uint64_t a[6], bool user,
+			      int64_t *rval)
+{
+	if (!sd_virt_answer_entry(t, nr, a, user, rval))
+		return false;
+	ptrace(PTRACE_POKEUSER, t->tid, (void *)offsetof(struct user_regs_struct, orig_rax), (void *)-1L);
+	ptrace(PTRACE_POKEUSER, t->tid, (void *)offsetof(struct user_regs_struct, rax), (void *)*rval);
+	return true;
+}
+
+/* The recorded call in progress, answered so: its event ends here. */
 static void answer_at_entry(struct sd_tracee *t)
 {
 	int64_t rval;
 
-	if (!sd_virt_on() || t->hidden || !t->in_syscall ||
-	    !sd_virt_answer_entry(t, t->cur_nr, t->entry_raw, made_by_user(t), &rval))
-		return;
-	ptrace(PTRACE_POKEUSER, t->tid, (void *)offsetof(struct user_regs_struct, orig_rax), (void *)-1L);
-	ptrace(PTRACE_POKEUSER, t->tid, (void *)offsetof(struct user_regs_struct, rax), (void *)rval);
-	syscall_exit(t, rval, true);
+	if (sd_virt_on() && !t->hidden && t->in_syscall &&
+	    answered_at_entry(t, t->cur_nr, t->entry_raw, made_by_user(t), &rval))
+		syscall_exit(t, rval, true);
+}
+
+/* A call that changes nothing the tracer keeps (fd and cwd names, the pinned world's
+ * state but for the clock, restarts; the maps it is told of at entry) and cannot
+ * block for long: a probe of a file or of the process, a read, a signal disposition,
+ * a mapping. */
+static bool keeps_nothing(int nr, const uint64_t a[6])
+{
+	switch (nr) {
+	case __NR_stat: case __NR_fstat: case __NR_lstat: case __NR_newfstatat: case __NR_statx:
+	case __NR_access: case __NR_faccessat: case __NR_faccessat2:
+	case __NR_readlink: case __NR_readlinkat: case __NR_getcwd:
+	case __NR_getdents64: case __NR_lseek: case __NR_read: case __NR_pread64:
+	case __NR_rt_sigaction: case __NR_rt_sigprocmask: case __NR_sigaltstack: case __NR_brk:
+	case __NR_getpid: case __NR_gettid: case __NR_getuid: case __NR_geteuid:
+	case __NR_getgid: case __NR_getegid: case __NR_sysinfo: case __NR_uname:
+	case __NR_mmap: case __NR_munmap: case __NR_mprotect: case __NR_mremap: case __NR_madvise:
+		return true;
+	case __NR_ioctl:
+		return a[1] == TCGETS;
+	case __NR_fcntl:
+		return a[1] == F_GETFD || a[1] == F_GETFL || a[1] == F_SETFD;
+	}
+	return false;
+}
+
+/* quick_startup, at a seccomp stop: a call of an interpreter's start-up (known without
+ * its stack: sd_src_startup) that keeps nothing, or a clock read answered here, runs
+ * with no event and no exit stop, counted by name for the trailer.  The comparison
+ * drops every such call anyway (the runtime profile's start-up, or the noise set); it
+ * adds the counts to what it filtered, so reports say what they said when each call
+ * was recorded.  Writes, opens, closes, entropy and sleeps are still recorded. */
+static bool unrecorded_startup(struct sd_tracee *t, int nr, const uint64_t a[6])
+{
+	bool clock = nr == __NR_clock_gettime || nr == __NR_gettimeofday || nr == __NR_time;
+	int64_t rval;
+
+	if (!S.o->quick_startup || t->hidden || t->first_exec || t->pend_nr || !t->proc->src ||
+	    nr < 0 || nr >= SD_NR_MAX || !sd_sysset_has(&S.o->traced, nr) ||
+	    (!clock && !keeps_nothing(nr, a)) || !sd_src_startup(t->proc->src, t->tid, NULL))
+		return false;
+	if (clock && !answered_at_entry(t, nr, a, false, &rval))
+		return false;   /* not pinned, or not answerable here: recorded */
+	if (sd_src_watches(nr))   /* as if it succeeds: at worst the maps are read again */
+		sd_src_proc_syscall_done(t->proc->src, nr, a, 0);
+	S.unrecorded[nr]++;
+	return true;
+}
+
+/* The trailer's counts of unrecorded calls, by name. */
+static void count_unrecorded(struct sd_trace_end *end)
+{
+	for (int nr = 0; nr < SD_NR_MAX; nr++) {
+		const char *name = sd_syscall_name(nr);
+		if (!S.unrecorded[nr] || !name)
+			continue;
+		end->unrecorded = xrealloc(end->unrecorded, (end->nunrecorded + 1) * sizeof *end->unrecorded);
+		struct sd_count *c = &end->unrecorded[end->nunrecorded++];
+		snprintf(c->name, sizeof c->name, "%s", name);
+		c->n = S.unrecorded[nr];
+	}
 }
 
 static void handle_syscall_stop(struct sd_tracee *t)
@@ -473,6 +547,9 @@ static void handle_syscall_stop(struct sd_tracee *t)
 			nr = -1; /* a 32-bit int $0x80 call: not reported (no i386 table yet) */
 		if (t->in_syscall && t->recording && info.op == PTRACE_SYSCALL_INFO_SECCOMP)
 			return; /* entry already seen in PTRACE_SYSCALL mode */
+		if (info.op == PTRACE_SYSCALL_INFO_SECCOMP && !t->in_syscall &&
+		    unrecorded_startup(t, nr, args))
+			return;
 		syscall_entry(t, nr, args);
 		if (info.op == PTRACE_SYSCALL_INFO_SECCOMP)
 			answer_at_entry(t);
@@ -953,6 +1030,7 @@ int sd_tracer_run(const struct sd_tracer_opts *o, struct sd_trace_end *end)
 	S.src = NULL;
 	int code = final_status();
 	end->events = S.events;
+	count_unrecorded(end);
 	end->exit_status = code;
 	if (S.fatal) {
 		sd_error("%s", S.fatal);

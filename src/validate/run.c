@@ -136,6 +136,7 @@ static int runner(void *arg)
 	run_log(x, "status %d\ncomplete %d\n", code, end.complete);
 	if (end.reason)
 		run_log(x, "reason %s\n", end.reason);
+	sd_trace_end_clear(&end);
 	return code;
 }
 

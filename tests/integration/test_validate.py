@@ -244,6 +244,24 @@ class VerdictTest(ValidateBase):
         self.assertTrue(any(s.get("inner_file", "").startswith("<frozen importlib") for s in srcs))
         self.assertEqual(sum("not read yet" in s.get("why", "") for s in srcs), 0)
 
+    def test_unrecorded_start_up_is_counted_as_recorded(self):
+        # validate lets CPython's start-up probes and clock reads run unrecorded and counts
+        # them in the trailer; kept traces record every call.  The reports count the same
+        # events and drops, rule by rule, at both levels.
+        for level in ("semantic", "strict"):
+            counts = []
+            for keep in ([], ["--keep-traces", os.path.join(self.tmp, "keep-" + level)]):
+                rc, out, _ = self.validate("--format", "json", "--level", level, *keep,
+                                           "--original", self.orig, "--transpiled",
+                                           self.greet(1), expect_rc=1)
+                t = json.loads(out)["trace"]
+                counts.append([(t[s]["events"], t[s]["filtered"], t[s]["filtered_by_name"])
+                               for s in ("original", "transpiled")])
+            self.assertEqual(counts[0], counts[1], level)
+            by_name = counts[0][0][2]
+            self.assertGreater(by_name["runtime: CPython start-up (no user frame yet)"], 50)
+            self.assertGreater(by_name["clock_gettime"], 50)
+
     def test_a_script_read_from_stdin_is_located(self):
         # python3 /dev/stdin: the script's name is a link to an fd, which cannot be told
         # closed by name; its calls are the user's all the same, not start-up's

@@ -1,0 +1,164 @@
+/* The tracer's quick start-up (validate): the calls of CPython's start-up that keep
+ * nothing run unrecorded and are counted in the trailer; the rest, and every call of the
+ * script, are recorded as in a trace that walks every stack. */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "arch/syscalls.h"
+#include "format/reader.h"
+#include "format/writers.h"
+#include "tracer/tracer.h"
+#include "util/util.h"
+
+#define PYTHON "/usr/bin/python3.11"
+
+/* What one trace of the script showed. */
+struct seen {
+	uint64_t startup[SD_NR_MAX];     /* recorded calls of start-up, by number */
+	uint64_t unrecorded[SD_NR_MAX];  /* the trailer's counts */
+	int user_stat;                   /* stats of "marker" located in the script */
+	char *user_clock;                /* what the script's clock read returned */
+};
+
+static void trace_script(const char *dir, bool quick, struct seen *s)
+{
+	char cwd[PATH_MAX];
+	char *argv[] = { PYTHON, "s.py", NULL };
+	struct sd_tracer_opts o;
+	struct sd_trace_end end;
+	int fd = memfd_create("trace", MFD_CLOEXEC);
+
+	memset(s, 0, sizeof *s);
+	assert_non_null(getcwd(cwd, sizeof cwd));
+	assert_int_equal(chdir(dir), 0);
+	memset(&o, 0, sizeof o);
+	o.argv = argv;
+	o.exec_path = PYTHON;
+	sd_sysset_fill(&o.traced);
+	o.dopts.max_bytes = 4096;
+	o.dopts.paths_abs = true;
+	o.use_seccomp = true;
+	o.source = true;
+	o.quick_startup = quick;
+	o.virt = (struct sd_virt_opts){ .on = true, .clock_ns = 1700000000000000000ll, .seed = 1 };
+	struct sd_sink *sink = sd_sink_jsonl_new(fd);
+	o.sinks = &sink;
+	o.nsinks = 1;
+	int out = dup(1), nul = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	fflush(NULL);
+	dup2(nul, 1);
+	int rc = sd_tracer_run(&o, &end);
+	dup2(out, 1);
+	close(out);
+	close(nul);
+	assert_int_equal(rc, 0);
+	assert_int_equal(sink->end(sink, &end), 0);
+	sink->destroy(sink);
+	sd_trace_end_clear(&end);
+	assert_int_equal(chdir(cwd), 0);
+
+	off_t len = lseek(fd, 0, SEEK_END);
+	char *buf = malloc((size_t)len + 1);
+	assert_int_equal(pread(fd, buf, (size_t)len, 0), len);
+	close(fd);
+	char *err = NULL;
+	struct sd_reader *r = sd_reader_open_mem(buf, (size_t)len, "trace", &err);
+	free(buf);
+	assert_non_null(r);
+	struct sd_event ev;
+	while (sd_reader_next(r, &ev, &err) > 0) {
+		bool startup = ev.src.phase && !strcmp(ev.src.phase, "startup");
+		if (ev.kind == SD_EV_SYSCALL && startup && ev.nr >= 0 && ev.nr < SD_NR_MAX)
+			s->startup[ev.nr]++;
+		bool in_script = ev.src.file && !strcmp(ev.src.file, "s.py") && ev.src.line;
+		if (in_script && !strcmp(ev.name, "newfstatat") && ev.nargs > 1 && ev.args[1].str &&
+		    !strcmp(ev.args[1].str, "marker"))
+			s->user_stat++;
+		if (in_script && !strcmp(ev.name, "clock_gettime") && ev.nargs > 1 && ev.args[1].text)
+			s->user_clock = xstrdup(ev.args[1].text);
+		sd_event_clear(&ev);
+	}
+	assert_null(err);
+	const struct sd_trace_end *te = sd_reader_end(r);
+	assert_non_null(te);
+	assert_true(te->complete);
+	for (size_t i = 0; i < te->nunrecorded; i++) {
+		int nr = sd_syscall_nr(te->unrecorded[i].name);
+		assert_true(nr >= 0 && nr < SD_NR_MAX);
+		s->unrecorded[nr] = te->unrecorded[i].n;
+	}
+	sd_reader_close(r);
+}
+
+static void test_startup_unrecorded(void **state)
+{
+	(void)state;
+	if (access(PYTHON, X_OK) != 0)
+		skip();
+	char dir[] = "/tmp/sd-startup-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *script = xasprintf("%s/s.py", dir), *marker = xasprintf("%s/marker", dir);
+	FILE *f = fopen(script, "w");
+	assert_non_null(f);
+	fputs("import os, time\nos.stat('marker')\nprint(time.monotonic())\n", f);
+	fclose(f);
+	f = fopen(marker, "w");
+	assert_non_null(f);
+	fclose(f);
+
+	struct seen quick, full;
+	trace_script(dir, true, &quick);
+	trace_script(dir, false, &full);
+
+	/* the probes and clock reads of start-up ran unrecorded, counted */
+	int nstat = sd_syscall_nr("newfstatat"), nclock = sd_syscall_nr("clock_gettime");
+	int nread = sd_syscall_nr("read"), nopen = sd_syscall_nr("openat");
+	int nclose = sd_syscall_nr("close"), nmmap = sd_syscall_nr("mmap");
+	assert_true(quick.unrecorded[nstat] > 10);
+	assert_true(quick.unrecorded[nclock] > 10);
+	assert_true(quick.unrecorded[nread] > 0);
+	assert_int_equal(quick.startup[nstat], 0);
+	assert_int_equal(quick.startup[nread], 0);
+	/* what changes the tracer's fd names still is recorded */
+	assert_true(quick.startup[nopen] > 0);
+	assert_true(quick.startup[nclose] > 0);
+	assert_int_equal(quick.unrecorded[nopen] + quick.unrecorded[nclose], 0);
+	assert_true(quick.unrecorded[nmmap] > 0);   /* the maps are read again */
+	/* with every stack walked nothing is left unrecorded, and start-up made the same
+	 * calls: recorded there, recorded or counted here */
+	for (int nr = 0; nr < SD_NR_MAX; nr++) {
+		assert_int_equal(full.unrecorded[nr], 0);
+		assert_int_equal(full.startup[nr], quick.startup[nr] + quick.unrecorded[nr]);
+	}
+	/* the script's own calls are the same, and its clock read sees the same time */
+	assert_int_equal(quick.user_stat, 1);
+	assert_int_equal(full.user_stat, 1);
+	assert_non_null(quick.user_clock);
+	assert_non_null(full.user_clock);
+	assert_string_equal(quick.user_clock, full.user_clock);
+	free(quick.user_clock);
+	free(full.user_clock);
+	unlink(script);
+	unlink(marker);
+	rmdir(dir);
+	free(script);
+	free(marker);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_startup_unrecorded),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
