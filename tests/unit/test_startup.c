@@ -19,6 +19,7 @@
 #include "format/writers.h"
 #include "tracer/tracer.h"
 #include "util/util.h"
+#include "trace_fixture.h"
 
 #define PYTHON "/usr/bin/python3.11"
 
@@ -67,13 +68,8 @@ static void trace_script(const char *dir, bool quick, struct seen *s)
 	sd_trace_end_clear(&end);
 	assert_int_equal(chdir(cwd), 0);
 
-	off_t len = lseek(fd, 0, SEEK_END);
-	char *buf = malloc((size_t)len + 1);
-	assert_int_equal(pread(fd, buf, (size_t)len, 0), len);
-	close(fd);
+	struct sd_reader *r = trace_fixture_read(fd, "trace");
 	char *err = NULL;
-	struct sd_reader *r = sd_reader_open_mem(buf, (size_t)len, "trace", &err);
-	free(buf);
 	assert_non_null(r);
 	struct sd_event ev;
 	while (sd_reader_next(r, &ev, &err) > 0) {

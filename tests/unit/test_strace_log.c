@@ -31,6 +31,7 @@
 #include "format/strace_log.h"
 #include "tracer/tracer.h"
 #include "util/util.h"
+#include "trace_fixture.h"
 
 /* ---- helpers ---- */
 
@@ -915,17 +916,7 @@ static struct sd_reader *run_tracer(const char *dir, char *const cmd[])
 		close(fd);
 		return NULL;
 	}
-	off_t len = lseek(fd, 0, SEEK_END);
-	char *buf = malloc((size_t)len + 1);
-	assert_int_equal(pread(fd, buf, (size_t)len, 0), len);
-	close(fd);
-	char *err = NULL;
-	struct sd_reader *r = sd_reader_open_mem(buf, (size_t)len, "tracer", &err);
-	free(buf);
-	if (!r)
-		fprintf(stderr, "%s\n", err);
-	free(err);
-	return r;
+	return trace_fixture_read(fd, "tracer");
 }
 
 /* Syscalls per thread, threads in order of appearance; interrupted calls (and the
