@@ -64,6 +64,7 @@ static struct {
 	struct sd_sysset unlocated;   /* o->unlocated less what the pinned answers need */
 	struct sd_decode_opts hashed; /* o->dopts keeping no buffer bytes (runtime_call) */
 	uint64_t unrecorded[SD_NR_MAX];  /* calls of start-up let run unrecorded, by number */
+	bool own_filters;       /* a tracee installed a seccomp filter of its own */
 } S;
 
 static volatile sig_atomic_t stop_signal;
@@ -398,8 +399,10 @@ static void own_filter(struct sd_tracee *t, int nr, const uint64_t a[6], int64_t
 {
 	if (t->seccomp_mode && rval >= 0 &&
 	    ((nr == __NR_seccomp && a[0] == SECCOMP_SET_MODE_FILTER) ||
-	     (nr == __NR_prctl && a[0] == PR_SET_SECCOMP && a[1] == SECCOMP_MODE_FILTER)))
+	     (nr == __NR_prctl && a[0] == PR_SET_SECCOMP && a[1] == SECCOMP_MODE_FILTER))) {
 		sd_tracee_each(leave_seccomp_mode, t->proc);
+		S.own_filters = true;
+	}
 }
 
 /* The call completed with rval (answered: by the pinned world at its entry, skipped). */
@@ -568,10 +571,14 @@ static unsigned long event_msg(pid_t tid)
 	return msg;
 }
 
-static struct sd_tracee *new_tracee(pid_t tid, pid_t tgid)
+/* A tracee seen first: in seccomp mode when the tracer uses it, unless it is a child
+ * reporting before its parent's clone event (parent unknown) once some tracee has a
+ * filter of its own, which the child may have inherited: then it stops at every entry
+ * until that event says which (on_clone_event). */
+static struct sd_tracee *new_tracee(pid_t tid, pid_t tgid, bool parent_unknown)
 {
 	struct sd_tracee *t = sd_tracee_new(tid, tgid);
-	t->seccomp_mode = S.o->use_seccomp;
+	t->seccomp_mode = S.o->use_seccomp && !(parent_unknown && S.own_filters);
 	return t;
 }
 
@@ -587,7 +594,7 @@ static void on_clone_event(struct sd_tracee *t)
 		return;
 	struct sd_tracee *c = sd_tracee_find(child);
 	if (!c)
-		c = new_tracee(child, 0);
+		c = new_tracee(child, 0, false);
 	c->seccomp_mode = t->seccomp_mode;   /* the child has the parent's filters */
 	/* Another process sharing the fd table or fs (or a thread not sharing them):
 	 * a per-process cache cannot follow it. */
@@ -694,7 +701,7 @@ static void handle(pid_t tid, int status)
 	if (!t) {
 		if (!WIFSTOPPED(status))
 			return; /* not ours */
-		t = new_tracee(tid, 0); /* a new child reporting before its parent's event */
+		t = new_tracee(tid, 0, true); /* a new child reporting before its parent's event */
 	}
 	if (WIFEXITED(status) || WIFSIGNALED(status)) {
 		on_death(t, status);
@@ -926,7 +933,7 @@ static int start(const struct sd_tracer_opts *o)
 	if (pid < 0)
 		return -1;
 	S.main_pid = pid;
-	struct sd_tracee *t = new_tracee(pid, pid);
+	struct sd_tracee *t = new_tracee(pid, pid, false);
 	t->hidden = true;
 	return 0;
 }
