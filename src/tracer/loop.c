@@ -65,6 +65,7 @@ static struct {
 	struct sd_decode_opts hashed; /* o->dopts keeping no buffer bytes (runtime_call) */
 	uint64_t unrecorded[SD_NR_MAX];  /* calls of start-up let run unrecorded, by number */
 	bool own_filters;       /* a tracee installed a seccomp filter of its own */
+	bool stamped;           /* a tracee made a call that may change a file's times */
 } S;
 
 static volatile sig_atomic_t stop_signal;
@@ -294,6 +295,55 @@ static void note_existing(struct sd_event *ev, long nr, const uint64_t *args)
 		ev->pre = SD_PRE_ABSENT;
 }
 
+/* A call that changes nothing the tracer keeps (fd and cwd names, the pinned world's
+ * state but for the clock, restarts; the maps it is told of at entry) and cannot
+ * block for long: a probe of a file or of the process, a read, a signal disposition,
+ * a mapping. */
+static bool keeps_nothing(int nr, const uint64_t a[6])
+{
+	switch (nr) {
+	case __NR_stat: case __NR_fstat: case __NR_lstat: case __NR_newfstatat: case __NR_statx:
+	case __NR_access: case __NR_faccessat: case __NR_faccessat2:
+	case __NR_readlink: case __NR_readlinkat: case __NR_getcwd:
+	case __NR_getdents64: case __NR_lseek: case __NR_read: case __NR_pread64:
+	case __NR_rt_sigaction: case __NR_rt_sigprocmask: case __NR_sigaltstack: case __NR_brk:
+	case __NR_getpid: case __NR_gettid: case __NR_getuid: case __NR_geteuid:
+	case __NR_getgid: case __NR_getegid: case __NR_sysinfo: case __NR_uname:
+	case __NR_mmap: case __NR_munmap: case __NR_mprotect: case __NR_mremap: case __NR_madvise:
+		return true;
+	case __NR_ioctl:   /* a terminal probe; close-on-exec, which the tracer does not keep */
+		return a[1] == TCGETS || a[1] == FIOCLEX || a[1] == FIONCLEX;
+	case __NR_fcntl:
+		return a[1] == F_GETFD || a[1] == F_GETFL || a[1] == F_SETFD;
+	}
+	return false;
+}
+
+/* Can a call not change any file's times?  (The probes above, which may touch the
+ * atime only of files made during the run, read-only opens, and calls on fds,
+ * processes, signals and memory.)  Anything else may. */
+static bool leaves_times(int nr, const uint64_t a[6])
+{
+	switch (nr) {
+	case __NR_open:
+	case __NR_openat: {
+		uint64_t fl = a[nr == __NR_openat ? 2 : 1];
+		return (fl & O_ACCMODE) == O_RDONLY && !(fl & (O_CREAT | O_TRUNC));
+	}
+	case __NR_close: case __NR_close_range: case __NR_dup: case __NR_dup2: case __NR_dup3:
+	case __NR_fcntl: case __NR_ioctl: case __NR_getrandom: case __NR_futex:
+	case __NR_execve: case __NR_execveat: case __NR_clone: case __NR_clone3: case __NR_fork:
+	case __NR_vfork: case __NR_exit: case __NR_exit_group: case __NR_wait4: case __NR_waitid:
+	case __NR_rt_sigreturn: case __NR_set_tid_address: case __NR_set_robust_list:
+	case __NR_rseq: case __NR_arch_prctl: case __NR_prlimit64: case __NR_getrlimit:
+	case __NR_sched_getaffinity: case __NR_sched_yield: case __NR_getppid:
+	case __NR_clock_gettime: case __NR_gettimeofday: case __NR_time: case __NR_clock_getres:
+	case __NR_nanosleep: case __NR_clock_nanosleep: case __NR_pipe: case __NR_pipe2:
+		return nr != __NR_ioctl || keeps_nothing(nr, a);
+	}
+	return keeps_nothing(nr, a);
+}
+
 /* The call in progress was made by the user's own code (a source line, no runtime
  * phase): what the pinned clock and entropy answer depends on it. */
 static bool made_by_user(const struct sd_tracee *t)
@@ -425,6 +475,8 @@ static void syscall_exit(struct sd_tracee *t, int64_t rval, bool answered)
 		}
 	}
 	own_filter(t, t->cur_nr, t->entry_raw, rval);
+	if (!S.stamped && !t->hidden && !leaves_times(t->cur_nr, t->entry_raw))
+		S.stamped = true;
 	if (t->proc->src && sd_src_watches(t->cur_nr))
 		sd_src_proc_syscall_done(t->proc->src, t->cur_nr, t->entry_raw, rval);
 	if (sd_virt_on() && !t->hidden && !answered) {
@@ -472,28 +524,12 @@ static void answer_at_entry(struct sd_tracee *t)
 		syscall_exit(t, rval, true);
 }
 
-/* A call that changes nothing the tracer keeps (fd and cwd names, the pinned world's
- * state but for the clock, restarts; the maps it is told of at entry) and cannot
- * block for long: a probe of a file or of the process, a read, a signal disposition,
- * a mapping. */
-static bool keeps_nothing(int nr, const uint64_t a[6])
+/* May a read of fd draw from the pinned entropy (/dev/urandom, /dev/random: answered at
+ * its exit)?  Yes unless the name cache knows the fd as something else. */
+static bool may_read_entropy(struct sd_tracee *t, int fd)
 {
-	switch (nr) {
-	case __NR_stat: case __NR_fstat: case __NR_lstat: case __NR_newfstatat: case __NR_statx:
-	case __NR_access: case __NR_faccessat: case __NR_faccessat2:
-	case __NR_readlink: case __NR_readlinkat: case __NR_getcwd:
-	case __NR_getdents64: case __NR_lseek: case __NR_read: case __NR_pread64:
-	case __NR_rt_sigaction: case __NR_rt_sigprocmask: case __NR_sigaltstack: case __NR_brk:
-	case __NR_getpid: case __NR_gettid: case __NR_getuid: case __NR_geteuid:
-	case __NR_getgid: case __NR_getegid: case __NR_sysinfo: case __NR_uname:
-	case __NR_mmap: case __NR_munmap: case __NR_mprotect: case __NR_mremap: case __NR_madvise:
-		return true;
-	case __NR_ioctl:
-		return a[1] == TCGETS;
-	case __NR_fcntl:
-		return a[1] == F_GETFD || a[1] == F_GETFL || a[1] == F_SETFD;
-	}
-	return false;
+	const char *ref = sd_virt_on() && cache_ok(t) ? sd_proc_fd_get(t->proc, fd) : NULL;
+	return sd_virt_on() && (!ref || !strcmp(ref, "/dev/urandom") || !strcmp(ref, "/dev/random"));
 }
 
 /* quick_startup, at a seccomp stop: a call of an interpreter's start-up (known without
@@ -510,6 +546,13 @@ static bool unrecorded_startup(struct sd_tracee *t, int nr, const uint64_t a[6])
 	if (!S.o->quick_startup || t->hidden || t->first_exec || t->pend_nr || !t->proc->src ||
 	    nr < 0 || nr >= SD_NR_MAX || !sd_sysset_has(&S.o->traced, nr) ||
 	    (!clock && !keeps_nothing(nr, a)) || !sd_src_startup(t->proc->src, t->tid, NULL))
+		return false;
+	if ((nr == __NR_read || nr == __NR_pread64) && may_read_entropy(t, (int)a[0]))
+		return false;
+	/* a file stamped during the run reads as stamped at the virtual now (at exit) */
+	bool stat = nr == __NR_stat || nr == __NR_fstat || nr == __NR_lstat ||
+		    nr == __NR_newfstatat || nr == __NR_statx;
+	if (stat && sd_virt_on() && S.stamped)
 		return false;
 	if (clock && !answered_at_entry(t, nr, a, false, &rval))
 		return false;   /* not pinned, or not answerable here: recorded */

@@ -262,6 +262,24 @@ class VerdictTest(ValidateBase):
             self.assertGreater(by_name["runtime: CPython start-up (no user frame yet)"], 50)
             self.assertGreater(by_name["clock_gettime"], 50)
 
+    def test_entropy_and_file_times_in_start_up_are_pinned(self):
+        # a sitecustomize (start-up: no user frame yet) reading /dev/urandom gets the
+        # pinned stream, and the time of a file it made reads as the virtual now: two
+        # runs of the same program print the same
+        site = os.path.join(self.tmp, "site")
+        os.mkdir(site)
+        with open(os.path.join(site, "sitecustomize.py"), "w") as f:
+            f.write("import os\n"
+                    "with open('/dev/urandom', 'rb') as f:\n"
+                    "    print(f.read(16).hex())\n"
+                    "open('made', 'w').close()\n"
+                    "print(os.stat('made').st_mtime_ns)\n")
+        prog = os.path.join(self.tmp, "p.py")
+        with open(prog, "w") as f:
+            f.write("print('hi')\n")
+        self.validate("--calibrate", "0", "--env", "PYTHONPATH=" + site, "--original-cmd",
+                      PY + " " + prog, "--transpiled-cmd", PY + " " + prog, expect_rc=0)
+
     def test_a_script_read_from_stdin_is_located(self):
         # python3 /dev/stdin: the script's name is a link to an fd, which cannot be told
         # closed by name; its calls are the user's all the same, not start-up's
