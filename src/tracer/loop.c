@@ -537,7 +537,9 @@ static bool may_read_entropy(struct sd_tracee *t, int fd)
  * with no event and no exit stop, counted by name for the trailer.  The comparison
  * drops every such call anyway (the runtime profile's start-up, or the noise set); it
  * adds the counts to what it filtered, so reports say what they said when each call
- * was recorded.  Writes, opens, closes, entropy and sleeps are still recorded. */
+ * was recorded.  Writes, opens, closes, entropy and sleeps are still recorded, and so
+ * is what the pinned world answers at exit: reads that may be of /dev/urandom, and
+ * stats once a file may have been stamped during the run. */
 static bool unrecorded_startup(struct sd_tracee *t, int nr, const uint64_t a[6])
 {
 	bool clock = nr == __NR_clock_gettime || nr == __NR_gettimeofday || nr == __NR_time;
@@ -563,7 +565,7 @@ static bool unrecorded_startup(struct sd_tracee *t, int nr, const uint64_t a[6])
 }
 
 /* The trailer's counts of unrecorded calls, by name. */
-static void count_unrecorded(struct sd_trace_end *end)
+static void trailer_counts(struct sd_trace_end *end)
 {
 	for (int nr = 0; nr < SD_NR_MAX; nr++) {
 		const char *name = sd_syscall_name(nr);
@@ -1080,7 +1082,7 @@ int sd_tracer_run(const struct sd_tracer_opts *o, struct sd_trace_end *end)
 	S.src = NULL;
 	int code = final_status();
 	end->events = S.events;
-	count_unrecorded(end);
+	trailer_counts(end);
 	end->exit_status = code;
 	if (S.fatal) {
 		sd_error("%s", S.fatal);
