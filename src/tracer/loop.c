@@ -331,7 +331,7 @@ static bool leaves_times(int nr, const uint64_t a[6])
 		return (fl & O_ACCMODE) == O_RDONLY && !(fl & (O_CREAT | O_TRUNC));
 	}
 	case __NR_close: case __NR_close_range: case __NR_dup: case __NR_dup2: case __NR_dup3:
-	case __NR_fcntl: case __NR_ioctl: case __NR_getrandom: case __NR_futex:
+	case __NR_fcntl: case __NR_getrandom: case __NR_futex:
 	case __NR_execve: case __NR_execveat: case __NR_clone: case __NR_clone3: case __NR_fork:
 	case __NR_vfork: case __NR_exit: case __NR_exit_group: case __NR_wait4: case __NR_waitid:
 	case __NR_rt_sigreturn: case __NR_set_tid_address: case __NR_set_robust_list:
@@ -339,9 +339,9 @@ static bool leaves_times(int nr, const uint64_t a[6])
 	case __NR_sched_getaffinity: case __NR_sched_yield: case __NR_getppid:
 	case __NR_clock_gettime: case __NR_gettimeofday: case __NR_time: case __NR_clock_getres:
 	case __NR_nanosleep: case __NR_clock_nanosleep: case __NR_pipe: case __NR_pipe2:
-		return nr != __NR_ioctl || keeps_nothing(nr, a);
+		return true;
 	}
-	return keeps_nothing(nr, a);
+	return keeps_nothing(nr, a);   /* an ioctl only when it is one of those */
 }
 
 /* The call in progress was made by the user's own code (a source line, no runtime
@@ -528,8 +528,10 @@ static void answer_at_entry(struct sd_tracee *t)
  * its exit)?  Yes unless the name cache knows the fd as something else. */
 static bool may_read_entropy(struct sd_tracee *t, int fd)
 {
-	const char *ref = sd_virt_on() && cache_ok(t) ? sd_proc_fd_get(t->proc, fd) : NULL;
-	return sd_virt_on() && (!ref || !strcmp(ref, "/dev/urandom") || !strcmp(ref, "/dev/random"));
+	if (!sd_virt_on())
+		return false;
+	const char *ref = cache_ok(t) ? sd_proc_fd_get(t->proc, fd) : NULL;
+	return !ref || sd_virt_entropy_dev(ref);
 }
 
 /* quick_startup, at a seccomp stop: a call of an interpreter's start-up (known without

@@ -220,10 +220,15 @@ ssize_t sd_mem_read(pid_t tid, uint64_t addr, void *dst, size_t len)
 	return n;
 }
 
-int sd_mem_write(pid_t tid, uint64_t addr, const void *src, size_t len)
+int sd_mem_write_user(pid_t tid, uint64_t addr, const void *src, size_t len)
 {
 	struct iovec l = { (void *)src, len }, r = { (void *)(uintptr_t)addr, len };
-	if (process_vm_writev(tid, &l, 1, &r, 1, 0) == (ssize_t)len)
+	return process_vm_writev(tid, &l, 1, &r, 1, 0) == (ssize_t)len ? 0 : -1;
+}
+
+int sd_mem_write(pid_t tid, uint64_t addr, const void *src, size_t len)
+{
+	if (sd_mem_write_user(tid, addr, src, len) == 0)
 		return 0;
 	/* /proc/PID/mem also writes where process_vm_writev may not (read-only pages) */
 	int fd = open_mem(tid, O_WRONLY);

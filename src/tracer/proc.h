@@ -77,5 +77,8 @@ void sd_proc_cwd_set(struct sd_proc *p, const char *cwd);
 ssize_t sd_mem_read(pid_t tid, uint64_t addr, void *dst, size_t len);
 /* Write len bytes at addr of tid: 0, or -1 when not all of them could be written. */
 int sd_mem_write(pid_t tid, uint64_t addr, const void *src, size_t len);
+/* The same as the kernel writes for the program: never through a page it may not write
+ * (process_vm_writev only). */
+int sd_mem_write_user(pid_t tid, uint64_t addr, const void *src, size_t len);
 
 #endif

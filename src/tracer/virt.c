@@ -11,7 +11,6 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/user.h>
-#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -314,14 +313,6 @@ static void answer_clock(struct sd_tracee *t, int nr, const uint64_t a[6], int64
 	}
 }
 
-/* Write to the tracee as the kernel would: not through a page it may not write. */
-static bool user_write(pid_t tid, uint64_t addr, const void *src, size_t len)
-{
-	struct iovec l = { (void *)src, len }, r = { (void *)(uintptr_t)addr, len };
-
-	return process_vm_writev(tid, &l, 1, &r, 1, 0) == (ssize_t)len;
-}
-
 /* Clocks every kernel reads (the alarm clocks need an RTC; dynamic ids are fds). */
 static bool clock_sure(uint64_t clk)
 {
@@ -339,7 +330,7 @@ bool sd_virt_answer_entry(struct sd_tracee *t, int nr, const uint64_t a[6], bool
 		       (nr == SYS_gettimeofday && a[0] && !a[1]) || nr == SYS_time))
 		return false;
 	clock_answer(nr, a, user, b, &len, &addr, rval);
-	if (len && !user_write(t->tid, addr, b, len))
+	if (len && sd_mem_write_user(t->tid, addr, b, len) < 0)
 		return false;
 	if (len)
 		answered(t, addr, b, len);
@@ -404,11 +395,15 @@ static void answer_stat(struct sd_tracee *t, uint64_t addr, const size_t *offs, 
 		sd_mem_write(t->tid, addr + offs[0], b, len);
 }
 
+bool sd_virt_entropy_dev(const char *path)
+{
+	return path && (!strcmp(path, "/dev/urandom") || !strcmp(path, "/dev/random"));
+}
+
 static bool is_random_dev(const struct sd_tracee *t)
 {
 	const struct sd_arg *fd = &t->ev.args[0];
-	return t->ev.nargs > 0 && fd->type == SD_ARG_FD && fd->ref &&
-	       (!strcmp(fd->ref, "/dev/urandom") || !strcmp(fd->ref, "/dev/random"));
+	return t->ev.nargs > 0 && fd->type == SD_ARG_FD && sd_virt_entropy_dev(fd->ref);
 }
 
 int64_t sd_virt_exit(struct sd_tracee *t, int nr, const uint64_t a[6], int64_t rval, bool user)

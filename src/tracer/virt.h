@@ -44,6 +44,8 @@ void sd_virt_entry(struct sd_tracee *t, int nr, const uint64_t args[6]);
  * false (nothing done) when the call must run and be answered at its exit. */
 bool sd_virt_answer_entry(struct sd_tracee *t, int nr, const uint64_t args[6], bool user,
 			  int64_t *rval);
+/* Is path a device whose reads the pinned entropy answers (at the read's exit)? */
+bool sd_virt_entropy_dev(const char *path);
 /* At its exit, before it is decoded: the virtual answer.  user: the call was made from
  * the user's own code (a source line).  Returns the return value the program now sees. */
 int64_t sd_virt_exit(struct sd_tracee *t, int nr, const uint64_t args[6], int64_t rval, bool user);
