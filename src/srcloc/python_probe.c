@@ -357,10 +357,16 @@ static bool foreign_pidns(pid_t pid)
 	       (a.st_ino != b.st_ino || a.st_dev != b.st_dev);
 }
 
+/* A name under /dev or /proc (/dev/stdin, /proc/self/fd/N: links that resolve in the
+ * tracer to its own fds, not the process's). */
+static bool magic_name(const char *path)
+{
+	return !strncmp(path, "/dev/", 5) || !strncmp(path, "/proc/", 6);
+}
+
 /* The script a python command line runs (python [options] script [args]), made absolute
  * against the process's directory and resolved; NULL for -c, -m and the REPL.  *magic:
- * it was named under /dev or /proc (/dev/stdin, /proc/self/fd/N: links that resolve in
- * the tracer to its own fds, not the process's). */
+ * it was named under /dev or /proc (magic_name). */
 static char *script_of(pid_t pid, bool *magic)
 {
 	char path[64], buf[8192];
@@ -402,7 +408,7 @@ static char *script_of(pid_t pid, bool *magic)
 		cwd[k] = '\0';
 	snprintf(joined, sizeof joined, "%s%s%s", script[0] == '/' ? "" : cwd,
 		 script[0] == '/' ? "" : "/", script);
-	*magic = !strncmp(joined, "/dev/", 5) || !strncmp(joined, "/proc/", 6);
+	*magic = magic_name(joined);
 	return xstrdup(realpath(joined, real) ? real : joined);
 }
 
@@ -418,8 +424,7 @@ static bool plain_script(pid_t pid, const char *path)
 	char link[64], root[8];
 	snprintf(link, sizeof link, "/proc/%d/root", (int)pid);
 	ssize_t k = readlink(link, root, sizeof root);
-	if (k != 1 || root[0] != '/' || path[0] != '/' || !strncmp(path, "/dev/", 5) ||
-	    !strncmp(path, "/proc/", 6))
+	if (k != 1 || root[0] != '/' || path[0] != '/' || magic_name(path))
 		return false;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	struct stat st;
