@@ -43,9 +43,11 @@ struct run {
 	int log_fd, state_fd, stdin_fd;   /* and r->out_fd, err_fd, trace_fd */
 	struct sd_sandbox_start sb;
 	int pidfd;
+	int handed[2];             /* a pipe: the init writes a byte once it has handed over */
 	char *cg;                  /* its pids cgroup */
 	uint64_t t0, t1, term_at;  /* start, end; when SIGTERM was sent (0: not yet) */
 	bool done;
+	bool handed_over;          /* done by the byte: the init may still be tearing down */
 };
 
 static int write_file(const char *path, const char *text)
@@ -148,10 +150,15 @@ static void handover(void *arg, int status, const struct sd_fschanges *c, bool f
 	(void)status;
 	if (full)
 		run_log(x, "full 1\n");
-	if (sd_fschanges_save(c, x->state_fd) < 0)
+	if (sd_fschanges_save(c, x->state_fd) < 0) {
 		run_log(x, "error cannot hand over the changes: %s\n", strerror(errno));
-	else
-		run_log(x, "changes %zu\n", c->n);
+		return;
+	}
+	run_log(x, "changes %zu\n", c->n);
+	/* everything of the run is in the memory files: the caller need not wait for the
+	 * namespaces' teardown (mounts, layers, the network) */
+	if (write(x->handed[1], "h", 1) < 0)
+		run_log(x, "nohandover %d\n", errno);
 }
 
 /* ---- files ---- */
@@ -278,11 +285,24 @@ static int cgroup_add(const char *dir, pid_t pid)
 	return rc;
 }
 
+/* Whether the cgroup's process limit was hit. */
+static bool cgroup_hit(const char *dir)
+{
+	char *f_ev = xasprintf("%s/pids.events", dir);
+	FILE *f = fopen(f_ev, "re");
+	long long count;
+	bool hit = f && fscanf(f, "max %lld", &count) == 1 && count > 0;
+
+	if (f)
+		fclose(f);
+	free(f_ev);
+	return hit;
+}
+
 /* Kill whatever is left in the cgroup, remove it; tell whether the limit was hit. */
 static bool cgroup_end(char *dir)
 {
-	bool hit = false;
-	char *f_procs = xasprintf("%s/cgroup.procs", dir), *f_ev = xasprintf("%s/pids.events", dir);
+	char *f_procs = xasprintf("%s/cgroup.procs", dir);
 
 	for (int round = 0; round < 200; round++) {
 		FILE *f = fopen(f_procs, "re");
@@ -297,16 +317,10 @@ static bool cgroup_end(char *dir)
 			break;
 		usleep(10000);
 	}
-	FILE *f = fopen(f_ev, "re");
-	long long count;
-	if (f && fscanf(f, "max %lld", &count) == 1)
-		hit = count > 0;
-	if (f)
-		fclose(f);
+	bool hit = cgroup_hit(dir);
 	for (int i = 0; i < 100 && rmdir(dir) < 0 && errno == EBUSY; i++)
 		usleep(10000);
 	free(f_procs);
-	free(f_ev);
 	free(dir);
 	return hit;
 }
@@ -363,7 +377,7 @@ static int check_run(struct run *x, uint64_t now)
 
 static void wait_all(struct run *x, size_t n)
 {
-	struct pollfd p[8];
+	struct pollfd p[16];
 	size_t left = n;
 
 	while (left) {
@@ -377,6 +391,7 @@ static void wait_all(struct run *x, size_t n)
 			if (m < ms)
 				ms = m;
 			p[k++] = (struct pollfd){ .fd = x[i].pidfd, .events = POLLIN };
+			p[k++] = (struct pollfd){ .fd = x[i].handed[0], .events = POLLIN };
 		}
 		int rc = poll(p, k, ms);
 		if (rc < 0 && errno != EINTR)
@@ -384,7 +399,10 @@ static void wait_all(struct run *x, size_t n)
 		for (size_t i = 0, j = 0; i < n; i++) {
 			if (x[i].done)
 				continue;
-			if (p[j++].revents) {
+			bool ended = p[j].revents, handed = p[j + 1].revents;
+			j += 2;
+			if (ended || handed) {
+				x[i].handed_over = !ended;
 				x[i].done = true;
 				x[i].t1 = sd_now_mono_ns();
 				left--;
@@ -425,10 +443,16 @@ static int finish(struct run *x)
 	struct sd_run_result *r = x->r;
 	int st = 0;
 
-	while (waitpid(x->sb.pid, &st, 0) < 0 && errno == EINTR)
-		;
-	if (x->cg)
-		r->proc_limit = cgroup_end(x->cg);
+	if (x->handed_over) {   /* reaped later (sd_run_result_free) */
+		r->proc_limit = x->cg && cgroup_hit(x->cg);
+		r->reap_pid = x->sb.pid;
+		r->reap_cgroup = x->cg;
+	} else {
+		while (waitpid(x->sb.pid, &st, 0) < 0 && errno == EINTR)
+			;
+		if (x->cg)
+			r->proc_limit = cgroup_end(x->cg);
+	}
 	x->cg = NULL;
 	r->seconds = (double)((x->t1 ? x->t1 : sd_now_mono_ns()) - x->t0) / 1e9;
 	read_log(x);
@@ -462,7 +486,8 @@ static int finish(struct run *x)
 
 static void close_run(struct run *x)
 {
-	int *fds[] = { &x->log_fd, &x->state_fd, &x->stdin_fd, &x->sb.go_fd, &x->pidfd };
+	int *fds[] = { &x->log_fd, &x->state_fd, &x->stdin_fd, &x->sb.go_fd, &x->pidfd,
+		       &x->handed[0], &x->handed[1] };
 	for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
 		if (*fds[i] >= 0) {
 			close(*fds[i]);
@@ -477,11 +502,16 @@ static int start(struct run *x)
 	char *why = NULL;
 
 	x->log_fd = x->state_fd = x->stdin_fd = x->pidfd = x->sb.go_fd = -1;
+	x->handed[0] = x->handed[1] = -1;
 	x->sb.pid = -1;
 	x->r->status = -1;
 	x->r->out_fd = x->r->err_fd = x->r->trace_fd = -1;
 	if (open_files(x, &why) < 0)
 		goto fail;
+	if (pipe2(x->handed, O_CLOEXEC) < 0) {
+		why = xasprintf("cannot prepare the %s run: pipe: %s", s->label, strerror(errno));
+		goto fail;
+	}
 	int join_fd = -1;
 	x->cg = s->max_procs > 0 ? cgroup_make(s->max_procs, &join_fd) : NULL;
 	struct sd_sandbox_job j = { runner, handover, x, s->workdir, x->log_fd, s->max_output,
@@ -554,6 +584,11 @@ int sd_run_all(const struct sd_run_spec *s, struct sd_run_result *r, size_t n)
 
 void sd_run_result_free(struct sd_run_result *r)
 {
+	if (r->reap_pid > 0)   /* handed over before its teardown ended */
+		while (waitpid(r->reap_pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	if (r->reap_cgroup)
+		cgroup_end(r->reap_cgroup);
 	free(r->error);
 	free(r->isolation);
 	for (int fd, i = 0; i < 3; i++)

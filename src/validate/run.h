@@ -54,6 +54,8 @@ struct sd_run_result {
 	int trace_fd;           /* its trace (JSON Lines) */
 	struct sd_fschanges changes;   /* every path it changed */
 	bool have_changes;
+	pid_t reap_pid;         /* its sandbox's init, still to be reaped (by ..._free) */
+	char *reap_cgroup;      /* and its pids cgroup, still to be removed */
 };
 
 /* Run the n specs at the same time.  0 when every run happened (whatever the commands

@@ -559,11 +559,23 @@ class RunawayTest(ValidateBase):
         self.assertEqual([d for d in scratch_dirs() if d not in self.scratch_before], [])
 
     def test_fork_bomb_hits_the_process_limit(self):
+        before = cgroup_dirs()
         rc, out, err = self.validate("--timeout", "5", "--max-procs", "32", "--original-cmd",
                                      self.hog + " forkbomb", "--transpiled-cmd", self.hog + " forkbomb",
                                      expect_rc=1)
         self.assertIn("timed out", out)
         self.assertEqual(sdtest.pids_running(self.hog), [])
+        if before is not None:   # the limit is a cgroup's: hit, told, and removed after
+            self.assertIn("The original reached the process limit (32)", out)
+            self.assertEqual([d for d in cgroup_dirs() if d not in before], [])
+
+    def test_runs_leave_no_cgroup(self):
+        before = cgroup_dirs()
+        if before is None:
+            self.skipTest("no cgroup hierarchy sysdiff can make pids cgroups in")
+        self.validate("--original-cmd", self.hog + " none", "--transpiled-cmd",
+                      self.hog + " none", expect_rc=0)
+        self.assertEqual([d for d in cgroup_dirs() if d not in before], [])
 
     def test_flood_of_output(self):
         rc, out, err = self.validate("--timeout", "20", "--max-output", "8", "--original-cmd",
@@ -587,6 +599,17 @@ class RunawayTest(ValidateBase):
     def test_cannot_read_the_terminal(self):
         rc, out, err = self.validate("--original-cmd", self.hog + " tty", "--transpiled-cmd",
                                      self.hog + " tty", expect_rc=0)
+
+
+def cgroup_dirs():
+    """The runs' pids cgroups in the hierarchies sysdiff makes them in (cgroup v1's pids,
+    or v2), or None when it can make none."""
+    roots = [r for r in ("/sys/fs/cgroup/pids", "/sys/fs/cgroup/unified", "/sys/fs/cgroup")
+             if os.access(os.path.join(r, "cgroup.procs"), os.W_OK)]
+    if not roots:
+        return None
+    return sorted(os.path.join(r, n) for r in roots for n in os.listdir(r)
+                  if n.startswith("sysdiff-"))
 
 
 def scratch_dirs():
