@@ -28,8 +28,8 @@ CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-LIB_SRC  := $(shell find src -name '*.c' ! -name main.c | sort)
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_SRC  := $(shell find src -name '*.c' ! -name main.c ! -path 'src/tracer/stub/*' | sort)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/vdso_image.o
 MAIN_OBJ := $(BUILD)/src/main.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -50,6 +50,15 @@ $(BUILD)/libsysdiff.a: $(LIB_OBJ)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+include src/tracer/stub/stub.mk
+$(BUILD)/gen/vdso.so: $(STUB_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(STUB_FLAGS) -o $@ src/tracer/stub/vdso.c
+$(BUILD)/gen/vdso_image.c: $(BUILD)/gen/vdso.so
+	scripts/vdso-image.sh $< $@
+$(BUILD)/gen/vdso_image.o: $(BUILD)/gen/vdso_image.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsysdiff.a

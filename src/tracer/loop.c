@@ -33,6 +33,7 @@
 #include "arch/syscalls.h"
 #include "procfs/procfs.h"
 #include "srcloc/srcloc.h"
+#include "tracer/clockstub.h"
 #include "tracer/launch.h"
 #include "tracer/proc.h"
 #include "tracer/seccomp.h"
@@ -66,6 +67,7 @@ static struct {
 	uint64_t unrecorded[SD_NR_MAX];  /* calls of start-up let run unrecorded, by number */
 	bool own_filters;       /* a tracee installed a seccomp filter of its own */
 	bool stamped;           /* a tracee made a call that may change a file's times */
+	int64_t stub_elapsed, stub_reads;   /* the clock as the clock stub on has it */
 } S;
 
 static volatile sig_atomic_t stop_signal;
@@ -351,8 +353,62 @@ static bool made_by_user(const struct sd_tracee *t)
 	return t->recording && t->ev.src.file && !t->ev.src.phase;
 }
 
+/* ---- the clock stub (clockstub.h) ---- */
+
+static bool ends_alone(int nr)
+{
+	return nr == __NR_clone || nr == __NR_clone3 || nr == __NR_fork || nr == __NR_vfork ||
+	       nr == __NR_execve || nr == __NR_execveat || nr == __NR_exit || nr == __NR_exit_group;
+}
+
+/* What t's process's stub answered since the last look, into the pinned clock and the
+ * trailer's counts; off: and it answers no more. */
+static void stub_take(struct sd_tracee *t, bool off)
+{
+	int64_t reads;
+	uint64_t n[3] = { 0, 0, 0 };
+
+	if (!t->proc->stub_on || sd_stub_pull(t, off, &reads, n) < 0)
+		return;
+	sd_virt_set_runtime_reads(reads);
+	S.stub_reads = reads;
+	S.unrecorded[__NR_clock_gettime] += n[0];
+	S.unrecorded[__NR_gettimeofday] += n[1];
+	S.unrecorded[__NR_time] += n[2];
+}
+
+/* t answered a clock read of its start-up: from now on its stub may, while the process
+ * is the only one traced (the clock is the tracer's, and no other process reads it). */
+static void stub_start(struct sd_tracee *t)
+{
+	if (t->proc->stub && !t->proc->stub_on && t->tid == t->proc->tgid &&
+	    sd_tracee_count() == 1) {
+		int64_t real0;
+		sd_virt_clock(&real0, &S.stub_elapsed, &S.stub_reads);
+		sd_stub_on(t, real0, S.stub_elapsed, S.stub_reads);
+	}
+}
+
+/* Before t goes on: the stub learns what the tracer did to the clock meanwhile. */
+static void stub_tell(struct sd_tracee *t)
+{
+	int64_t real0, elapsed, reads;
+
+	if (!t->proc->stub_on)
+		return;
+	sd_virt_clock(&real0, &elapsed, &reads);
+	if (elapsed != S.stub_elapsed || reads != S.stub_reads) {
+		sd_stub_push(t, elapsed, reads);
+		S.stub_elapsed = elapsed;
+		S.stub_reads = reads;
+	}
+}
+
 static void syscall_entry(struct sd_tracee *t, int nr, const uint64_t args[6])
 {
+	/* the clock as the stub left it, before the pinned world answers anything; off
+	 * before another process or image could see it */
+	stub_take(t, ends_alone(nr) || sd_tracee_count() > 1);
 	t->in_syscall = true;
 	t->runtime_call = false;
 	t->cur_nr = nr;
@@ -411,6 +467,8 @@ static void syscall_entry(struct sd_tracee *t, int nr, const uint64_t args[6])
 				  (!strcmp(ph, "startup") || !strcmp(ph, "import"));
 		if (ev->nr == __NR_close && ev->nargs > 0 && ev->args[0].ref)
 			sd_src_closing(t->proc->src, t->tid, ev->args[0].ref);
+		if (t->proc->stub_on && !sd_src_startup(t->proc->src, t->tid, NULL))
+			stub_take(t, true);   /* start-up is over: the tracer answers again */
 	}
 	t->recording = true;
 	for (int i = 0; i < S.nsinks; i++)
@@ -558,8 +616,12 @@ static bool unrecorded_startup(struct sd_tracee *t, int nr, const uint64_t a[6])
 		    nr == __NR_newfstatat || nr == __NR_statx;
 	if (stat && sd_virt_on() && S.stamped)
 		return false;
+	if (clock)
+		stub_take(t, false);   /* a call of its own, not through the stub */
 	if (clock && !answered_at_entry(t, nr, a, false, &rval))
 		return false;   /* not pinned, or not answerable here: recorded */
+	if (clock)
+		stub_start(t);
 	if (sd_src_watches(nr))   /* as if it succeeds: at worst the maps are read again */
 		sd_src_proc_syscall_done(t->proc->src, nr, a, 0);
 	S.unrecorded[nr]++;
@@ -580,7 +642,9 @@ static void trailer_counts(struct sd_trace_end *end)
 	}
 }
 
-static void handle_syscall_stop(struct sd_tracee *t)
+/* A syscall or seccomp stop.  0, or a wait status of t that came instead of a stop the
+ * tracer caused meanwhile (mapping the clock stub), for the caller to handle. */
+static int handle_syscall_stop(struct sd_tracee *t)
 {
 	struct __ptrace_syscall_info info;
 	memset(&info, 0, sizeof info);
@@ -588,7 +652,7 @@ static void handle_syscall_stop(struct sd_tracee *t)
 		if (errno != ESRCH && !S.fatal)
 			S.fatal = xasprintf("PTRACE_GET_SYSCALL_INFO failed (%s): sysdiff needs "
 					    "Linux >= 5.3", strerror(errno));
-		return;
+		return 0;
 	}
 	if (info.op == PTRACE_SYSCALL_INFO_ENTRY || info.op == PTRACE_SYSCALL_INFO_SECCOMP) {
 		uint64_t *args = info.op == PTRACE_SYSCALL_INFO_ENTRY ? info.entry.args : info.seccomp.args;
@@ -596,17 +660,25 @@ static void handle_syscall_stop(struct sd_tracee *t)
 		if (info.arch != AUDIT_ARCH_X86_64)
 			nr = -1; /* a 32-bit int $0x80 call: not reported (no i386 table yet) */
 		if (t->in_syscall && t->recording && info.op == PTRACE_SYSCALL_INFO_SECCOMP)
-			return; /* entry already seen in PTRACE_SYSCALL mode */
+			return 0; /* entry already seen in PTRACE_SYSCALL mode */
 		if (info.op == PTRACE_SYSCALL_INFO_SECCOMP && !t->in_syscall &&
 		    unrecorded_startup(t, nr, args))
-			return;
+			return 0;
 		syscall_entry(t, nr, args);
 		if (info.op == PTRACE_SYSCALL_INFO_SECCOMP)
 			answer_at_entry(t);
 	} else if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
 		int64_t rval = info.exit.rval;
+		int nr = t->cur_nr, again = 0;
 		syscall_exit(t, rval, false);
+		/* the new image has not started: its clock stub goes in now */
+		if ((nr == __NR_execve || nr == __NR_execveat) && rval == 0 && t->proc->stub_wanted) {
+			t->proc->stub_wanted = false;
+			sd_stub_install(t, t->proc->vdso, t->proc->vdso_slot, &again);
+		}
+		return again;
 	}
+	return 0;
 }
 
 /* ---- other stops ---- */
@@ -678,7 +750,11 @@ static struct sd_tracee *on_exec_event(struct sd_tracee *t)
 		emit(&ev);
 		sd_event_clear(&ev);
 	}
-	sd_virt_exec(t->tid);      /* the new image's clock and AT_RANDOM */
+	sd_virt_exec(t->tid, &t->proc->vdso, &t->proc->vdso_slot);  /* its clock, AT_RANDOM */
+	t->proc->stub = 0;         /* the stub, for a CPython start-up (clockstub.h) */
+	t->proc->stub_on = false;
+	t->proc->stub_wanted = S.o->quick_startup && S.o->clock_stub && t->proc->vdso_slot &&
+			       sd_stub_wanted(t->tid);
 	sd_proc_fd_reset(t->proc); /* close-on-exec fds are gone */
 	sd_src_proc_exec(t->proc->src); /* and every module */
 	clear_pending_restart(t);
@@ -765,16 +841,19 @@ static void handle(pid_t tid, int status)
 	}
 	kick_tid = S.main_done ? tid : S.main_pid;
 	int sig = WSTOPSIG(status), event = (unsigned)status >> 16, inject = 0;
-	if (sig == (SIGTRAP | 0x80)) {
-		handle_syscall_stop(t);
-	} else if (event == PTRACE_EVENT_SECCOMP) {
-		handle_syscall_stop(t);
+	if (sig == (SIGTRAP | 0x80) || event == PTRACE_EVENT_SECCOMP) {
+		int again = handle_syscall_stop(t);
+		if (again) {   /* t is in another stop now, or gone */
+			handle(tid, again);
+			return;
+		}
 	} else if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK ||
 		   event == PTRACE_EVENT_CLONE) {
 		on_clone_event(t);
 	} else if (event == PTRACE_EVENT_EXEC) {
 		t = on_exec_event(t);
 	} else if (event == PTRACE_EVENT_EXIT) {
+		stub_take(t, true);   /* the counts, while its memory is there */
 		emit_unfinished(t);
 	} else if (event == PTRACE_EVENT_STOP) {
 		if (is_stop_signal(sig)) {
@@ -787,6 +866,7 @@ static void handle(pid_t tid, int status)
 	} else {
 		on_signal_stop(t, sig, &inject);
 	}
+	stub_tell(t);
 	resume(t, inject);
 }
 

@@ -18,6 +18,13 @@ struct sd_proc {
 	bool no_cache;     /* fd table or fs shared with another process: never cache */
 	uint64_t gen;      /* name generation the cached names belong to */
 	struct sd_srcproc *src;  /* source lines: this process's modules (srcloc.h) */
+	/* clockstub.h: the clock stub's data in the process (0: none), whether it answers,
+	 * its counts already taken; an exec's real vDSO and auxv slot, for the stub */
+	uint64_t stub;
+	bool stub_on;
+	bool stub_wanted;
+	uint64_t stub_seen[3];
+	uint64_t vdso, vdso_slot;
 };
 
 struct sd_tracee {

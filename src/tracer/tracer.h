@@ -39,6 +39,9 @@ struct sd_tracer_opts {
 				      main script is its start-up, located without its stack,
 				      and what start-up and imports read is hashed, not kept
 				      (validate: the comparison drops it all); srcloc.h */
+	bool clock_stub;           /* with quick_startup and the clock pinned: CPython's
+				      start-up reads the clock through a stub mapped into it,
+				      with no stop (src/tracer/clockstub.h) */
 	char **source_maps;        /* --source-map files (transpiler maps), nsource_maps */
 	int nsource_maps;
 	const char *debug_dirs;    /* extra directories of separate debug files, ':'-separated */

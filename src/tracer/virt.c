@@ -15,11 +15,11 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "tracer/vclock.h"
 #include "util/util.h"
 
-#define STEP_NS 1000                         /* a clock read moves the clock by 1 µs */
-#define MONO_BASE_NS (1000ll * 1000000000)   /* CLOCK_MONOTONIC starts at 1000 s */
-#define NSEC 1000000000ll
+#define STEP_NS SD_VCLOCK_STEP_NS
+#define NSEC SD_VCLOCK_NSEC
 #define MAX_KEYS 256
 
 struct key {               /* one entropy stream: draws of n bytes with flags */
@@ -118,24 +118,22 @@ static void fill(pid_t tid, uint64_t addr, size_t len, bool user, uint32_t n, ui
 
 /* ---- the clock ---- */
 
-static bool is_mono(int64_t clk)
-{
-	return clk == CLOCK_MONOTONIC || clk == CLOCK_MONOTONIC_RAW || clk == CLOCK_MONOTONIC_COARSE ||
-	       clk == CLOCK_BOOTTIME || clk == CLOCK_BOOTTIME_ALARM;
-}
-
-static bool is_real(int64_t clk)
-{
-	return clk == CLOCK_REALTIME || clk == CLOCK_REALTIME_COARSE || clk == CLOCK_TAI ||
-	       clk == CLOCK_REALTIME_ALARM;
-}
-
 /* Virtual now on clock clk, ns. */
 static int64_t vnow(int64_t clk, bool user)
 {
-	int64_t e = V.elapsed + (user ? 0 : V.runtime_reads * STEP_NS);
+	return sd_vclock_now(clk, V.real0, V.elapsed, user ? 0 : V.runtime_reads);
+}
 
-	return is_real(clk) ? V.real0 + e : is_mono(clk) ? MONO_BASE_NS + e : e;   /* CPU clocks */
+void sd_virt_clock(int64_t *real0, int64_t *elapsed, int64_t *runtime_reads)
+{
+	*real0 = V.real0;
+	*elapsed = V.elapsed;
+	*runtime_reads = V.runtime_reads;
+}
+
+void sd_virt_set_runtime_reads(int64_t n)
+{
+	V.runtime_reads = n;
 }
 
 /* The clock moves after a read (clock_answer says what the read saw). */
@@ -151,7 +149,7 @@ static void advance(bool user)
 
 static int64_t real_now(int64_t clk)
 {
-	return (int64_t)(is_real(clk) ? sd_now_real_ns() : sd_now_mono_ns());
+	return (int64_t)(sd_vclock_is_real(clk) ? sd_now_real_ns() : sd_now_mono_ns());
 }
 
 /* The program waited d ns (a sleep or a timeout that expired). */
@@ -313,12 +311,6 @@ static void answer_clock(struct sd_tracee *t, int nr, const uint64_t a[6], int64
 	}
 }
 
-/* Clocks every kernel reads (the alarm clocks need an RTC; dynamic ids are fds). */
-static bool clock_sure(uint64_t clk)
-{
-	return clk <= CLOCK_BOOTTIME || clk == CLOCK_TAI;
-}
-
 bool sd_virt_answer_entry(struct sd_tracee *t, int nr, const uint64_t a[6], bool user,
 			  int64_t *rval)
 {
@@ -326,7 +318,7 @@ bool sd_virt_answer_entry(struct sd_tracee *t, int nr, const uint64_t a[6], bool
 	size_t len;
 	uint64_t addr;
 
-	if (!V.on || !((nr == SYS_clock_gettime && a[1] && clock_sure(a[0])) ||
+	if (!V.on || !((nr == SYS_clock_gettime && a[1] && sd_vclock_sure(a[0])) ||
 		       (nr == SYS_gettimeofday && a[0] && !a[1]) || nr == SYS_time))
 		return false;
 	clock_answer(nr, a, user, b, &len, &addr, rval);
@@ -449,11 +441,12 @@ int64_t sd_virt_exit(struct sd_tracee *t, int nr, const uint64_t a[6], int64_t r
 
 /* ---- exec: the auxiliary vector ---- */
 
-void sd_virt_exec(pid_t tid)
+void sd_virt_exec(pid_t tid, uint64_t *vdso, uint64_t *vdso_slot)
 {
 	struct user_regs_struct regs;
 	uint64_t sp, w, argc;
 
+	*vdso = *vdso_slot = 0;
 	if (!V.on || ptrace(PTRACE_GETREGS, tid, 0, &regs) < 0)
 		return;
 	sp = regs.rsp;
@@ -470,7 +463,10 @@ void sd_virt_exec(pid_t tid)
 			break;
 		if (av[0] == AT_SYSINFO_EHDR) {
 			uint64_t ignore = AT_IGNORE;
-			sd_mem_write(tid, sp, &ignore, sizeof ignore);
+			if (sd_mem_write(tid, sp, &ignore, sizeof ignore) == 0) {
+				*vdso = av[1];
+				*vdso_slot = sp;
+			}
 		} else if (av[0] == AT_RANDOM && av[1]) {
 			fill(tid, av[1], 16, false, 16, 0x7fffffffu /* the auxv's own stream */);
 		}

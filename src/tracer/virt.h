@@ -3,7 +3,8 @@
  * (validate runs an original and its rewrite under the same virt).  Internal to
  * src/tracer/; the options are struct sd_virt_opts (tracer.h), the rules docs/validate.md.
  *
- * Clock: the vDSO is hidden at each exec (AT_SYSINFO_EHDR becomes AT_IGNORE), so every
+ * Clock: the vDSO is hidden at each exec (AT_SYSINFO_EHDR becomes AT_IGNORE; for a
+ * CPython start-up, the tracer's own stub takes the slot: clockstub.h), so every
  * clock read is a syscall, answered from a virtual clock (at its seccomp stop, the call
  * skipped, when the kernel would surely succeed; else at its exit) that starts at
  * opts.clock_ns and moves only by what the program asks for: the sleeps and the timeouts
@@ -34,8 +35,13 @@ bool sd_virt_on(void);
  * line), whatever it touches?  The clocks and getrandom, when pinned (after
  * sd_virt_init). */
 bool sd_virt_needs_source(int nr);
-/* At PTRACE_EVENT_EXEC: hide the vDSO, fill AT_RANDOM. */
-void sd_virt_exec(pid_t tid);
+/* At PTRACE_EVENT_EXEC: hide the vDSO, fill AT_RANDOM.  *vdso: where the real vDSO is,
+ * *vdso_slot: the auxv pair that named it, for a stub to take (clockstub.h); 0: none. */
+void sd_virt_exec(pid_t tid, uint64_t *vdso, uint64_t *vdso_slot);
+/* The clock (vclock.h): its start, the time the user's code saw pass, the runtime's
+ * reads since; and those reads as counted elsewhere (clockstub.h). */
+void sd_virt_clock(int64_t *real0, int64_t *elapsed, int64_t *runtime_reads);
+void sd_virt_set_runtime_reads(int64_t n);
 /* At a syscall's entry (args: the argument registers): absolute deadlines to real time. */
 void sd_virt_entry(struct sd_tracee *t, int nr, const uint64_t args[6]);
 /* At a clock read's seccomp stop (after sd_virt_entry): answer it there when the kernel

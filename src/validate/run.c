@@ -121,6 +121,7 @@ static int runner(void *arg)
 	if (s->unlocated)
 		o.unlocated = *s->unlocated;
 	o.quick_startup = s->quick_startup;
+	o.clock_stub = true;
 	o.virt = s->virt;
 	o.argv = s->argv;
 	o.exec_path = s->exec_path;

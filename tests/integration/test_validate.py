@@ -280,6 +280,38 @@ class VerdictTest(ValidateBase):
         self.validate("--calibrate", "0", "--env", "PYTHONPATH=" + site, "--original-cmd",
                       PY + " " + prog, "--transpiled-cmd", PY + " " + prog, expect_rc=0)
 
+    def test_start_up_reads_the_clock_through_the_stub(self):
+        # validate maps its clock stub into CPython's start-up (src/tracer/clockstub.h;
+        # unit test_startup compares what it answers with the tracer's answers): the
+        # program sees a vDSO again, --keep-traces (every call recorded) does not, and
+        # the reports count the same clock reads either way
+        site = os.path.join(self.tmp, "site")
+        os.mkdir(site)
+        with open(os.path.join(site, "sitecustomize.py"), "w") as f:
+            f.write("import ctypes, time\n"
+                    "libc = ctypes.CDLL(None)\n"
+                    "libc.getauxval.restype = ctypes.c_ulong\n"
+                    "print('vdso', libc.getauxval(33) != 0, libc.time(None) > 0,\n"
+                    "      time.monotonic_ns() > 0)\n")
+        prog = os.path.join(self.tmp, "p.py")
+        with open(prog, "w") as f:
+            f.write("import time\nprint(time.time() > 0)\n")
+        quiet = self.build_c("quiet", "int main(void) { return 0; }\n")
+        seen = []
+        for keep in ([], ["--keep-traces", os.path.join(self.tmp, "keep")]):
+            rc, out, _ = self.validate("-v", "--calibrate", "0", "--env", "PYTHONPATH=" + site,
+                                       *keep, "--original-cmd", PY + " " + prog,
+                                       "--transpiled", quiet, expect_rc=1)
+            printed = [l[1:] for l in out.splitlines() if l.startswith("-") and not l.startswith("---")]
+            filtered = [l for l in out.splitlines() if l.startswith("Filtered from the original")]
+            seen.append((printed, filtered))
+        self.assertEqual(seen[0][0], ["vdso True True True", "True"])
+        self.assertEqual(seen[1][0], ["vdso False True True", "True"])
+        # (a sitecustomize's own calls are start-up's in one and located in the other)
+        clocks = [re.findall(r"\b(clock_gettime|time) (\d+)", f[0]) for _, f in seen]
+        self.assertEqual(clocks[0], clocks[1])
+        self.assertGreater(int(dict(clocks[0])["clock_gettime"]), 50)
+
     def test_a_script_read_from_stdin_is_located(self):
         # python3 /dev/stdin: the script's name is a link to an fd, which cannot be told
         # closed by name; its calls are the user's all the same, not start-up's

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "arch/syscalls.h"
 #include "format/reader.h"
@@ -31,7 +32,7 @@ struct seen {
 	char *user_clock;                /* what the script's clock read returned */
 };
 
-static void trace_script(const char *dir, bool quick, struct seen *s)
+static void trace_script_with(const char *dir, bool quick, bool stub, struct seen *s)
 {
 	char cwd[PATH_MAX];
 	char *argv[] = { PYTHON, "s.py", NULL };
@@ -51,6 +52,7 @@ static void trace_script(const char *dir, bool quick, struct seen *s)
 	o.use_seccomp = true;
 	o.source = true;
 	o.quick_startup = quick;
+	o.clock_stub = stub;
 	o.virt = (struct sd_virt_opts){ .on = true, .clock_ns = 1700000000000000000ll, .seed = 1 };
 	struct sd_sink *sink = sd_sink_jsonl_new(fd);
 	o.sinks = &sink;
@@ -80,8 +82,10 @@ static void trace_script(const char *dir, bool quick, struct seen *s)
 		if (in_script && !strcmp(ev.name, "newfstatat") && ev.nargs > 1 && ev.args[1].str &&
 		    !strcmp(ev.args[1].str, "marker"))
 			s->user_stat++;
-		if (in_script && !strcmp(ev.name, "clock_gettime") && ev.nargs > 1 && ev.args[1].text)
+		if (in_script && !strcmp(ev.name, "clock_gettime") && ev.nargs > 1 && ev.args[1].text) {
+			free(s->user_clock);   /* the last one */
 			s->user_clock = xstrdup(ev.args[1].text);
+		}
 		sd_event_clear(&ev);
 	}
 	assert_null(err);
@@ -94,6 +98,11 @@ static void trace_script(const char *dir, bool quick, struct seen *s)
 		s->unrecorded[nr] = te->unrecorded[i].n;
 	}
 	sd_reader_close(r);
+}
+
+static void trace_script(const char *dir, bool quick, struct seen *s)
+{
+	trace_script_with(dir, quick, true, s);
 }
 
 static void test_startup_unrecorded(void **state)
@@ -151,10 +160,114 @@ static void test_startup_unrecorded(void **state)
 	free(marker);
 }
 
+static char *slurp_and_remove(const char *path)
+{
+	size_t len;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	char *text = sd_read_fd(fd, 1 << 20, &len, NULL);
+	close(fd);
+	unlink(path);
+	assert_non_null(text);
+	return text;
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	free(path);
+}
+
+/* The clock stub (src/tracer/clockstub.h) answers CPython's start-up as the tracer does
+ * at a stop: a sitecustomize reading every clock, gettimeofday and time, and then the
+ * script, write the same times with the stub and without; the trailer counts the same
+ * reads, and start-up records the same calls. */
+static void test_startup_clock_stub(void **state)
+{
+	(void)state;
+	if (access(PYTHON, X_OK) != 0)
+		skip();
+	char dir[] = "/tmp/sd-stub-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	static const char reads[] =
+		"import ctypes, time\n"
+		"libc = ctypes.CDLL(None)\n"
+		"libc.getauxval.restype = ctypes.c_ulong\n"
+		"class TV(ctypes.Structure):\n"
+		"    _fields_ = [('s', ctypes.c_long), ('us', ctypes.c_long)]\n"
+		"def show(who):\n"
+		"    tv = TV()\n"
+		"    libc.gettimeofday(ctypes.byref(tv), None)\n"
+		"    with open('clocks', 'a') as f:\n"
+		"        print(who, [time.clock_gettime_ns(c) for c in (0, 1, 2, 3, 4, 5, 6, 7, 11)],\n"
+		"              time.time_ns(), time.perf_counter_ns(), tv.s, tv.us, libc.time(None),\n"
+		"              file=f)\n";
+	char *site = xasprintf("%s/site", dir), *sc = xasprintf("%s/sitecustomize.py", site);
+	assert_int_equal(mkdir(site, 0755), 0);
+	char *text = xasprintf("%sshow('start-up')\n"
+			       "open('vdso', 'w').write(str(libc.getauxval(33) != 0))\n", reads);
+	write_file(site, "sitecustomize.py", text);
+	free(text);
+	text = xasprintf("%sshow('script')\n", reads);
+	write_file(dir, "s.py", text);
+	free(text);
+	write_file(dir, "marker", "");
+	char *old = getenv("PYTHONPATH") ? xstrdup(getenv("PYTHONPATH")) : NULL;
+	setenv("PYTHONPATH", site, 1);
+
+	struct seen with, without;
+	char *clocks = xasprintf("%s/clocks", dir), *vdso = xasprintf("%s/vdso", dir);
+	trace_script_with(dir, true, true, &with);
+	char *with_clocks = slurp_and_remove(clocks), *with_vdso = slurp_and_remove(vdso);
+	trace_script_with(dir, true, false, &without);
+	char *without_clocks = slurp_and_remove(clocks), *without_vdso = slurp_and_remove(vdso);
+	if (old)
+		setenv("PYTHONPATH", old, 1);
+	else
+		unsetenv("PYTHONPATH");
+
+	assert_string_equal(with_vdso, "True");      /* the stub was there */
+	assert_string_equal(without_vdso, "False");
+	assert_non_null(strstr(with_clocks, "start-up ["));
+	assert_non_null(strstr(with_clocks, "script ["));
+	assert_string_equal(with_clocks, without_clocks);
+	for (int nr = 0; nr < SD_NR_MAX; nr++) {
+		assert_int_equal(with.unrecorded[nr], without.unrecorded[nr]);
+		assert_int_equal(with.startup[nr], without.startup[nr]);
+	}
+	assert_true(with.unrecorded[sd_syscall_nr("clock_gettime")] > 20);
+	assert_true(with.unrecorded[sd_syscall_nr("gettimeofday")] >= 1);
+	assert_true(with.unrecorded[sd_syscall_nr("time")] >= 1);
+	free(with.user_clock);
+	free(without.user_clock);
+	free(with_clocks);
+	free(without_clocks);
+	free(with_vdso);
+	free(without_vdso);
+	free(clocks);
+	free(vdso);
+	free(old);
+	unlink(sc);
+	rmdir(site);
+	char *s_py = xasprintf("%s/s.py", dir), *marker = xasprintf("%s/marker", dir);
+	unlink(s_py);
+	unlink(marker);
+	rmdir(dir);
+	free(s_py);
+	free(marker);
+	free(sc);
+	free(site);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_startup_unrecorded),
+		cmocka_unit_test(test_startup_clock_stub),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,200 @@
+/* clockstub.c - the clock stub mapped into a CPython start-up (see clockstub.h). */
+#define _GNU_SOURCE
+#include "tracer/clockstub.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "tracer/vclock.h"
+
+/* The stub's shared object (generated from stub/vdso.c by scripts/vdso-image.sh). */
+extern const unsigned char sd_vdso_image[];
+extern const size_t sd_vdso_image_len, sd_vdso_data_off;
+
+/* Where the stub goes: far from the loader's and the heap's addresses (the address space
+ * is not randomized), so that nothing else in the process moves. */
+#define STUB_HINT 0x7e0000000000ull
+
+/* The image's extent in memory (its PT_LOAD segments from address 0), or 0 when it is
+ * not what the build should have made. */
+static size_t image_span(void)
+{
+	const Elf64_Ehdr *eh = (const void *)sd_vdso_image;
+	size_t end = 0;
+
+	if (sd_vdso_image_len < sizeof *eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
+	    eh->e_phoff + (size_t)eh->e_phnum * sizeof(Elf64_Phdr) > sd_vdso_image_len)
+		return 0;
+	const Elf64_Phdr *ph = (const void *)(sd_vdso_image + eh->e_phoff);
+	for (int i = 0; i < eh->e_phnum; i++)
+		if (ph[i].p_type == PT_LOAD) {
+			if (ph[i].p_offset + ph[i].p_filesz > sd_vdso_image_len)
+				return 0;
+			if (ph[i].p_vaddr + ph[i].p_memsz > end)
+				end = ph[i].p_vaddr + ph[i].p_memsz;
+		}
+	if (sd_vdso_data_off + sizeof(struct sd_stub_data) > end)
+		return 0;
+	return (end + 4095) & ~(size_t)4095;
+}
+
+static int copy_image(pid_t tid, uint64_t base)
+{
+	const Elf64_Ehdr *eh = (const void *)sd_vdso_image;
+	const Elf64_Phdr *ph = (const void *)(sd_vdso_image + eh->e_phoff);
+
+	for (int i = 0; i < eh->e_phnum; i++)
+		if (ph[i].p_type == PT_LOAD &&
+		    sd_mem_write_user(tid, base + ph[i].p_vaddr, sd_vdso_image + ph[i].p_offset,
+				      ph[i].p_filesz) < 0)
+			return -1;
+	return 0;
+}
+
+/* A syscall instruction in the real vDSO (its fallbacks make the calls), or 0. */
+static uint64_t syscall_insn(pid_t tid, uint64_t vdso)
+{
+	unsigned char text[8192];
+	ssize_t n = sd_mem_read(tid, vdso, text, sizeof text);
+
+	for (ssize_t i = 0; i + 1 < n; i++)
+		if (text[i] == 0x0f && text[i + 1] == 0x05)
+			return vdso + (uint64_t)i;
+	return 0;
+}
+
+/* Run the call set up in t's registers (from a syscall-exit stop) to its exit stop: its
+ * return value in *ret.  -1 with *status the stop or end that came instead. */
+static int run_call(pid_t tid, int64_t *ret, int *status)
+{
+	for (;;) {
+		int st;
+		if (ptrace(PTRACE_SYSCALL, tid, 0L, 0L) < 0)
+			return -1;
+		while (waitpid(tid, &st, __WALL) < 0)
+			if (errno != EINTR)
+				return -1;
+		int event = (unsigned)st >> 16;
+		if (!WIFSTOPPED(st) ||
+		    (WSTOPSIG(st) != (SIGTRAP | 0x80) && event != PTRACE_EVENT_SECCOMP)) {
+			*status = st;
+			return -1;
+		}
+		struct __ptrace_syscall_info info;
+		memset(&info, 0, sizeof info);
+		if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, (void *)sizeof info, &info) <= 0)
+			return -1;
+		if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
+			*ret = info.exit.rval;
+			return 0;
+		}
+	}
+}
+
+bool sd_stub_wanted(pid_t tid)
+{
+	char link[64], exe[4096];
+	snprintf(link, sizeof link, "/proc/%d/exe", (int)tid);
+	ssize_t n = readlink(link, exe, sizeof exe - 1);
+	if (n <= 0)
+		return false;
+	exe[n] = '\0';
+	const char *base = strrchr(exe, '/');
+	return !strncmp(base ? base + 1 : exe, "python", 6);
+}
+
+int sd_stub_install(struct sd_tracee *t, uint64_t vdso, uint64_t auxv_slot, int *status)
+{
+	struct user_regs_struct saved, r;
+	size_t span = image_span();
+	uint64_t insn = vdso ? syscall_insn(t->tid, vdso) : 0;
+	int64_t addr = -1;
+
+	*status = 0;
+	if (!span || !insn || !auxv_slot || ptrace(PTRACE_GETREGS, t->tid, 0L, &saved) < 0)
+		return -1;
+	r = saved;
+	r.rax = SYS_mmap;
+	r.rdi = STUB_HINT;
+	r.rsi = span;
+	r.rdx = PROT_READ | PROT_WRITE | PROT_EXEC;
+	r.r10 = MAP_PRIVATE | MAP_ANONYMOUS;
+	r.r8 = (uint64_t)-1;
+	r.r9 = 0;
+	r.rip = insn;
+	if (ptrace(PTRACE_SETREGS, t->tid, 0L, &r) < 0)
+		return -1;
+	int rc = run_call(t->tid, &addr, status);
+	if (!(*status && !WIFSTOPPED(*status)))   /* alive: as the new image starts */
+		ptrace(PTRACE_SETREGS, t->tid, 0L, &saved);
+	if (rc < 0 || addr < 0 || addr > (int64_t)1 << 47)
+		return -1;
+	uint64_t av[2] = { AT_SYSINFO_EHDR, (uint64_t)addr };
+	if (copy_image(t->tid, (uint64_t)addr) < 0 || sd_mem_write(t->tid, auxv_slot, av, sizeof av) < 0)
+		return -1;   /* an unnamed mapping is left: nothing uses it */
+	t->proc->stub = (uint64_t)addr + sd_vdso_data_off;
+	t->proc->stub_on = false;
+	memset(t->proc->stub_seen, 0, sizeof t->proc->stub_seen);
+	return 0;
+}
+
+void sd_stub_on(struct sd_tracee *t, int64_t real0, int64_t elapsed, int64_t reads)
+{
+	struct sd_stub_data d;
+
+	if (!t->proc->stub || t->proc->stub_on)
+		return;
+	d.on = 1;
+	d.real0 = real0;
+	d.elapsed = elapsed;
+	d.reads = reads;
+	/* on, real0, elapsed and reads in one write (the process is stopped) */
+	if (sd_mem_write_user(t->tid, t->proc->stub + offsetof(struct sd_stub_data, on), &d.on,
+			      offsetof(struct sd_stub_data, n_clock_gettime) -
+			      offsetof(struct sd_stub_data, on)) == 0)
+		t->proc->stub_on = true;
+}
+
+int sd_stub_pull(struct sd_tracee *t, bool off, int64_t *reads, uint64_t counts[3])
+{
+	struct sd_stub_data d;
+	struct sd_proc *p = t->proc;
+
+	if (!p->stub || !p->stub_on)
+		return 0;
+	if (sd_mem_read(t->tid, p->stub, &d, sizeof d) != (ssize_t)sizeof d || d.magic != SD_STUB_MAGIC) {
+		p->stub_on = false;
+		return -1;
+	}
+	uint64_t n[3] = { d.n_clock_gettime, d.n_gettimeofday, d.n_time };
+	for (int i = 0; i < 3; i++) {
+		counts[i] += n[i] - p->stub_seen[i];
+		p->stub_seen[i] = n[i];
+	}
+	*reads = d.reads;
+	if (off) {
+		uint64_t zero = 0;
+		sd_mem_write_user(t->tid, p->stub + offsetof(struct sd_stub_data, on), &zero, sizeof zero);
+		p->stub_on = false;
+	}
+	return 0;
+}
+
+void sd_stub_push(struct sd_tracee *t, int64_t elapsed, int64_t reads)
+{
+	int64_t v[2] = { elapsed, reads };
+
+	if (t->proc->stub && t->proc->stub_on)
+		sd_mem_write_user(t->tid, t->proc->stub + offsetof(struct sd_stub_data, elapsed), v,
+				  sizeof v);
+}
