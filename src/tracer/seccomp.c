@@ -174,8 +174,10 @@ static void copy_out(const struct prog *p, struct sock_fprog *out)
 
 int sd_seccomp_build(const struct sd_sysset *traced, struct sock_fprog *prog)
 {
-	struct prog ranges = { xcalloc(PROG_CAP, sizeof(struct insn)), 0, false };
-	struct prog bitmap = { xcalloc(PROG_CAP, sizeof(struct insn)), 0, false };
+	/* not zeroed: emit writes each instruction whole, and only the pages a program
+	 * of a few hundred instructions uses are touched (the tracer builds one per run) */
+	struct prog ranges = { xmalloc(PROG_CAP * sizeof(struct insn)), 0, false };
+	struct prog bitmap = { xmalloc(PROG_CAP * sizeof(struct insn)), 0, false };
 	const struct prog *best = NULL;
 
 	emit_ranges(&ranges, traced);

@@ -441,25 +441,46 @@ int64_t sd_virt_exit(struct sd_tracee *t, int nr, const uint64_t a[6], int64_t r
 
 /* ---- exec: the auxiliary vector ---- */
 
+/* The words at the top of a new image's stack, read in one piece (argc, argv[], envp[]
+ * and the auxv usually fit); a word past them is read alone. */
+struct stack_top {
+	uint64_t base;
+	size_t len;
+	uint64_t w[1024];
+};
+
+static int top_read(pid_t tid, const struct stack_top *st, uint64_t addr, void *dst, size_t len)
+{
+	if (addr >= st->base && addr - st->base + len <= st->len) {
+		memcpy(dst, (const char *)st->w + (addr - st->base), len);
+		return 0;
+	}
+	return mem_read(tid, addr, dst, len);
+}
+
 void sd_virt_exec(pid_t tid, uint64_t *vdso, uint64_t *vdso_slot)
 {
 	struct user_regs_struct regs;
+	static struct stack_top st;
 	uint64_t sp, w, argc;
 
 	*vdso = *vdso_slot = 0;
 	if (!V.on || ptrace(PTRACE_GETREGS, tid, 0, &regs) < 0)
 		return;
 	sp = regs.rsp;
-	if (mem_read(tid, sp, &argc, sizeof argc) < 0 || argc > 1u << 20)
+	ssize_t n = sd_mem_read(tid, sp, st.w, sizeof st.w);
+	st.base = sp;
+	st.len = n > 0 ? (size_t)n : 0;
+	if (top_read(tid, &st, sp, &argc, sizeof argc) < 0 || argc > 1u << 20)
 		return;
 	sp += (argc + 2) * 8;   /* argc, argv[], NULL */
 	for (int i = 0; i < 1 << 16; i++, sp += 8)   /* envp[], NULL */
-		if (mem_read(tid, sp, &w, sizeof w) < 0 || !w)
+		if (top_read(tid, &st, sp, &w, sizeof w) < 0 || !w)
 			break;
 	sp += 8;
 	for (int i = 0; i < 64; i++, sp += 16) {   /* auxv pairs to AT_NULL */
 		uint64_t av[2];
-		if (mem_read(tid, sp, av, sizeof av) < 0 || av[0] == AT_NULL)
+		if (top_read(tid, &st, sp, av, sizeof av) < 0 || av[0] == AT_NULL)
 			break;
 		if (av[0] == AT_SYSINFO_EHDR) {
 			uint64_t ignore = AT_IGNORE;
