@@ -353,6 +353,29 @@ static bool made_by_user(const struct sd_tracee *t)
 	return t->recording && t->ev.src.file && !t->ev.src.phase;
 }
 
+void sd_tracer_stateless(struct sd_sysset *s)
+{
+	/* (not writes, truncates or mode changes: a file they stamp reads as stamped at
+	 * the virtual now; not ioctl, fcntl, futex, reads or mmap: see keeps_nothing,
+	 * virt.h, srcloc) */
+	static const int nrs[] = {
+		__NR_lseek, __NR_getdents64, __NR_getdents, __NR_rt_sigaction,
+		__NR_rt_sigprocmask, __NR_rt_sigpending, __NR_sigaltstack, __NR_brk, __NR_madvise,
+		__NR_arch_prctl, __NR_set_tid_address, __NR_set_robust_list, __NR_get_robust_list,
+		__NR_rseq, __NR_prlimit64, __NR_getrlimit, __NR_getrusage, __NR_times,
+		__NR_sysinfo, __NR_uname, __NR_sched_getaffinity, __NR_sched_yield,
+		__NR_getpid, __NR_getppid, __NR_gettid, __NR_getuid, __NR_geteuid, __NR_getgid,
+		__NR_getegid, __NR_getresuid, __NR_getresgid, __NR_getgroups, __NR_getpgrp,
+		__NR_getpgid, __NR_getsid, __NR_getcpu, __NR_kill, __NR_tkill, __NR_tgkill,
+		__NR_wait4, __NR_waitid, __NR_fsync, __NR_fdatasync, __NR_flock, __NR_fadvise64,
+		__NR_listen, __NR_shutdown, __NR_setsockopt, __NR_getsockopt, __NR_getsockname,
+		__NR_getpeername, __NR_membarrier, __NR_capget,
+	};
+	sd_sysset_clear(s);
+	for (size_t i = 0; i < sizeof nrs / sizeof *nrs; i++)
+		sd_sysset_add(s, nrs[i]);
+}
+
 /* ---- the clock stub (clockstub.h) ---- */
 
 static bool ends_alone(int nr)
@@ -592,22 +615,37 @@ static bool may_read_entropy(struct sd_tracee *t, int fd)
 	return !ref || sd_virt_entropy_dev(ref);
 }
 
-/* quick_startup, at a seccomp stop: a call of an interpreter's start-up (known without
- * its stack: sd_src_startup) that keeps nothing, or a clock read answered here, runs
- * with no event and no exit stop, counted by name for the trailer.  The comparison
- * drops every such call anyway (the runtime profile's start-up, or the noise set); it
- * adds the counts to what it filtered, so reports say what they said when each call
- * was recorded.  Writes, opens, closes, entropy and sleeps are still recorded, and so
- * is what the pinned world answers at exit: reads that may be of /dev/urandom, and
- * stats once a file may have been stamped during the run. */
-static bool unrecorded_startup(struct sd_tracee *t, int nr, const uint64_t a[6])
+/* Of the calls that keep nothing: the ones that name a path (paths_only records them). */
+static bool names_path(int nr)
+{
+	return nr == __NR_stat || nr == __NR_lstat || nr == __NR_newfstatat || nr == __NR_statx ||
+	       nr == __NR_access || nr == __NR_faccessat || nr == __NR_faccessat2 ||
+	       nr == __NR_readlink || nr == __NR_readlinkat || nr == __NR_getcwd;
+}
+
+/* At a seccomp stop, a call that runs with no event and no exit stop, counted by name
+ * for the trailer:
+ * - quick_startup: a call of an interpreter's start-up (known without its stack:
+ *   sd_src_startup) that keeps nothing, or a clock read answered here.  The comparison
+ *   drops every such call anyway (the runtime profile's start-up, or the noise set); it
+ *   adds the counts to what it filtered, so reports say what they said when each call
+ *   was recorded;
+ * - paths_only: any call that keeps nothing and names no path.
+ * Writes, opens, closes, entropy and sleeps are still recorded, and so is what the
+ * pinned world answers at exit: reads that may be of /dev/urandom, and stats once a
+ * file may have been stamped during the run; outside start-up, clock reads too (their
+ * answer depends on the caller's frames). */
+static bool unrecorded_call(struct sd_tracee *t, int nr, const uint64_t a[6])
 {
 	bool clock = nr == __NR_clock_gettime || nr == __NR_gettimeofday || nr == __NR_time;
 	int64_t rval;
 
-	if (!S.o->quick_startup || t->hidden || t->first_exec || t->pend_nr || !t->proc->src ||
-	    nr < 0 || nr >= SD_NR_MAX || !sd_sysset_has(&S.o->traced, nr) ||
-	    (!clock && !keeps_nothing(nr, a)) || !sd_src_startup(t->proc->src, t->tid, NULL))
+	if (t->hidden || t->first_exec || t->pend_nr || nr < 0 || nr >= SD_NR_MAX ||
+	    !sd_sysset_has(&S.o->traced, nr))
+		return false;
+	bool startup = S.o->quick_startup && t->proc->src && (clock || keeps_nothing(nr, a)) &&
+		       sd_src_startup(t->proc->src, t->tid, NULL);
+	if (!startup && !(S.o->paths_only && keeps_nothing(nr, a) && !names_path(nr)))
 		return false;
 	if ((nr == __NR_read || nr == __NR_pread64) && may_read_entropy(t, (int)a[0]))
 		return false;
@@ -622,7 +660,8 @@ static bool unrecorded_startup(struct sd_tracee *t, int nr, const uint64_t a[6])
 		return false;   /* not pinned, or not answerable here: recorded */
 	if (clock)
 		stub_start(t);
-	if (sd_src_watches(nr))   /* as if it succeeds: at worst the maps are read again */
+	if (sd_src_watches(nr) && t->proc->src)   /* as if it succeeds: at worst the maps are
+						      read again */
 		sd_src_proc_syscall_done(t->proc->src, nr, a, 0);
 	S.unrecorded[nr]++;
 	return true;
@@ -662,7 +701,7 @@ static int handle_syscall_stop(struct sd_tracee *t)
 		if (t->in_syscall && t->recording && info.op == PTRACE_SYSCALL_INFO_SECCOMP)
 			return 0; /* entry already seen in PTRACE_SYSCALL mode */
 		if (info.op == PTRACE_SYSCALL_INFO_SECCOMP && !t->in_syscall &&
-		    unrecorded_startup(t, nr, args))
+		    unrecorded_call(t, nr, args))
 			return 0;
 		syscall_entry(t, nr, args);
 		if (info.op == PTRACE_SYSCALL_INFO_SECCOMP)
@@ -1020,7 +1059,10 @@ static int start(const struct sd_tracer_opts *o)
 {
 	unsigned popts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT |
 			 PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK;
-	S.name_cache = sd_sysset_is_full(&o->traced);
+	struct sd_sysset cached;   /* what leaves out only stateless calls keeps the names */
+	sd_tracer_stateless(&cached);
+	sd_sysset_union(&cached, &o->traced);
+	S.name_cache = sd_sysset_is_full(&cached);
 	if (!o->argv) {
 		if (sd_attach(o->attach_pid, popts) < 0)
 			return -1;

@@ -39,6 +39,10 @@ struct sd_tracer_opts {
 				      main script is its start-up, located without its stack,
 				      and what start-up and imports read is hashed, not kept
 				      (validate: the comparison drops it all); srcloc.h */
+	bool paths_only;           /* the trace is read for the paths it names and nothing else
+				      (validate's calibration runs): a call that names none
+				      and changes nothing the tracer keeps is not recorded
+				      (its stop, when traced, is its only one) */
 	bool clock_stub;           /* with quick_startup and the clock pinned: CPython's
 				      start-up reads the clock through a stub mapped into it,
 				      with no stop (src/tracer/clockstub.h) */
@@ -47,6 +51,12 @@ struct sd_tracer_opts {
 	const char *debug_dirs;    /* extra directories of separate debug files, ':'-separated */
 	struct sd_virt_opts virt;  /* clock, entropy and address space pinned */
 };
+
+/* The calls a trace needs no stop for when it is read only for the paths it names
+ * (paths_only): no path, no fd or cwd or name they make or change, nothing the pinned
+ * world answers or a file time they stamp, no memory map; into *s.  A traced set that
+ * leaves out only these still lets the tracer cache fd and cwd names. */
+void sd_tracer_stateless(struct sd_sysset *s);
 
 /* Run the trace to completion (or until SIGINT/SIGTERM/SIGHUP).  Fills *end and returns
  * the exit status sysdiff should exit with: the traced command's own status (128+N when

@@ -110,6 +110,12 @@ static int runner(void *arg)
 	struct sd_tracer_opts o;
 	memset(&o, 0, sizeof o);
 	sd_sysset_fill(&o.traced);
+	if (s->paths_only) {
+		struct sd_sysset none;
+		sd_tracer_stateless(&none);
+		sd_sysset_subtract(&o.traced, &none);
+		o.paths_only = true;
+	}
 	o.pin_cpu = true;
 	o.use_seccomp = true;   /* every call stops at its seccomp stop, where a pinned clock
 				   read is answered: one stop instead of two */

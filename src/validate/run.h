@@ -32,6 +32,9 @@ struct sd_run_spec {
 	bool stack;             /* keep every frame of each call's stack (--stack) */
 	const struct sd_sysset *unlocated;  /* calls whose source line is not looked up */
 	bool quick_startup;     /* an interpreter's start-up located without its stack */
+	bool paths_only;        /* its trace is read for the paths it names only (calibration):
+				   the calls that name none and change nothing run unseen or
+				   unrecorded (sd_tracer_stateless, tracer.h) */
 	volatile int *stop;     /* set (by a signal handler) to end the runs early */
 	struct sd_virt_opts virt;   /* the command's clock and entropy (tracer.h) */
 	uint64_t max_output;    /* bytes of stdout + stderr + trace, and of files written,

@@ -166,6 +166,7 @@ static int run_both(struct sd_validation *v)
 			.virt = c->virt,
 		};
 		if (i >= 2) {   /* another world: another seed, another day and microsecond */
+			s[i].paths_only = !complete;   /* calibrate reads its paths, outputs, files */
 			s[i].virt.seed += (uint64_t)i - 1;
 			s[i].virt.clock_ns += (int64_t)(i - 1) * (86400 * 1000000000ll + 123457000);
 		}

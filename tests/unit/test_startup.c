@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "arch/syscalls.h"
+#include "compare/compare.h"
 #include "format/reader.h"
 #include "format/writers.h"
 #include "tracer/tracer.h"
@@ -30,9 +31,15 @@ struct seen {
 	uint64_t unrecorded[SD_NR_MAX];  /* the trailer's counts */
 	int user_stat;                   /* stats of "marker" located in the script */
 	char *user_clock;                /* what the script's clock read returned */
+	struct sb paths;                 /* every path named, in order, one per line */
+	uint64_t events;
+	uint64_t recorded[SD_NR_MAX];    /* every recorded call, by number */
 };
 
-static void trace_script_with(const char *dir, bool quick, bool stub, struct seen *s)
+/* One trace of s.py in dir: quick_startup, the clock stub, paths_only, and the noise
+ * left unlocated as validate leaves it (else every call is located). */
+static void trace_script_with(const char *dir, bool quick, bool stub, bool paths_only,
+			      bool noise, struct seen *s)
 {
 	char cwd[PATH_MAX];
 	char *argv[] = { PYTHON, "s.py", NULL };
@@ -53,6 +60,14 @@ static void trace_script_with(const char *dir, bool quick, bool stub, struct see
 	o.source = true;
 	o.quick_startup = quick;
 	o.clock_stub = stub;
+	o.paths_only = paths_only;
+	if (noise)
+		sd_cmp_default_noise(&o.unlocated);
+	if (paths_only) {
+		struct sd_sysset none;
+		sd_tracer_stateless(&none);
+		sd_sysset_subtract(&o.traced, &none);
+	}
 	o.virt = (struct sd_virt_opts){ .on = true, .clock_ns = 1700000000000000000ll, .seed = 1 };
 	struct sd_sink *sink = sd_sink_jsonl_new(fd);
 	o.sinks = &sink;
@@ -78,6 +93,12 @@ static void trace_script_with(const char *dir, bool quick, bool stub, struct see
 		bool startup = ev.src.phase && !strcmp(ev.src.phase, "startup");
 		if (ev.kind == SD_EV_SYSCALL && startup && ev.nr >= 0 && ev.nr < SD_NR_MAX)
 			s->startup[ev.nr]++;
+		if (ev.kind == SD_EV_SYSCALL && ev.nr >= 0 && ev.nr < SD_NR_MAX)
+			s->recorded[ev.nr]++;
+		s->events++;
+		for (int i = 0; i < ev.nargs && i < SD_MAX_ARGS; i++)
+			if (ev.args[i].type == SD_ARG_PATH && ev.args[i].abs)
+				sb_addf(&s->paths, "%s\n", ev.args[i].abs);
 		bool in_script = ev.src.file && !strcmp(ev.src.file, "s.py") && ev.src.line;
 		if (in_script && !strcmp(ev.name, "newfstatat") && ev.nargs > 1 && ev.args[1].str &&
 		    !strcmp(ev.args[1].str, "marker"))
@@ -102,7 +123,7 @@ static void trace_script_with(const char *dir, bool quick, bool stub, struct see
 
 static void trace_script(const char *dir, bool quick, struct seen *s)
 {
-	trace_script_with(dir, quick, true, s);
+	trace_script_with(dir, quick, true, false, false, s);
 }
 
 static void test_startup_unrecorded(void **state)
@@ -153,6 +174,8 @@ static void test_startup_unrecorded(void **state)
 	assert_string_equal(quick.user_clock, full.user_clock);
 	free(quick.user_clock);
 	free(full.user_clock);
+	sb_free(&quick.paths);
+	sb_free(&full.paths);
 	unlink(script);
 	unlink(marker);
 	rmdir(dir);
@@ -221,9 +244,9 @@ static void test_startup_clock_stub(void **state)
 
 	struct seen with, without;
 	char *clocks = xasprintf("%s/clocks", dir), *vdso = xasprintf("%s/vdso", dir);
-	trace_script_with(dir, true, true, &with);
+	trace_script_with(dir, true, true, false, false, &with);
 	char *with_clocks = slurp_and_remove(clocks), *with_vdso = slurp_and_remove(vdso);
-	trace_script_with(dir, true, false, &without);
+	trace_script_with(dir, true, false, false, false, &without);
 	char *without_clocks = slurp_and_remove(clocks), *without_vdso = slurp_and_remove(vdso);
 	if (old)
 		setenv("PYTHONPATH", old, 1);
@@ -244,6 +267,8 @@ static void test_startup_clock_stub(void **state)
 	assert_true(with.unrecorded[sd_syscall_nr("time")] >= 1);
 	free(with.user_clock);
 	free(without.user_clock);
+	sb_free(&with.paths);
+	sb_free(&without.paths);
 	free(with_clocks);
 	free(without_clocks);
 	free(with_vdso);
@@ -263,11 +288,86 @@ static void test_startup_clock_stub(void **state)
 	free(site);
 }
 
+/* A trace read only for its paths (validate's calibration runs, paths_only) names the
+ * same paths in the same order as a whole one, and the script does the same; the calls
+ * that need no stop are not in it, and what names no path and keeps nothing is only
+ * counted. */
+static void test_paths_only(void **state)
+{
+	(void)state;
+	if (access(PYTHON, X_OK) != 0)
+		skip();
+	char dir[] = "/tmp/sd-paths-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	write_file(dir, "marker", "");
+	write_file(dir, "s.py", "import os, time, signal\n"
+		   "os.stat('marker')\n"
+		   "signal.signal(signal.SIGUSR1, signal.SIG_IGN)\n"
+		   "os.makedirs('a/b', exist_ok=True)\n"
+		   "with open('a/b/out', 'w') as f:\n"
+		   "    f.write(str(time.monotonic()) + os.readlink('/proc/self/cwd'))\n"
+		   "os.rename('a/b/out', 'a/moved')\n"
+		   "with open('a/moved') as f:\n"
+		   "    f.seek(3)\n"
+		   "    print(f.read(), os.listdir('a'), os.getpid() > 0)\n");
+	struct seen whole, paths;
+	trace_script_with(dir, true, true, false, true, &whole);
+	char *moved = xasprintf("%s/a/moved", dir);
+	int fd = open(moved, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	size_t len;
+	char *whole_out = sd_read_fd(fd, 4096, &len, NULL);
+	close(fd);
+	unlink(moved);
+	char *ab = xasprintf("%s/a/b", dir), *a = xasprintf("%s/a", dir);
+	rmdir(ab);
+	rmdir(a);
+	trace_script_with(dir, true, true, true, true, &paths);
+	fd = open(moved, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	char *paths_out = sd_read_fd(fd, 4096, &len, NULL);
+	close(fd);
+
+	assert_string_equal(whole_out, paths_out);   /* the same clock, the same cwd */
+	assert_true(whole.paths.len > 0);
+	assert_string_equal(sb_str(&whole.paths), sb_str(&paths.paths));
+	assert_non_null(strstr(sb_str(&paths.paths), "/a/moved\n"));
+	int n_sigaction = sd_syscall_nr("rt_sigaction"), n_lseek = sd_syscall_nr("lseek");
+	int n_read = sd_syscall_nr("read"), n_mmap = sd_syscall_nr("mmap");
+	assert_true(whole.recorded[n_sigaction] > 0);   /* the script's own */
+	assert_int_equal(paths.recorded[n_sigaction] + paths.unrecorded[n_sigaction], 0);
+	assert_true(whole.recorded[n_lseek] > 0);
+	assert_int_equal(paths.recorded[n_lseek] + paths.unrecorded[n_lseek], 0);
+	assert_true(paths.recorded[n_read] < whole.recorded[n_read]);
+	assert_true(paths.unrecorded[n_read] > whole.unrecorded[n_read]);
+	assert_true(paths.unrecorded[n_mmap] >= whole.unrecorded[n_mmap]);
+	assert_true(paths.events < whole.events);
+	sb_free(&whole.paths);
+	sb_free(&paths.paths);
+	free(whole.user_clock);
+	free(paths.user_clock);
+	free(whole_out);
+	free(paths_out);
+	unlink(moved);
+	rmdir(ab);
+	rmdir(a);
+	char *s_py = xasprintf("%s/s.py", dir), *marker = xasprintf("%s/marker", dir);
+	unlink(s_py);
+	unlink(marker);
+	rmdir(dir);
+	free(s_py);
+	free(marker);
+	free(moved);
+	free(ab);
+	free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_startup_unrecorded),
 		cmocka_unit_test(test_startup_clock_stub),
+		cmocka_unit_test(test_paths_only),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
