@@ -643,10 +643,18 @@ static bool unrecorded_call(struct sd_tracee *t, int nr, const uint64_t a[6])
 	if (t->hidden || t->first_exec || t->pend_nr || nr < 0 || nr >= SD_NR_MAX ||
 	    !sd_sysset_has(&S.o->traced, nr))
 		return false;
-	bool startup = S.o->quick_startup && t->proc->src && (clock || keeps_nothing(nr, a)) &&
+	bool close = nr == __NR_close;
+	bool startup = S.o->quick_startup && t->proc->src && (clock || close || keeps_nothing(nr, a)) &&
 		       sd_src_startup(t->proc->src, t->tid, NULL);
 	if (!startup && !(S.o->paths_only && keeps_nothing(nr, a) && !names_path(nr)))
 		return false;
+	/* a close of start-up: its fd's name is dropped here; unless the name is not known
+	 * or may be the script's (whose close, unwound, ends start-up: sd_src_closing) */
+	const char *ref = close && cache_ok(t) ? sd_proc_fd_get(t->proc, (int)a[0]) : NULL;
+	if (close && (!ref || sd_src_may_close_script(t->proc->src, t->tid, ref)))
+		return false;
+	if (close)
+		sd_proc_fd_drop(t->proc, (int)a[0], (int)a[0]);
 	if ((nr == __NR_read || nr == __NR_pread64) && may_read_entropy(t, (int)a[0]))
 		return false;
 	/* a file stamped during the run reads as stamped at the virtual now (at exit) */

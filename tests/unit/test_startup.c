@@ -155,10 +155,11 @@ static void test_startup_unrecorded(void **state)
 	assert_true(quick.unrecorded[nread] > 0);
 	assert_int_equal(quick.startup[nstat], 0);
 	assert_int_equal(quick.startup[nread], 0);
-	/* what changes the tracer's fd names still is recorded */
+	/* opens are recorded (the fd's name is learnt at their exit); closes are not,
+	 * their names dropped at entry, but a close that may be the script's */
 	assert_true(quick.startup[nopen] > 0);
-	assert_true(quick.startup[nclose] > 0);
-	assert_int_equal(quick.unrecorded[nopen] + quick.unrecorded[nclose], 0);
+	assert_int_equal(quick.unrecorded[nopen], 0);
+	assert_true(quick.unrecorded[nclose] > 5);
 	assert_true(quick.unrecorded[nmmap] > 0);   /* the maps are read again */
 	/* with every stack walked nothing is left unrecorded, and start-up made the same
 	 * calls: recorded there, recorded or counted here */
