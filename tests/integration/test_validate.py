@@ -262,21 +262,28 @@ class VerdictTest(ValidateBase):
             self.assertGreater(by_name["runtime: CPython start-up (no user frame yet)"], 50)
             self.assertGreater(by_name["clock_gettime"], 50)
 
+    def site_and_script(self, sitecustomize, script):
+        """A directory holding sitecustomize.py (for PYTHONPATH: CPython runs it in its
+        start-up) and a script p.py: their paths."""
+        site = os.path.join(self.tmp, "site")
+        os.mkdir(site)
+        with open(os.path.join(site, "sitecustomize.py"), "w") as f:
+            f.write(sitecustomize)
+        prog = os.path.join(self.tmp, "p.py")
+        with open(prog, "w") as f:
+            f.write(script)
+        return site, prog
+
     def test_entropy_and_file_times_in_start_up_are_pinned(self):
         # a sitecustomize (start-up: no user frame yet) reading /dev/urandom gets the
         # pinned stream, and the time of a file it made reads as the virtual now: two
         # runs of the same program print the same
-        site = os.path.join(self.tmp, "site")
-        os.mkdir(site)
-        with open(os.path.join(site, "sitecustomize.py"), "w") as f:
-            f.write("import os\n"
-                    "with open('/dev/urandom', 'rb') as f:\n"
-                    "    print(f.read(16).hex())\n"
-                    "open('made', 'w').close()\n"
-                    "print(os.stat('made').st_mtime_ns)\n")
-        prog = os.path.join(self.tmp, "p.py")
-        with open(prog, "w") as f:
-            f.write("print('hi')\n")
+        site, prog = self.site_and_script("import os\n"
+                                          "with open('/dev/urandom', 'rb') as f:\n"
+                                          "    print(f.read(16).hex())\n"
+                                          "open('made', 'w').close()\n"
+                                          "print(os.stat('made').st_mtime_ns)\n",
+                                          "print('hi')\n")
         self.validate("--calibrate", "0", "--env", "PYTHONPATH=" + site, "--original-cmd",
                       PY + " " + prog, "--transpiled-cmd", PY + " " + prog, expect_rc=0)
 
@@ -285,17 +292,12 @@ class VerdictTest(ValidateBase):
         # unit test_startup compares what it answers with the tracer's answers): the
         # program sees a vDSO again, --keep-traces (every call recorded) does not, and
         # the reports count the same clock reads either way
-        site = os.path.join(self.tmp, "site")
-        os.mkdir(site)
-        with open(os.path.join(site, "sitecustomize.py"), "w") as f:
-            f.write("import ctypes, time\n"
-                    "libc = ctypes.CDLL(None)\n"
-                    "libc.getauxval.restype = ctypes.c_ulong\n"
-                    "print('vdso', libc.getauxval(33) != 0, libc.time(None) > 0,\n"
-                    "      time.monotonic_ns() > 0)\n")
-        prog = os.path.join(self.tmp, "p.py")
-        with open(prog, "w") as f:
-            f.write("import time\nprint(time.time() > 0)\n")
+        site, prog = self.site_and_script("import ctypes, time\n"
+                                          "libc = ctypes.CDLL(None)\n"
+                                          "libc.getauxval.restype = ctypes.c_ulong\n"
+                                          "print('vdso', libc.getauxval(33) != 0,\n"
+                                          "      libc.time(None) > 0, time.monotonic_ns() > 0)\n",
+                                          "import time\nprint(time.time() > 0)\n")
         quiet = self.build_c("quiet", "int main(void) { return 0; }\n")
         seen = []
         for keep in ([], ["--keep-traces", os.path.join(self.tmp, "keep")]):

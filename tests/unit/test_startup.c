@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,13 +127,37 @@ static void trace_script(const char *dir, bool quick, struct seen *s)
 	trace_script_with(dir, quick, true, false, false, s);
 }
 
+static void seen_free(struct seen *s)
+{
+	free(s->user_clock);
+	sb_free(&s->paths);
+}
+
+/* A fresh directory made from tmpl, for a script of PYTHON (skipped without it). */
+static void script_dir(char *tmpl)
+{
+	if (access(PYTHON, X_OK) != 0)
+		skip();
+	assert_non_null(mkdtemp(tmpl));
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	remove(path);
+	return 0;
+}
+
+static void remove_tree(const char *dir)
+{
+	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static void test_startup_unrecorded(void **state)
 {
 	(void)state;
-	if (access(PYTHON, X_OK) != 0)
-		skip();
 	char dir[] = "/tmp/sd-startup-XXXXXX";
-	assert_non_null(mkdtemp(dir));
+	script_dir(dir);
 	char *script = xasprintf("%s/s.py", dir), *marker = xasprintf("%s/marker", dir);
 	FILE *f = fopen(script, "w");
 	assert_non_null(f);
@@ -173,13 +198,9 @@ static void test_startup_unrecorded(void **state)
 	assert_non_null(quick.user_clock);
 	assert_non_null(full.user_clock);
 	assert_string_equal(quick.user_clock, full.user_clock);
-	free(quick.user_clock);
-	free(full.user_clock);
-	sb_free(&quick.paths);
-	sb_free(&full.paths);
-	unlink(script);
-	unlink(marker);
-	rmdir(dir);
+	seen_free(&quick);
+	seen_free(&full);
+	remove_tree(dir);
 	free(script);
 	free(marker);
 }
@@ -213,10 +234,8 @@ static void write_file(const char *dir, const char *name, const char *text)
 static void test_startup_clock_stub(void **state)
 {
 	(void)state;
-	if (access(PYTHON, X_OK) != 0)
-		skip();
 	char dir[] = "/tmp/sd-stub-XXXXXX";
-	assert_non_null(mkdtemp(dir));
+	script_dir(dir);
 	static const char reads[] =
 		"import ctypes, time\n"
 		"libc = ctypes.CDLL(None)\n"
@@ -230,7 +249,7 @@ static void test_startup_clock_stub(void **state)
 		"        print(who, [time.clock_gettime_ns(c) for c in (0, 1, 2, 3, 4, 5, 6, 7, 11)],\n"
 		"              time.time_ns(), time.perf_counter_ns(), tv.s, tv.us, libc.time(None),\n"
 		"              file=f)\n";
-	char *site = xasprintf("%s/site", dir), *sc = xasprintf("%s/sitecustomize.py", site);
+	char *site = xasprintf("%s/site", dir);
 	assert_int_equal(mkdir(site, 0755), 0);
 	char *text = xasprintf("%sshow('start-up')\n"
 			       "open('vdso', 'w').write(str(libc.getauxval(33) != 0))\n", reads);
@@ -266,10 +285,8 @@ static void test_startup_clock_stub(void **state)
 	assert_true(with.unrecorded[sd_syscall_nr("clock_gettime")] > 20);
 	assert_true(with.unrecorded[sd_syscall_nr("gettimeofday")] >= 1);
 	assert_true(with.unrecorded[sd_syscall_nr("time")] >= 1);
-	free(with.user_clock);
-	free(without.user_clock);
-	sb_free(&with.paths);
-	sb_free(&without.paths);
+	seen_free(&with);
+	seen_free(&without);
 	free(with_clocks);
 	free(without_clocks);
 	free(with_vdso);
@@ -277,15 +294,7 @@ static void test_startup_clock_stub(void **state)
 	free(clocks);
 	free(vdso);
 	free(old);
-	unlink(sc);
-	rmdir(site);
-	char *s_py = xasprintf("%s/s.py", dir), *marker = xasprintf("%s/marker", dir);
-	unlink(s_py);
-	unlink(marker);
-	rmdir(dir);
-	free(s_py);
-	free(marker);
-	free(sc);
+	remove_tree(dir);
 	free(site);
 }
 
@@ -296,10 +305,8 @@ static void test_startup_clock_stub(void **state)
 static void test_paths_only(void **state)
 {
 	(void)state;
-	if (access(PYTHON, X_OK) != 0)
-		skip();
 	char dir[] = "/tmp/sd-paths-XXXXXX";
-	assert_non_null(mkdtemp(dir));
+	script_dir(dir);
 	write_file(dir, "marker", "");
 	write_file(dir, "s.py", "import os, time, signal\n"
 		   "os.stat('marker')\n"
@@ -319,10 +326,8 @@ static void test_paths_only(void **state)
 	size_t len;
 	char *whole_out = sd_read_fd(fd, 4096, &len, NULL);
 	close(fd);
-	unlink(moved);
-	char *ab = xasprintf("%s/a/b", dir), *a = xasprintf("%s/a", dir);
-	rmdir(ab);
-	rmdir(a);
+	char *a = xasprintf("%s/a", dir);
+	remove_tree(a);   /* the script makes it again */
 	trace_script_with(dir, true, true, true, true, &paths);
 	fd = open(moved, O_RDONLY | O_CLOEXEC);
 	assert_true(fd >= 0);
@@ -343,23 +348,12 @@ static void test_paths_only(void **state)
 	assert_true(paths.unrecorded[n_read] > whole.unrecorded[n_read]);
 	assert_true(paths.unrecorded[n_mmap] >= whole.unrecorded[n_mmap]);
 	assert_true(paths.events < whole.events);
-	sb_free(&whole.paths);
-	sb_free(&paths.paths);
-	free(whole.user_clock);
-	free(paths.user_clock);
+	seen_free(&whole);
+	seen_free(&paths);
 	free(whole_out);
 	free(paths_out);
-	unlink(moved);
-	rmdir(ab);
-	rmdir(a);
-	char *s_py = xasprintf("%s/s.py", dir), *marker = xasprintf("%s/marker", dir);
-	unlink(s_py);
-	unlink(marker);
-	rmdir(dir);
-	free(s_py);
-	free(marker);
+	remove_tree(dir);
 	free(moved);
-	free(ab);
 	free(a);
 }
 
