@@ -2,10 +2,11 @@
  *
  * The caller clone()s the init into new user and pid namespaces and writes its uid and
  * gid maps; the init makes its mount, UTS, IPC and network namespaces itself (so that
- * sandboxes started one after another make theirs at once); the caller lets it go.  The init (pid 1) builds the
- * view (view.c), forks the job's process (pid 2), reaps every process of the sandbox
- * (orphans come to it), passes SIGTERM/SIGINT/SIGHUP on to pid 2, and when pid 2 has
- * ended kills what is left, reads the changes from the layers and hands them over. */
+ * sandboxes started one after another make theirs at once); the caller lets it go.
+ * The init (pid 1) builds the view (view.c), forks the job's process (pid 2), reaps
+ * every process of the sandbox (orphans come to it), passes SIGTERM/SIGINT/SIGHUP on to
+ * pid 2, and when pid 2 has ended kills what is left, reads the changes from the
+ * layers and hands them over. */
 #define _GNU_SOURCE
 #include "sandbox/sandbox_int.h"
 

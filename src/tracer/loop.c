@@ -626,15 +626,15 @@ static bool names_path(int nr)
 /* At a seccomp stop, a call that runs with no event and no exit stop, counted by name
  * for the trailer:
  * - quick_startup: a call of an interpreter's start-up (known without its stack:
- *   sd_src_startup) that keeps nothing, or a clock read answered here.  The comparison
- *   drops every such call anyway (the runtime profile's start-up, or the noise set); it
- *   adds the counts to what it filtered, so reports say what they said when each call
- *   was recorded;
+ *   sd_src_startup) that keeps nothing, a close of an fd whose name is known and cannot
+ *   be the script's, or a clock read answered here.  The comparison drops every such
+ *   call anyway (the runtime profile's start-up, or the noise set); it adds the counts
+ *   to what it filtered, so reports say what they said when each call was recorded;
  * - paths_only: any call that keeps nothing and names no path.
- * Writes, opens, closes, entropy and sleeps are still recorded, and so is what the
- * pinned world answers at exit: reads that may be of /dev/urandom, and stats once a
- * file may have been stamped during the run; outside start-up, clock reads too (their
- * answer depends on the caller's frames). */
+ * Writes, opens, entropy and sleeps are still recorded, and so is what the pinned
+ * world answers at exit: reads that may be of /dev/urandom, and stats once a file may
+ * have been stamped during the run; outside start-up, clock reads too (their answer
+ * depends on the caller's frames). */
 static bool unrecorded_call(struct sd_tracee *t, int nr, const uint64_t a[6])
 {
 	bool clock = nr == __NR_clock_gettime || nr == __NR_gettimeofday || nr == __NR_time;
