@@ -24,6 +24,8 @@ extern const size_t sd_vdso_image_len, sd_vdso_data_off;
 /* Where the stub goes: far from the loader's and the heap's addresses (the address space
  * is not randomized), so that nothing else in the process moves. */
 #define STUB_HINT 0x7e0000000000ull
+/* More reads between two looks than a run makes (a start-up makes ~230 in all). */
+#define MAX_STEP (1ull << 32)
 
 /* The image's extent in memory (its PT_LOAD segments from address 0), or 0 when it is
  * not what the build should have made. */
@@ -161,8 +163,10 @@ void sd_stub_on(struct sd_tracee *t, int64_t real0, int64_t elapsed, int64_t rea
 	/* on, real0, elapsed and reads in one write (the process is stopped) */
 	if (sd_mem_write_user(t->tid, t->proc->stub + offsetof(struct sd_stub_data, on), &d.on,
 			      offsetof(struct sd_stub_data, n_clock_gettime) -
-			      offsetof(struct sd_stub_data, on)) == 0)
+			      offsetof(struct sd_stub_data, on)) == 0) {
 		t->proc->stub_on = true;
+		t->proc->stub_reads = reads;
+	}
 }
 
 int sd_stub_pull(struct sd_tracee *t, bool off, int64_t *reads, uint64_t counts[3])
@@ -176,12 +180,26 @@ int sd_stub_pull(struct sd_tracee *t, bool off, int64_t *reads, uint64_t counts[
 		p->stub_on = false;
 		return -1;
 	}
-	uint64_t n[3] = { d.n_clock_gettime, d.n_gettimeofday, d.n_time };
+	/* the program can write there: what no run of the stub leaves (a count going back
+	 * or jumping, reads apart from the counts) is not believed, and the stub is off */
+	uint64_t n[3] = { d.n_clock_gettime, d.n_gettimeofday, d.n_time }, total = 0;
+	bool sane = d.reads >= p->stub_reads;
+	for (int i = 0; i < 3 && sane; i++) {
+		sane = n[i] >= p->stub_seen[i] && n[i] - p->stub_seen[i] <= MAX_STEP;
+		total += n[i] - p->stub_seen[i];
+	}
+	if (!sane || (uint64_t)(d.reads - p->stub_reads) != total) {
+		uint64_t zero = 0;
+		sd_mem_write_user(t->tid, p->stub + offsetof(struct sd_stub_data, on), &zero, sizeof zero);
+		p->stub_on = false;
+		return -1;
+	}
 	for (int i = 0; i < 3; i++) {
 		counts[i] += n[i] - p->stub_seen[i];
 		p->stub_seen[i] = n[i];
 	}
 	*reads = d.reads;
+	p->stub_reads = d.reads;
 	if (off) {
 		uint64_t zero = 0;
 		sd_mem_write_user(t->tid, p->stub + offsetof(struct sd_stub_data, on), &zero, sizeof zero);
@@ -194,7 +212,8 @@ void sd_stub_push(struct sd_tracee *t, int64_t elapsed, int64_t reads)
 {
 	int64_t v[2] = { elapsed, reads };
 
-	if (t->proc->stub && t->proc->stub_on)
-		sd_mem_write_user(t->tid, t->proc->stub + offsetof(struct sd_stub_data, elapsed), v,
-				  sizeof v);
+	if (t->proc->stub && t->proc->stub_on &&
+	    sd_mem_write_user(t->tid, t->proc->stub + offsetof(struct sd_stub_data, elapsed), v,
+			      sizeof v) == 0)
+		t->proc->stub_reads = reads;
 }

@@ -298,6 +298,53 @@ static void test_startup_clock_stub(void **state)
 	free(site);
 }
 
+extern const size_t sd_vdso_data_off;   /* where the stub's data lies in its image */
+
+/* The program can write over the stub's data: what no run of the stub leaves is not
+ * believed; the stub goes off, the trace goes on and ends complete. */
+static void test_startup_clock_stub_scribbled(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/sd-scribble-XXXXXX";
+	script_dir(dir);
+	char *site = xasprintf("%s/site", dir), *text;
+	assert_int_equal(mkdir(site, 0755), 0);
+	/* on, real0, elapsed, reads, then the three counts */
+	text = xasprintf("import ctypes, time\n"
+			 "libc = ctypes.CDLL(None)\n"
+			 "libc.getauxval.restype = ctypes.c_ulong\n"
+			 "base = libc.getauxval(33)\n"
+			 "time.monotonic()\n"
+			 "if base:\n"
+			 "    data = (ctypes.c_int64 * 8).from_address(base + %zu)\n"
+			 "    data[4] = -5; data[5] = 1 << 62\n"
+			 "open('seen', 'w').write(str(base != 0) + ' ' + str(time.monotonic() > 0))\n",
+			 sd_vdso_data_off);
+	write_file(site, "sitecustomize.py", text);
+	free(text);
+	write_file(dir, "s.py", "import time\nprint(time.monotonic())\n");
+	write_file(dir, "marker", "");
+	char *old = getenv("PYTHONPATH") ? xstrdup(getenv("PYTHONPATH")) : NULL;
+	setenv("PYTHONPATH", site, 1);
+	struct seen s;
+	trace_script_with(dir, true, true, false, false, &s);   /* asserts it ends complete */
+	if (old)
+		setenv("PYTHONPATH", old, 1);
+	else
+		unsetenv("PYTHONPATH");
+	char *seen = xasprintf("%s/seen", dir);
+	char *got = slurp_and_remove(seen);
+	assert_string_equal(got, "True True");
+	assert_true(s.unrecorded[sd_syscall_nr("clock_gettime")] < 1000000);
+	assert_non_null(s.user_clock);   /* the script's read, answered by the tracer */
+	seen_free(&s);
+	free(got);
+	free(seen);
+	free(old);
+	remove_tree(dir);
+	free(site);
+}
+
 /* A trace read only for its paths (validate's calibration runs, paths_only) names the
  * same paths in the same order as a whole one, and the script does the same; the calls
  * that need no stop are not in it, and what names no path and keeps nothing is only
@@ -362,6 +409,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_startup_unrecorded),
 		cmocka_unit_test(test_startup_clock_stub),
+		cmocka_unit_test(test_startup_clock_stub_scribbled),
 		cmocka_unit_test(test_paths_only),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
