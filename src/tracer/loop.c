@@ -658,9 +658,7 @@ static bool unrecorded_call(struct sd_tracee *t, int nr, const uint64_t a[6])
 	if ((nr == __NR_read || nr == __NR_pread64) && may_read_entropy(t, (int)a[0]))
 		return false;
 	/* a file stamped during the run reads as stamped at the virtual now (at exit) */
-	bool stat = nr == __NR_stat || nr == __NR_fstat || nr == __NR_lstat ||
-		    nr == __NR_newfstatat || nr == __NR_statx;
-	if (stat && sd_virt_on() && S.stamped)
+	if (sd_virt_answers_stat(nr) && sd_virt_on() && S.stamped)
 		return false;
 	if (clock)
 		stub_take(t, false);   /* a call of its own, not through the stub */

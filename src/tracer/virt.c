@@ -398,6 +398,12 @@ static bool is_random_dev(const struct sd_tracee *t)
 	return t->ev.nargs > 0 && fd->type == SD_ARG_FD && sd_virt_entropy_dev(fd->ref);
 }
 
+bool sd_virt_answers_stat(int nr)
+{
+	return nr == SYS_stat || nr == SYS_lstat || nr == SYS_fstat || nr == SYS_newfstatat ||
+	       nr == SYS_statx;
+}
+
 int64_t sd_virt_exit(struct sd_tracee *t, int nr, const uint64_t a[6], int64_t rval, bool user)
 {
 	static const size_t stat_offs[] = { 72, 88, 104 };        /* st_atim, st_mtim, st_ctim */
@@ -420,19 +426,13 @@ int64_t sd_virt_exit(struct sd_tracee *t, int nr, const uint64_t a[6], int64_t r
 		if (rval > 0 && is_random_dev(t))
 			fill(t->tid, a[1], (size_t)rval, user, (uint32_t)a[2], 0);
 		break;
-	case SYS_stat:
-	case SYS_lstat:
-	case SYS_fstat:
-	case SYS_newfstatat:
-		if (rval == 0)
-			answer_stat(t, a[nr == SYS_newfstatat ? 2 : 1], stat_offs, 3, false, user);
-		break;
-	case SYS_statx:
-		if (rval == 0)
-			answer_stat(t, a[4], statx_offs, 4, true, user);
-		break;
 	default:
-		account_wait(t, nr, a, rval);
+		if (!sd_virt_answers_stat(nr))
+			account_wait(t, nr, a, rval);
+		else if (rval == 0 && nr == SYS_statx)
+			answer_stat(t, a[4], statx_offs, 4, true, user);
+		else if (rval == 0)
+			answer_stat(t, a[nr == SYS_newfstatat ? 2 : 1], stat_offs, 3, false, user);
 		break;
 	}
 	t->virt_len = 0;

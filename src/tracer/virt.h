@@ -50,6 +50,8 @@ void sd_virt_entry(struct sd_tracee *t, int nr, const uint64_t args[6]);
  * false (nothing done) when the call must run and be answered at its exit. */
 bool sd_virt_answer_entry(struct sd_tracee *t, int nr, const uint64_t args[6], bool user,
 			  int64_t *rval);
+/* Is nr a stat whose file times the pinned clock rewrites at its exit (sd_virt_exit)? */
+bool sd_virt_answers_stat(int nr);
 /* Is path a device whose reads the pinned entropy answers (at the read's exit)? */
 bool sd_virt_entropy_dev(const char *path);
 /* At its exit, before it is decoded: the virtual answer.  user: the call was made from
