@@ -165,8 +165,18 @@ void sd_stub_on(struct sd_tracee *t, int64_t real0, int64_t elapsed, int64_t rea
 			      offsetof(struct sd_stub_data, n_clock_gettime) -
 			      offsetof(struct sd_stub_data, on)) == 0) {
 		t->proc->stub_on = true;
+		t->proc->stub_elapsed = elapsed;
 		t->proc->stub_reads = reads;
 	}
+}
+
+/* The stub answers no more. */
+static void stub_off(struct sd_tracee *t)
+{
+	uint64_t zero = 0;
+
+	sd_mem_write_user(t->tid, t->proc->stub + offsetof(struct sd_stub_data, on), &zero, sizeof zero);
+	t->proc->stub_on = false;
 }
 
 int sd_stub_pull(struct sd_tracee *t, bool off, int64_t *reads, uint64_t counts[3])
@@ -189,9 +199,7 @@ int sd_stub_pull(struct sd_tracee *t, bool off, int64_t *reads, uint64_t counts[
 		total += n[i] - p->stub_seen[i];
 	}
 	if (!sane || (uint64_t)(d.reads - p->stub_reads) != total) {
-		uint64_t zero = 0;
-		sd_mem_write_user(t->tid, p->stub + offsetof(struct sd_stub_data, on), &zero, sizeof zero);
-		p->stub_on = false;
+		stub_off(t);
 		return -1;
 	}
 	for (int i = 0; i < 3; i++) {
@@ -200,20 +208,20 @@ int sd_stub_pull(struct sd_tracee *t, bool off, int64_t *reads, uint64_t counts[
 	}
 	*reads = d.reads;
 	p->stub_reads = d.reads;
-	if (off) {
-		uint64_t zero = 0;
-		sd_mem_write_user(t->tid, p->stub + offsetof(struct sd_stub_data, on), &zero, sizeof zero);
-		p->stub_on = false;
-	}
+	if (off)
+		stub_off(t);
 	return 0;
 }
 
 void sd_stub_push(struct sd_tracee *t, int64_t elapsed, int64_t reads)
 {
+	struct sd_proc *p = t->proc;
 	int64_t v[2] = { elapsed, reads };
 
-	if (t->proc->stub && t->proc->stub_on &&
-	    sd_mem_write_user(t->tid, t->proc->stub + offsetof(struct sd_stub_data, elapsed), v,
-			      sizeof v) == 0)
-		t->proc->stub_reads = reads;
+	if (p->stub && p->stub_on && (elapsed != p->stub_elapsed || reads != p->stub_reads) &&
+	    sd_mem_write_user(t->tid, p->stub + offsetof(struct sd_stub_data, elapsed), v,
+			      sizeof v) == 0) {
+		p->stub_elapsed = elapsed;
+		p->stub_reads = reads;
+	}
 }

@@ -36,7 +36,8 @@ void sd_stub_on(struct sd_tracee *t, int64_t real0, int64_t elapsed, int64_t rea
  * reads answered by call (clock_gettime, gettimeofday, time) added to counts.  off: and
  * it answers no more.  -1 when the process's memory cannot be read (it is dying). */
 int sd_stub_pull(struct sd_tracee *t, bool off, int64_t *reads, uint64_t counts[3]);
-/* The tracer moved the clock while the stub is on: tell it. */
+/* The clock as the tracer has it now: the stub is told when it differs from what the
+ * stub had at the last look (the tracer answered a read or a wait meanwhile). */
 void sd_stub_push(struct sd_tracee *t, int64_t elapsed, int64_t reads);
 
 #endif

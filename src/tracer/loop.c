@@ -67,7 +67,6 @@ static struct {
 	uint64_t unrecorded[SD_NR_MAX];  /* calls of start-up let run unrecorded, by number */
 	bool own_filters;       /* a tracee installed a seccomp filter of its own */
 	bool stamped;           /* a tracee made a call that may change a file's times */
-	int64_t stub_elapsed, stub_reads;   /* the clock as the clock stub on has it */
 } S;
 
 static volatile sig_atomic_t stop_signal;
@@ -394,7 +393,6 @@ static void stub_take(struct sd_tracee *t, bool off)
 	if (!t->proc->stub_on || sd_stub_pull(t, off, &reads, n) < 0)
 		return;
 	sd_virt_set_runtime_reads(reads);
-	S.stub_reads = reads;
 	S.unrecorded[__NR_clock_gettime] += n[0];
 	S.unrecorded[__NR_gettimeofday] += n[1];
 	S.unrecorded[__NR_time] += n[2];
@@ -406,9 +404,9 @@ static void stub_start(struct sd_tracee *t)
 {
 	if (t->proc->stub && !t->proc->stub_on && t->tid == t->proc->tgid &&
 	    sd_tracee_count() == 1) {
-		int64_t real0;
-		sd_virt_clock(&real0, &S.stub_elapsed, &S.stub_reads);
-		sd_stub_on(t, real0, S.stub_elapsed, S.stub_reads);
+		int64_t real0, elapsed, reads;
+		sd_virt_clock(&real0, &elapsed, &reads);
+		sd_stub_on(t, real0, elapsed, reads);
 	}
 }
 
@@ -420,11 +418,7 @@ static void stub_tell(struct sd_tracee *t)
 	if (!t->proc->stub_on)
 		return;
 	sd_virt_clock(&real0, &elapsed, &reads);
-	if (elapsed != S.stub_elapsed || reads != S.stub_reads) {
-		sd_stub_push(t, elapsed, reads);
-		S.stub_elapsed = elapsed;
-		S.stub_reads = reads;
-	}
+	sd_stub_push(t, elapsed, reads);
 }
 
 static void syscall_entry(struct sd_tracee *t, int nr, const uint64_t args[6])

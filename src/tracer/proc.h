@@ -24,7 +24,7 @@ struct sd_proc {
 	bool stub_on;
 	bool stub_wanted;
 	uint64_t stub_seen[3];
-	int64_t stub_reads;      /* the runtime's reads as the stub had them at the last look */
+	int64_t stub_elapsed, stub_reads;   /* the clock as the stub had it at the last look */
 	uint64_t vdso, vdso_slot;
 };
 
