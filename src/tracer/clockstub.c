@@ -12,8 +12,6 @@
 #include <sys/syscall.h>
 #include <sys/user.h>
 #include <sys/wait.h>
-#include <stdio.h>
-#include <unistd.h>
 
 #include "tracer/vclock.h"
 
@@ -103,16 +101,10 @@ static int run_call(pid_t tid, int64_t *ret, int *status)
 	}
 }
 
-bool sd_stub_wanted(pid_t tid)
+bool sd_stub_wanted(const char *exe)
 {
-	char link[64], exe[4096];
-	snprintf(link, sizeof link, "/proc/%d/exe", (int)tid);
-	ssize_t n = readlink(link, exe, sizeof exe - 1);
-	if (n <= 0)
-		return false;
-	exe[n] = '\0';
-	const char *base = strrchr(exe, '/');
-	return !strncmp(base ? base + 1 : exe, "python", 6);
+	const char *base = exe ? strrchr(exe, '/') : NULL;
+	return exe && !strncmp(base ? base + 1 : exe, "python", 6);
 }
 
 int sd_stub_install(struct sd_tracee *t, uint64_t vdso, uint64_t auxv_slot, int *status)

@@ -20,9 +20,9 @@
 #include <stdint.h>
 #include "tracer/proc.h"
 
-/* Is the program tid just exec'd one the stub is for (a CPython interpreter: an
- * executable named python*)? */
-bool sd_stub_wanted(pid_t tid);
+/* Is the executable just exec'd (its path; NULL: unknown) one the stub is for (a
+ * CPython interpreter: named python*)? */
+bool sd_stub_wanted(const char *exe);
 /* Map the stub into t's process at the exit stop of a successful execve (the new image
  * not yet started) and put it in the auxiliary vector's slot at auxv_slot (which
  * sd_virt_exec left as AT_IGNORE), borrowing the syscall instruction of the real vDSO at

@@ -793,7 +793,7 @@ static struct sd_tracee *on_exec_event(struct sd_tracee *t)
 	t->proc->stub = 0;         /* the stub, for a CPython start-up (clockstub.h) */
 	t->proc->stub_on = false;
 	t->proc->stub_wanted = S.o->quick_startup && S.o->clock_stub && t->proc->vdso_slot &&
-			       sd_stub_wanted(t->tid);
+			       sd_stub_wanted(readlink_proc(t, "exe"));
 	sd_proc_fd_reset(t->proc); /* close-on-exec fds are gone */
 	sd_src_proc_exec(t->proc->src); /* and every module */
 	clear_pending_restart(t);
