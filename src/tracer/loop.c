@@ -600,13 +600,25 @@ static void answer_at_entry(struct sd_tracee *t)
 }
 
 /* May a read of fd draw from the pinned entropy (/dev/urandom, /dev/random: answered at
- * its exit)?  Yes unless the name cache knows the fd as something else. */
+ * its exit)?  Yes unless its name (env_fd_ref: cached or read from /proc) is another
+ * file's. */
 static bool may_read_entropy(struct sd_tracee *t, int fd)
 {
 	if (!sd_virt_on())
 		return false;
-	const char *ref = cache_ok(t) ? sd_proc_fd_get(t->proc, fd) : NULL;
+	const char *ref = env_fd_ref(t, fd, false);
 	return !ref || sd_virt_entropy_dev(ref);
+}
+
+/* An open that only reads: it changes no file and makes no name, and its fd's name can
+ * be read from /proc when a later call needs it (env_fd_ref). */
+static bool opens_to_read(int nr, const uint64_t a[6])
+{
+	if (nr != __NR_open && nr != __NR_openat)
+		return false;
+	uint64_t fl = a[nr == __NR_openat ? 2 : 1];
+	return (fl & O_ACCMODE) == O_RDONLY && !(fl & (O_CREAT | O_TRUNC)) &&
+	       (fl & O_TMPFILE) != O_TMPFILE;   /* (O_TMPFILE holds O_DIRECTORY's bit) */
 }
 
 /* Of the calls that keep nothing: the ones that name a path (paths_only records them). */
@@ -620,15 +632,16 @@ static bool names_path(int nr)
 /* At a seccomp stop, a call that runs with no event and no exit stop, counted by name
  * for the trailer:
  * - quick_startup: a call of an interpreter's start-up (known without its stack:
- *   sd_src_startup) that keeps nothing, a close of an fd whose name is known and cannot
- *   be the script's, or a clock read answered here.  The comparison drops every such
- *   call anyway (the runtime profile's start-up, or the noise set); it adds the counts
- *   to what it filtered, so reports say what they said when each call was recorded;
+ *   sd_src_startup) that keeps nothing, an open that only reads (the fd is named from
+ *   /proc if a later call needs it), a close of an fd that cannot be the script's, or
+ *   a clock read answered here.  The comparison drops every such call anyway (the
+ *   runtime profile's start-up, or the noise set); it adds the counts to what it
+ *   filtered, so reports say what they said when each call was recorded;
  * - paths_only: any call that keeps nothing and names no path.
- * Writes, opens, entropy and sleeps are still recorded, and so is what the pinned
- * world answers at exit: reads that may be of /dev/urandom, and stats once a file may
- * have been stamped during the run; outside start-up, clock reads too (their answer
- * depends on the caller's frames). */
+ * Writes, opens that may write or create, entropy and sleeps are still recorded, and
+ * so is what the pinned world answers at exit: reads of /dev/urandom, and stats once a
+ * file may have been stamped during the run; outside start-up, clock reads too (their
+ * answer depends on the caller's frames). */
 static bool unrecorded_call(struct sd_tracee *t, int nr, const uint64_t a[6])
 {
 	bool clock = nr == __NR_clock_gettime || nr == __NR_gettimeofday || nr == __NR_time;
@@ -638,13 +651,14 @@ static bool unrecorded_call(struct sd_tracee *t, int nr, const uint64_t a[6])
 	    !sd_sysset_has(&S.o->traced, nr))
 		return false;
 	bool close = nr == __NR_close;
-	bool startup = S.o->quick_startup && t->proc->src && (clock || close || keeps_nothing(nr, a)) &&
+	bool startup = S.o->quick_startup && t->proc->src &&
+		       (clock || close || opens_to_read(nr, a) || keeps_nothing(nr, a)) &&
 		       sd_src_startup(t->proc->src, t->tid, NULL);
 	if (!startup && !(S.o->paths_only && keeps_nothing(nr, a) && !names_path(nr)))
 		return false;
-	/* a close of start-up: its fd's name is dropped here; unless the name is not known
+	/* a close of start-up: its fd's name is dropped here; unless the fd is not open
 	 * or may be the script's (whose close, unwound, ends start-up: sd_src_closing) */
-	const char *ref = close && cache_ok(t) ? sd_proc_fd_get(t->proc, (int)a[0]) : NULL;
+	const char *ref = close ? env_fd_ref(t, (int)a[0], false) : NULL;
 	if (close && (!ref || sd_src_may_close_script(t->proc->src, t->tid, ref)))
 		return false;
 	if (close)

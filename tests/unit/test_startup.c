@@ -32,6 +32,7 @@ struct seen {
 	uint64_t unrecorded[SD_NR_MAX];  /* the trailer's counts */
 	int user_stat;                   /* stats of "marker" located in the script */
 	char *user_clock;                /* what the script's clock read returned */
+	char *user_read_ref;             /* the file the script's first read read */
 	struct sb paths;                 /* every path named, in order, one per line */
 	uint64_t events;
 	uint64_t recorded[SD_NR_MAX];    /* every recorded call, by number */
@@ -104,6 +105,9 @@ static void trace_script_with(const char *dir, bool quick, bool stub, bool paths
 		if (in_script && !strcmp(ev.name, "newfstatat") && ev.nargs > 1 && ev.args[1].str &&
 		    !strcmp(ev.args[1].str, "marker"))
 			s->user_stat++;
+		if (in_script && !strcmp(ev.name, "read") && ev.nargs > 0 && ev.args[0].ref &&
+		    !s->user_read_ref)
+			s->user_read_ref = xstrdup(ev.args[0].ref);
 		if (in_script && !strcmp(ev.name, "clock_gettime") && ev.nargs > 1 && ev.args[1].text) {
 			free(s->user_clock);   /* the last one */
 			s->user_clock = xstrdup(ev.args[1].text);
@@ -130,6 +134,7 @@ static void trace_script(const char *dir, bool quick, struct seen *s)
 static void seen_free(struct seen *s)
 {
 	free(s->user_clock);
+	free(s->user_read_ref);
 	sb_free(&s->paths);
 }
 
@@ -180,10 +185,11 @@ static void test_startup_unrecorded(void **state)
 	assert_true(quick.unrecorded[nread] > 0);
 	assert_int_equal(quick.startup[nstat], 0);
 	assert_int_equal(quick.startup[nread], 0);
-	/* opens are recorded (the fd's name is learnt at their exit); closes are not,
-	 * their names dropped at entry, but a close that may be the script's */
-	assert_true(quick.startup[nopen] > 0);
-	assert_int_equal(quick.unrecorded[nopen], 0);
+	/* so did its opens that only read (their fds named from /proc when a later call
+	 * needs it) and its closes, their names dropped at entry, but a close that may be
+	 * the script's (an open that may write is recorded: test_startup_clock_stub) */
+	assert_true(quick.unrecorded[nopen] > 5);
+	assert_int_equal(quick.startup[nopen], 0);
 	assert_true(quick.unrecorded[nclose] > 5);
 	assert_true(quick.unrecorded[nmmap] > 0);   /* the maps are read again */
 	/* with every stack walked nothing is left unrecorded, and start-up made the same
@@ -252,13 +258,14 @@ static void test_startup_clock_stub(void **state)
 	char *site = xasprintf("%s/site", dir);
 	assert_int_equal(mkdir(site, 0755), 0);
 	char *text = xasprintf("%sshow('start-up')\n"
-			       "open('vdso', 'w').write(str(libc.getauxval(33) != 0))\n", reads);
+			       "open('vdso', 'w').write(str(libc.getauxval(33) != 0))\n"
+			       "import builtins\nbuiltins.kept = open('marker')\n", reads);
 	write_file(site, "sitecustomize.py", text);
 	free(text);
-	text = xasprintf("%sshow('script')\n", reads);
+	text = xasprintf("%sshow('script')\nkept.read()\n", reads);
 	write_file(dir, "s.py", text);
 	free(text);
-	write_file(dir, "marker", "");
+	write_file(dir, "marker", "kept open since start-up\n");
 	char *old = getenv("PYTHONPATH") ? xstrdup(getenv("PYTHONPATH")) : NULL;
 	setenv("PYTHONPATH", site, 1);
 
@@ -283,6 +290,13 @@ static void test_startup_clock_stub(void **state)
 		assert_int_equal(with.startup[nr], without.startup[nr]);
 	}
 	assert_true(with.unrecorded[sd_syscall_nr("clock_gettime")] > 20);
+	/* start-up's opens that write (clocks, vdso) are recorded; the one that only
+	 * reads is not, and the script's read of its fd names the file all the same */
+	assert_true(with.startup[sd_syscall_nr("openat")] >= 2);
+	assert_non_null(with.user_read_ref);
+	assert_non_null(without.user_read_ref);
+	assert_string_equal(with.user_read_ref, without.user_read_ref);
+	assert_string_equal(with.user_read_ref + strlen(with.user_read_ref) - 7, "/marker");
 	assert_true(with.unrecorded[sd_syscall_nr("gettimeofday")] >= 1);
 	assert_true(with.unrecorded[sd_syscall_nr("time")] >= 1);
 	seen_free(&with);
