@@ -29,7 +29,7 @@ def main():
     print("| --- | --- | --- | --- |")
     for name, _ in cmds:
         med = statistics.median(times[name])
-        print("| %s | %.3f s | %.3f s | %.2fx |" % (name, med, min(times[name]), med / base))
+        print("| %s | %.1f ms | %.1f ms | %.3fx |" % (name, med * 1e3, min(times[name]) * 1e3, med / base))
 
 
 if __name__ == "__main__":

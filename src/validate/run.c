@@ -560,11 +560,15 @@ int sd_run_all(const struct sd_run_spec *s, struct sd_run_result *r, size_t n)
 		n = sizeof x / sizeof *x;
 	memset(x, 0, sizeof x);
 	memset(r, 0, n * sizeof *r);
+	/* A run in a private network is let go as soon as its sandbox is made: if a later
+	 * one cannot be, it is killed, and all it did stays in its sandbox.  With the
+	 * host's network it could have reached past it: none goes before all are made. */
+	bool at_once = n && !s[0].plan->net_host;
 	for (size_t i = 0; i < n; i++) {
 		x[i].s = &s[i];
 		x[i].r = &r[i];
 		if (start(&x[i]) < 0) {
-			for (size_t k = 0; k < i; k++) {   /* the ones started: never let go */
+			for (size_t k = 0; k < i; k++) {   /* the ones started: killed */
 				kill(x[k].sb.pid, SIGKILL);
 				waitpid(x[k].sb.pid, NULL, 0);
 				if (x[k].cg)
@@ -573,8 +577,12 @@ int sd_run_all(const struct sd_run_spec *s, struct sd_run_result *r, size_t n)
 			}
 			return -1;
 		}
+		if (at_once) {
+			x[i].t0 = sd_now_mono_ns();
+			sd_sandbox_go(&x[i].sb);
+		}
 	}
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && !at_once; i++) {
 		x[i].t0 = sd_now_mono_ns();
 		sd_sandbox_go(&x[i].sb);
 	}
