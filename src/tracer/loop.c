@@ -299,7 +299,7 @@ static void note_existing(struct sd_event *ev, long nr, const uint64_t *args)
 /* A call that changes nothing the tracer keeps (fd and cwd names, the pinned world's
  * state but for the clock, restarts; the maps it is told of at entry) and cannot
  * block for long: a probe of a file or of the process, a read, a signal disposition,
- * a mapping. */
+ * a mapping, a thread's or process's own set-up (TLS, robust list, rseq, limits). */
 static bool keeps_nothing(int nr, const uint64_t a[6])
 {
 	switch (nr) {
@@ -311,6 +311,8 @@ static bool keeps_nothing(int nr, const uint64_t a[6])
 	case __NR_getpid: case __NR_gettid: case __NR_getuid: case __NR_geteuid:
 	case __NR_getgid: case __NR_getegid: case __NR_sysinfo: case __NR_uname:
 	case __NR_mmap: case __NR_munmap: case __NR_mprotect: case __NR_mremap: case __NR_madvise:
+	case __NR_sched_yield: case __NR_set_tid_address: case __NR_set_robust_list:
+	case __NR_rseq: case __NR_arch_prctl: case __NR_prlimit64:
 		return true;
 	case __NR_ioctl:   /* a terminal probe; close-on-exec, which the tracer does not keep */
 		return a[1] == TCGETS || a[1] == FIOCLEX || a[1] == FIONCLEX;
@@ -637,6 +639,8 @@ static bool names_path(int nr)
  *   a clock read answered here.  The comparison drops every such call anyway (the
  *   runtime profile's start-up, or the noise set); it adds the counts to what it
  *   filtered, so reports say what they said when each call was recorded;
+ * - counted: a call the consumer drops by name that keeps nothing, anywhere in the run
+ *   (the comparison counts it by name as it does when it is recorded);
  * - paths_only: any call that keeps nothing and names no path.
  * Writes, opens that may write or create, entropy and sleeps are still recorded, and
  * so is what the pinned world answers at exit: reads of /dev/urandom, and stats once a
@@ -654,7 +658,8 @@ static bool unrecorded_call(struct sd_tracee *t, int nr, const uint64_t a[6])
 	bool startup = S.o->quick_startup && t->proc->src &&
 		       (clock || close || opens_to_read(nr, a) || keeps_nothing(nr, a)) &&
 		       sd_src_startup(t->proc->src, t->tid, NULL);
-	if (!startup && !(S.o->paths_only && keeps_nothing(nr, a) && !names_path(nr)))
+	bool noise = sd_sysset_has(&S.o->counted, nr) && keeps_nothing(nr, a);
+	if (!startup && !noise && !(S.o->paths_only && keeps_nothing(nr, a) && !names_path(nr)))
 		return false;
 	/* a close of start-up: its fd's name is dropped here; unless the fd is not open
 	 * or may be the script's (whose close, unwound, ends start-up: sd_src_closing) */

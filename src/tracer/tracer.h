@@ -35,6 +35,10 @@ struct sd_tracer_opts {
 					  (validate: the noise its comparison drops by name);
 					  the pinned clocks and entropy are looked up anyway
 					  (sd_virt_needs_source) */
+	struct sd_sysset counted;  /* calls whose events the consumer drops by name (validate:
+				      the noise its comparison drops): the ones the tracer
+				      keeps nothing of go at their first stop with no event,
+				      counted by name in the trailer (sd_trace_end.unrecorded) */
 	bool quick_startup;        /* what the main thread of a CPython does before it read its
 				      main script is its start-up, located without its stack,
 				      and what start-up and imports read is hashed, not kept

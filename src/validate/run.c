@@ -126,6 +126,8 @@ static int runner(void *arg)
 	o.source_stack = s->stack;
 	if (s->unlocated)
 		o.unlocated = *s->unlocated;
+	if (s->counted)
+		o.counted = *s->counted;
 	o.quick_startup = s->quick_startup;
 	o.clock_stub = true;
 	o.virt = s->virt;

@@ -31,6 +31,8 @@ struct sd_run_spec {
 	uint32_t max_bytes;     /* --max-bytes of the trace */
 	bool stack;             /* keep every frame of each call's stack (--stack) */
 	const struct sd_sysset *unlocated;  /* calls whose source line is not looked up */
+	const struct sd_sysset *counted;    /* calls dropped by name: counted, not recorded,
+					       when the tracer keeps nothing of them */
 	bool quick_startup;     /* an interpreter's start-up located without its stack */
 	bool paths_only;        /* its trace is read for the paths it names only (calibration):
 				   the calls that name none and change nothing run unseen or

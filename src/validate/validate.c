@@ -141,7 +141,8 @@ static int run_both(struct sd_validation *v)
 	 * looked up (mmap, rt_sigaction..., each a walk of a Python run's frames), unless
 	 * the traces are kept or every frame was asked for; the pinned clocks are, their
 	 * answers depend on it (the tracer keeps them).  Nor is an interpreter's start-up,
-	 * which the comparison drops whatever its frames (quick_startup). */
+	 * which the comparison drops whatever its frames (quick_startup).  Nor are those
+	 * calls recorded, when the tracer keeps nothing of them: only counted (counted). */
 	sd_cmp_default_noise(&unlocated);
 	sd_sysset_intersect(&unlocated, &c->cmp.ignore);
 	bool complete = c->keep_traces || c->stacks;
@@ -161,7 +162,8 @@ static int run_both(struct sd_validation *v)
 			.envp = v->env, .stdin_fd = v->stdin_fd, .plan = &c->plan,
 			.cpu = ncpu ? cpu[run_cpu(i, ncpu)] : -1,
 			.timeout = c->timeout, .max_procs = c->max_procs, .max_bytes = 65536,
-			.stack = c->stacks, .unlocated = &unlocated, .quick_startup = !complete,
+			.stack = c->stacks, .unlocated = &unlocated, .counted = &unlocated,
+			.quick_startup = !complete,
 			.stop = &sd_validate_interrupted, .max_output = c->max_output,
 			.virt = c->virt,
 		};
