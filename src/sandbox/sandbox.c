@@ -57,6 +57,13 @@ static void job_main(const struct sd_sandbox_job *j)
 		dprintf(j->log_fd, "error cannot drop capabilities: %s\n", strerror(errno));
 		_exit(SD_EXIT_TOOL);
 	}
+	/* nothing the job executes gains privileges (setuid, setgid, file capabilities);
+	 * and a process of it may add a seccomp filter with no capability (the tracer adds
+	 * its whole filter to an interpreter after start-up: tracer.h, loose_startup) */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		dprintf(j->log_fd, "error cannot set no_new_privs: %s\n", strerror(errno));
+		_exit(SD_EXIT_TOOL);
+	}
 	if (chdir(j->workdir) < 0) {
 		dprintf(j->log_fd, "error cannot enter %s in the sandbox: %s\n", j->workdir, strerror(errno));
 		_exit(SD_EXIT_TOOL);

@@ -48,6 +48,8 @@ void sd_src_proc_exec(struct sd_srcproc *p);
 /* A syscall of the process completed with ret: after a successful mmap, munmap or
  * mremap that touches code, the module list is re-read before the next unwind. */
 void sd_src_proc_syscall_done(struct sd_srcproc *p, int nr, const uint64_t args[6], int64_t ret);
+/* The process's mappings may have changed unseen: they are read again when needed. */
+void sd_src_proc_remapped(struct sd_srcproc *p);
 /* Syscalls whose completion must be seen (with a seccomp filter, they must stop). */
 bool sd_src_watches(int nr);
 
@@ -58,6 +60,11 @@ bool sd_src_watches(int nr);
  * (sd_py_locate_user). */
 void sd_src_locate(struct sd_srcctx *c, struct sd_srcproc *p, pid_t tid, bool user_only,
 		   struct sd_srcloc *loc);
+
+/* Whether p runs an interpreter whose frames are read (looked for in its maps now if
+ * not found yet: at the exit of its exec, only one whose runtime is in the executable
+ * itself, not in a shared libpython the loader has yet to map). */
+bool sd_src_interpreter(struct sd_srcctx *c, struct sd_srcproc *p);
 
 /* Whether thread tid of p is in an interpreter's start-up, known without reading its
  * stack: the main thread before it read its main script (no user frame met yet).  Then

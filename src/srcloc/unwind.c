@@ -611,6 +611,12 @@ static bool touches_modules(const struct sd_srcproc *p, uint64_t addr, uint64_t 
 	return false;
 }
 
+void sd_src_proc_remapped(struct sd_srcproc *p)
+{
+	if (p)
+		p->dirty = true;
+}
+
 void sd_src_proc_syscall_done(struct sd_srcproc *p, int nr, const uint64_t args[6], int64_t ret)
 {
 	if (!p || !p->dwfl || (ret < 0 && ret >= -4095))
@@ -832,6 +838,14 @@ bool sd_src_startup(struct sd_srcproc *p, pid_t tid, struct sd_srcloc *loc)
 	if (loc)
 		sd_srcloc_clear(loc);
 	return p && p->py && sd_py_startup(p->py, tid, loc);
+}
+
+bool sd_src_interpreter(struct sd_srcctx *c, struct sd_srcproc *p)
+{
+	bool changed;
+	if (p && !p->py && ensure(p, &changed) && (changed || p->py_later) && !p->py_why)
+		look_for_python(c, p);
+	return p && p->py;
 }
 
 void sd_src_locate(struct sd_srcctx *c, struct sd_srcproc *p, pid_t tid, bool user_only,

@@ -3,8 +3,6 @@
 #include "tracer/clockstub.h"
 
 #include <elf.h>
-#include <errno.h>
-#include <signal.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -13,6 +11,7 @@
 #include <sys/user.h>
 #include <sys/wait.h>
 
+#include "tracer/inject.h"
 #include "tracer/vclock.h"
 
 /* The stub's shared object (generated from stub/vdso.c by scripts/vdso-image.sh). */
@@ -61,46 +60,6 @@ static int copy_image(pid_t tid, uint64_t base)
 	return 0;
 }
 
-/* A syscall instruction in the real vDSO (its fallbacks make the calls), or 0. */
-static uint64_t syscall_insn(pid_t tid, uint64_t vdso)
-{
-	unsigned char text[8192];
-	ssize_t n = sd_mem_read(tid, vdso, text, sizeof text);
-
-	for (ssize_t i = 0; i + 1 < n; i++)
-		if (text[i] == 0x0f && text[i + 1] == 0x05)
-			return vdso + (uint64_t)i;
-	return 0;
-}
-
-/* Run the call set up in t's registers (from a syscall-exit stop) to its exit stop: its
- * return value in *ret.  -1 with *status the stop or end that came instead. */
-static int run_call(pid_t tid, int64_t *ret, int *status)
-{
-	for (;;) {
-		int st;
-		if (ptrace(PTRACE_SYSCALL, tid, 0L, 0L) < 0)
-			return -1;
-		while (waitpid(tid, &st, __WALL) < 0)
-			if (errno != EINTR)
-				return -1;
-		int event = (unsigned)st >> 16;
-		if (!WIFSTOPPED(st) ||
-		    (WSTOPSIG(st) != (SIGTRAP | 0x80) && event != PTRACE_EVENT_SECCOMP)) {
-			*status = st;
-			return -1;
-		}
-		struct __ptrace_syscall_info info;
-		memset(&info, 0, sizeof info);
-		if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, (void *)sizeof info, &info) <= 0)
-			return -1;
-		if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
-			*ret = info.exit.rval;
-			return 0;
-		}
-	}
-}
-
 bool sd_stub_wanted(const char *exe)
 {
 	const char *base = exe ? strrchr(exe, '/') : NULL;
@@ -111,7 +70,7 @@ int sd_stub_install(struct sd_tracee *t, uint64_t vdso, uint64_t auxv_slot, int 
 {
 	struct user_regs_struct saved, r;
 	size_t span = image_span();
-	uint64_t insn = vdso ? syscall_insn(t->tid, vdso) : 0;
+	uint64_t insn = sd_inject_find_syscall(t->tid, vdso);
 	int64_t addr = -1;
 
 	*status = 0;
@@ -128,7 +87,7 @@ int sd_stub_install(struct sd_tracee *t, uint64_t vdso, uint64_t auxv_slot, int 
 	r.rip = insn;
 	if (ptrace(PTRACE_SETREGS, t->tid, 0L, &r) < 0)
 		return -1;
-	int rc = run_call(t->tid, &addr, status);
+	int rc = sd_inject_run(t->tid, &addr, status);
 	if (!(*status && !WIFSTOPPED(*status)))   /* alive: as the new image starts */
 		ptrace(PTRACE_SETREGS, t->tid, 0L, &saved);
 	if (rc < 0 || addr < 0 || addr > (int64_t)1 << 47)

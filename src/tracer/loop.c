@@ -34,6 +34,7 @@
 #include "procfs/procfs.h"
 #include "srcloc/srcloc.h"
 #include "tracer/clockstub.h"
+#include "tracer/inject.h"
 #include "tracer/launch.h"
 #include "tracer/proc.h"
 #include "tracer/seccomp.h"
@@ -67,6 +68,7 @@ static struct {
 	uint64_t unrecorded[SD_NR_MAX];  /* calls of start-up let run unrecorded, by number */
 	bool own_filters;       /* a tracee installed a seccomp filter of its own */
 	bool stamped;           /* a tracee made a call that may change a file's times */
+	struct sock_fprog whole;   /* loose_startup: the filter added when start-up ends */
 } S;
 
 static volatile sig_atomic_t stop_signal;
@@ -700,6 +702,59 @@ static void trailer_counts(struct sd_trace_end *end)
 	}
 }
 
+/* ---- an interpreter's start-up under the loose filter (tracer.h, loose_startup) ----
+ * The launched process starts with a filter that lets the probes of start-up run with
+ * no stop (sd_seccomp_build_loose); every one of them is a call the tracer would let go
+ * unrecorded at its first stop (unrecorded_call), and their counts are not wanted (the
+ * trace is read for its paths).  The whole filter is added (filters only tighten) at
+ * the stop where that would no longer hold: before a clone, an exec or a call that may
+ * stamp a file (stats are answered then), at the exit of the exec of an image that is
+ * not an interpreter's, and at the first stop once start-up is over. */
+
+/* The whole filter into t's process, at a seccomp stop (at_entry: the call is made
+ * again after) or at an exit stop (from insn; 0: the call's own instruction).  0, or a
+ * wait status of t that came instead, for the caller to handle. */
+static int tighten(struct sd_tracee *t, bool at_entry, uint64_t insn)
+{
+	int status = 0;
+	struct user_regs_struct r;
+
+	t->proc->loose = false;
+	sd_src_proc_remapped(t->proc->src);   /* its mappings were not seen */
+	if (!at_entry && !insn && ptrace(PTRACE_GETREGS, t->tid, 0L, &r) == 0)
+		insn = r.rip - 2;
+	if (sd_inject_filter(t->tid, &S.whole, at_entry, insn, &status) < 0 && !status &&
+	    !S.fatal)
+		S.fatal = xasprintf("cannot add the seccomp filter to process %d after its "
+				    "start-up", (int)t->proc->tgid);
+	return status;
+}
+
+/* At a seccomp stop of a loose process: must the whole filter go in first? */
+static bool loose_ends(struct sd_tracee *t, int nr, const uint64_t a[6])
+{
+	return (ends_alone(nr) && nr != __NR_exit && nr != __NR_exit_group) ||
+	       !leaves_times(nr, a) ||
+	       (t->proc->src && !sd_src_startup(t->proc->src, t->tid, NULL));
+}
+
+/* At an exit stop of a loose process (exec: of its exec, the new image not started, the
+ * call's own instruction behind it no more): the whole filter, unless start-up goes on.
+ * The interpreter must be known from the first call on, as it is in a whole trace: one
+ * whose runtime the loader maps later (a shared libpython) is not let loose. */
+static int loose_exit(struct sd_tracee *t, bool exec)
+{
+	if (exec && !t->proc->loose_ends_at_exec) {
+		if (!t->proc->src)
+			t->proc->src = sd_src_proc_new(S.src, t->proc->tgid);
+		t->proc->loose_ends_at_exec = !sd_src_interpreter(S.src, t->proc->src);
+	}
+	if (!t->proc->loose_ends_at_exec && t->proc->src &&
+	    sd_src_startup(t->proc->src, t->tid, NULL))
+		return 0;
+	return tighten(t, false, exec ? sd_inject_find_syscall(t->tid, t->proc->vdso) : 0);
+}
+
 /* A syscall or seccomp stop.  0, or a wait status of t that came instead of a stop the
  * tracer caused meanwhile (mapping the clock stub), for the caller to handle. */
 static int handle_syscall_stop(struct sd_tracee *t)
@@ -719,6 +774,9 @@ static int handle_syscall_stop(struct sd_tracee *t)
 			nr = -1; /* a 32-bit int $0x80 call: not reported (no i386 table yet) */
 		if (t->in_syscall && t->recording && info.op == PTRACE_SYSCALL_INFO_SECCOMP)
 			return 0; /* entry already seen in PTRACE_SYSCALL mode */
+		if (t->proc->loose && !t->hidden && !t->in_syscall &&
+		    info.op == PTRACE_SYSCALL_INFO_SECCOMP && loose_ends(t, nr, args))
+			return tighten(t, true, 0);   /* the call comes again */
 		if (info.op == PTRACE_SYSCALL_INFO_SECCOMP && !t->in_syscall &&
 		    unrecorded_call(t, nr, args))
 			return 0;
@@ -734,6 +792,8 @@ static int handle_syscall_stop(struct sd_tracee *t)
 			t->proc->stub_wanted = false;
 			sd_stub_install(t, t->proc->vdso, t->proc->vdso_slot, &again);
 		}
+		if (!again && t->proc->loose)
+			again = loose_exit(t, nr == __NR_execve || nr == __NR_execveat);
 		return again;
 	}
 	return 0;
@@ -811,8 +871,10 @@ static struct sd_tracee *on_exec_event(struct sd_tracee *t)
 	sd_virt_exec(t->tid, &t->proc->vdso, &t->proc->vdso_slot);  /* its clock, AT_RANDOM */
 	t->proc->stub = 0;         /* the stub, for a CPython start-up (clockstub.h) */
 	t->proc->stub_on = false;
+	bool interpreter = sd_stub_wanted(readlink_proc(t, "exe"));
 	t->proc->stub_wanted = S.o->quick_startup && S.o->clock_stub && t->proc->vdso_slot &&
-			       sd_stub_wanted(readlink_proc(t, "exe"));
+			       interpreter;
+	t->proc->loose_ends_at_exec = t->proc->loose && !interpreter;
 	sd_proc_fd_reset(t->proc); /* close-on-exec fds are gone */
 	sd_src_proc_exec(t->proc->src); /* and every module */
 	clear_pending_restart(t);
@@ -1116,13 +1178,29 @@ static int start(const struct sd_tracer_opts *o)
 		sd_sysset_fill(&stops);
 	}
 	((struct sd_tracer_opts *)o)->use_seccomp = progp != NULL;
+	/* an interpreter's start-up probes unseen, until the whole filter is added */
+	struct sock_fprog loose = { 0, NULL };
+	if (progp && o->loose_startup && o->quick_startup && o->paths_only && S.src) {
+		struct sd_sysset probes;
+		sd_sysset_clear(&probes);
+		for (int nr = 0; nr < SD_NR_MAX; nr++)
+			if (names_path(nr) || sd_src_watches(nr) || nr == __NR_madvise)
+				sd_sysset_add(&probes, nr);
+		if (sd_seccomp_build_loose(&stops, &probes, &loose) == 0) {
+			S.whole = prog;
+			prog.filter = NULL;
+			progp = &loose;
+		}
+	}
 	pid_t pid = sd_launch(o, progp, popts, &S.errpipe);
 	free(prog.filter);
+	free(loose.filter);
 	if (pid < 0)
 		return -1;
 	S.main_pid = pid;
 	struct sd_tracee *t = new_tracee(pid, pid, false);
 	t->hidden = true;
+	t->proc->loose = loose.filter != NULL;
 	return 0;
 }
 
@@ -1199,6 +1277,7 @@ int sd_tracer_run(const struct sd_tracer_opts *o, struct sd_trace_end *end)
 	if (start(o) < 0) {
 		sd_src_free(S.src);
 		S.src = NULL;
+		free(S.whole.filter);
 		end->complete = false;
 		end->reason = xstrdup("the command could not be traced");
 		return SD_EXIT_TOOL;
@@ -1222,6 +1301,7 @@ int sd_tracer_run(const struct sd_tracer_opts *o, struct sd_trace_end *end)
 	if (S.errpipe >= 0)
 		close(S.errpipe);
 	sd_src_free(S.src);   /* what tracees remain only hold their own state */
+	free(S.whole.filter);
 	S.src = NULL;
 	int code = final_status();
 	end->events = S.events;

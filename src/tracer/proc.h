@@ -26,6 +26,11 @@ struct sd_proc {
 	uint64_t stub_seen[3];
 	int64_t stub_elapsed, stub_reads;   /* the clock as the stub had it at the last look */
 	uint64_t vdso, vdso_slot;
+	/* loop.c: its seccomp filter lets an interpreter's start-up probe unseen (tracer.h,
+	 * loose_startup) until the tracer adds the whole one; at the exit of its exec, when
+	 * the new image is not an interpreter's */
+	bool loose;
+	bool loose_ends_at_exec;
 };
 
 struct sd_tracee {

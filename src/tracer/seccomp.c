@@ -6,7 +6,10 @@
  *   bitmap: one compare of nr/32 per 32-bit word holding traced numbers, then a
  *           JSET of that word against 1 << (nr % 32), kept in scratch slot M[0].
  * Jumps only go forward, to the next instruction or to the two final returns. */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
@@ -191,6 +194,68 @@ int sd_seccomp_build(const struct sd_sysset *traced, struct sock_fprog *prog)
 	free(ranges.insn);
 	free(bitmap.insn);
 	return best ? 0 : -1;
+}
+
+/* The prefix of the loose program: on x86_64, an open that only reads, a TCGETS,
+ * FIOCLEX or FIONCLEX ioctl and an F_GETFD, F_GETFL or F_SETFD fcntl are allowed;
+ * anything else goes on to the program after it (gen instructions further). */
+enum { OFF_ARG1 = offsetof(struct seccomp_data, args) + 8,
+       OFF_ARG2 = offsetof(struct seccomp_data, args) + 16 };
+
+static int loose_prefix(struct sock_filter *f)
+{
+	/* the open flags that may write, create or truncate (O_TMPFILE by its own bit) */
+	const unsigned writes = O_ACCMODE | O_CREAT | O_TRUNC | (O_TMPFILE & ~O_DIRECTORY);
+	enum { OPENAT = 7, OPEN = 9, FLAGS = 10, IOCTL = 12, FCNTL = 16, ALLOW = 20, GEN = 21 };
+#define J(at, code, k, t, e) f[at] = (struct sock_filter)BPF_JUMP(code, k, (t) - (at) - 1, (e) - (at) - 1)
+#define S(at, code, k) f[at] = (struct sock_filter)BPF_STMT(code, k)
+	S(0, BPF_LD | BPF_W | BPF_ABS, OFF_ARCH);
+	J(1, BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 2, GEN);
+	S(2, BPF_LD | BPF_W | BPF_ABS, OFF_NR);
+	J(3, BPF_JMP | BPF_JEQ | BPF_K, __NR_openat, OPENAT, 4);
+	J(4, BPF_JMP | BPF_JEQ | BPF_K, __NR_open, OPEN, 5);
+	J(5, BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, IOCTL, 6);
+	J(6, BPF_JMP | BPF_JEQ | BPF_K, __NR_fcntl, FCNTL, GEN);
+	S(OPENAT, BPF_LD | BPF_W | BPF_ABS, OFF_ARG2);
+	S(OPENAT + 1, BPF_JMP | BPF_JA, FLAGS - (OPENAT + 1) - 1);
+	S(OPEN, BPF_LD | BPF_W | BPF_ABS, OFF_ARG1);
+	S(FLAGS, BPF_ALU | BPF_AND | BPF_K, writes);
+	J(FLAGS + 1, BPF_JMP | BPF_JEQ | BPF_K, 0, ALLOW, GEN);
+	S(IOCTL, BPF_LD | BPF_W | BPF_ABS, OFF_ARG1);
+	J(IOCTL + 1, BPF_JMP | BPF_JEQ | BPF_K, TCGETS, ALLOW, IOCTL + 2);
+	J(IOCTL + 2, BPF_JMP | BPF_JEQ | BPF_K, FIOCLEX, ALLOW, IOCTL + 3);
+	J(IOCTL + 3, BPF_JMP | BPF_JEQ | BPF_K, FIONCLEX, ALLOW, GEN);
+	S(FCNTL, BPF_LD | BPF_W | BPF_ABS, OFF_ARG1);
+	J(FCNTL + 1, BPF_JMP | BPF_JEQ | BPF_K, F_GETFD, ALLOW, FCNTL + 2);
+	J(FCNTL + 2, BPF_JMP | BPF_JEQ | BPF_K, F_GETFL, ALLOW, FCNTL + 3);
+	J(FCNTL + 3, BPF_JMP | BPF_JEQ | BPF_K, F_SETFD, ALLOW, GEN);
+	S(ALLOW, BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+#undef J
+#undef S
+	return GEN;
+}
+
+int sd_seccomp_build_loose(const struct sd_sysset *traced, const struct sd_sysset *plain,
+			   struct sock_fprog *prog)
+{
+	struct sd_sysset rest = *traced;
+	struct sock_fprog gen;
+	struct sock_filter pre[32];
+
+	sd_sysset_subtract(&rest, plain);
+	if (sd_seccomp_build(&rest, &gen) < 0)
+		return -1;
+	int n = loose_prefix(pre);
+	if (n + gen.len > BPF_MAXINSNS) {
+		free(gen.filter);
+		return -1;
+	}
+	prog->len = (unsigned short)(n + gen.len);
+	prog->filter = xcalloc(prog->len, sizeof *prog->filter);
+	memcpy(prog->filter, pre, (size_t)n * sizeof *pre);
+	memcpy(prog->filter + n, gen.filter, gen.len * sizeof *gen.filter);
+	free(gen.filter);
+	return 0;
 }
 
 /* Async-signal-safe: only system calls, no allocation. */

@@ -47,6 +47,12 @@ struct sd_tracer_opts {
 				      (validate's calibration runs): a call that names none
 				      and changes nothing the tracer keeps is not recorded
 				      (its stop, when traced, is its only one) */
+	bool loose_startup;        /* with quick_startup and paths_only (validate's calibration
+				      runs): the launched interpreter's start-up runs under a
+				      filter that lets its probes (stats, readlinks, opens that
+				      only read, mappings) run with no stop, and the whole
+				      filter is added to the process when start-up ends or
+				      before it clones, execs or may stamp a file */
 	bool clock_stub;           /* with quick_startup and the clock pinned: CPython's
 				      start-up reads the clock through a stub mapped into it,
 				      with no stop (src/tracer/clockstub.h) */

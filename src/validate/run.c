@@ -130,6 +130,7 @@ static int runner(void *arg)
 		o.counted = *s->counted;
 	o.quick_startup = s->quick_startup;
 	o.clock_stub = true;
+	o.loose_startup = s->paths_only;   /* its start-up's probes need no stop */
 	o.virt = s->virt;
 	o.argv = s->argv;
 	o.exec_path = s->exec_path;

@@ -34,9 +34,12 @@ struct seen {
 	char *user_clock;                /* what the script's clock read returned */
 	char *user_read_ref;             /* the file the script's first read read */
 	struct sb paths;                 /* every path named, in order, one per line */
+	struct sb paths_after;           /* and those named after start-up */
 	uint64_t events;
 	uint64_t recorded[SD_NR_MAX];    /* every recorded call, by number */
 };
+
+static bool trace_loose;   /* and loose_startup (with paths_only) */
 
 /* One trace of s.py in dir: quick_startup, the clock stub, paths_only, and the noise
  * left unlocated and only counted as validate leaves it (else every call is located
@@ -64,6 +67,7 @@ static void trace_script_with(const char *dir, bool quick, bool stub, bool paths
 	o.quick_startup = quick;
 	o.clock_stub = stub;
 	o.paths_only = paths_only;
+	o.loose_startup = trace_loose;
 	if (noise) {
 		sd_cmp_default_noise(&o.unlocated);
 		o.counted = o.unlocated;
@@ -102,8 +106,11 @@ static void trace_script_with(const char *dir, bool quick, bool stub, bool paths
 			s->recorded[ev.nr]++;
 		s->events++;
 		for (int i = 0; i < ev.nargs && i < SD_MAX_ARGS; i++)
-			if (ev.args[i].type == SD_ARG_PATH && ev.args[i].abs)
+			if (ev.args[i].type == SD_ARG_PATH && ev.args[i].abs) {
 				sb_addf(&s->paths, "%s\n", ev.args[i].abs);
+				if (!startup)
+					sb_addf(&s->paths_after, "%s\n", ev.args[i].abs);
+			}
 		bool in_script = ev.src.file && !strcmp(ev.src.file, "s.py") && ev.src.line;
 		if (in_script && !strcmp(ev.name, "newfstatat") && ev.nargs > 1 && ev.args[1].str &&
 		    !strcmp(ev.args[1].str, "marker"))
@@ -139,6 +146,7 @@ static void seen_free(struct seen *s)
 	free(s->user_clock);
 	free(s->user_read_ref);
 	sb_free(&s->paths);
+	sb_free(&s->paths_after);
 }
 
 /* A fresh directory made from tmpl, for a script of PYTHON (skipped without it). */
@@ -451,6 +459,88 @@ static void test_counted_noise(void **state)
 	remove_tree(dir);
 }
 
+/* A calibration run's start-up under the loose filter (tracer.h, loose_startup): its
+ * probes are not seen, and the whole filter goes in where they would matter: a file
+ * stamped in start-up (its later stats are answered, so recorded), a fork in start-up
+ * (the child's calls are not start-up's), and start-up's end (the script's calls).
+ * What is named after start-up, and what the script writes, are the same as without. */
+static void test_loose_startup(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/sd-loose-XXXXXX";
+	script_dir(dir);
+	char *site = xasprintf("%s/site", dir);
+	assert_int_equal(mkdir(site, 0755), 0);
+	write_file(dir, "marker", "");
+	write_file(dir, "childmark", "");
+	write_file(site, "sitecustomize.py",
+		   "import os\n"
+		   "if os.environ.get('SD_TEST_FORK'):\n"
+		   "    pid = os.fork()\n"
+		   "    if pid == 0:\n"
+		   "        os.stat('childmark')\n"
+		   "        os._exit(0)\n"
+		   "    os.waitpid(pid, 0)\n"
+		   "if os.environ.get('SD_TEST_STAMP'):\n"
+		   "    open('stamp', 'w').close()\n"
+		   "    os.stat('marker')\n");
+	write_file(dir, "s.py", "import os, time\n"
+		   "os.stat('marker')\n"
+		   "with open('out', 'w') as f:\n"
+		   "    f.write(str(time.monotonic()) + str(os.path.exists('stamp')))\n");
+	char *old = getenv("PYTHONPATH") ? xstrdup(getenv("PYTHONPATH")) : NULL;
+	setenv("PYTHONPATH", site, 1);
+	char *out = xasprintf("%s/out", dir);
+	int n_stat = sd_syscall_nr("newfstatat");
+	for (int round = 0; round < 3; round++) {
+		unsetenv("SD_TEST_FORK");
+		unsetenv("SD_TEST_STAMP");
+		if (round == 1)
+			setenv("SD_TEST_STAMP", "1", 1);
+		if (round == 2)
+			setenv("SD_TEST_FORK", "1", 1);
+		struct seen strict, loose;
+		char *stamp = xasprintf("%s/stamp", dir);
+		unlink(stamp);
+		trace_loose = false;
+		trace_script_with(dir, true, true, true, true, &strict);
+		char *strict_out = slurp_and_remove(out);
+		unlink(stamp);
+		trace_loose = true;
+		trace_script_with(dir, true, true, true, true, &loose);
+		trace_loose = false;
+		char *loose_out = slurp_and_remove(out);
+		free(stamp);
+		assert_string_equal(strict_out, loose_out);
+		assert_true(strict.paths_after.len > 0);
+		assert_string_equal(sb_str(&strict.paths_after), sb_str(&loose.paths_after));
+		assert_non_null(strstr(sb_str(&loose.paths_after), "/marker\n"));
+		/* start-up's stats: counted at a stop each, or not seen at all */
+		assert_true(strict.unrecorded[n_stat] > 10);
+		assert_true(loose.unrecorded[n_stat] < strict.unrecorded[n_stat] / 2);
+		if (round == 1) {   /* stamped in start-up: its stat after is recorded */
+			assert_true(strict.startup[n_stat] > 0);
+			assert_int_equal(loose.startup[n_stat], strict.startup[n_stat]);
+		}
+		if (round == 2)     /* the child's stat, made under the whole filter */
+			assert_non_null(strstr(sb_str(&loose.paths_after), "/childmark\n"));
+		seen_free(&strict);
+		seen_free(&loose);
+		free(strict_out);
+		free(loose_out);
+	}
+	unsetenv("SD_TEST_FORK");
+	unsetenv("SD_TEST_STAMP");
+	if (old)
+		setenv("PYTHONPATH", old, 1);
+	else
+		unsetenv("PYTHONPATH");
+	remove_tree(dir);
+	free(site);
+	free(out);
+	free(old);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -459,6 +549,7 @@ int main(void)
 		cmocka_unit_test(test_startup_clock_stub_scribbled),
 		cmocka_unit_test(test_paths_only),
 		cmocka_unit_test(test_counted_noise),
+		cmocka_unit_test(test_loose_startup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
