@@ -723,8 +723,9 @@ static int tighten(struct sd_tracee *t, bool at_entry, uint64_t insn)
 	sd_src_proc_remapped(t->proc->src);   /* its mappings were not seen */
 	if (!at_entry && !insn && ptrace(PTRACE_GETREGS, t->tid, 0L, &r) == 0)
 		insn = r.rip - 2;
-	if (sd_inject_filter(t->tid, &S.whole, at_entry, insn, &status) < 0 && !status &&
-	    !S.fatal)
+	/* not added, and the process still there: it would go on unseen */
+	if (sd_inject_filter(t->tid, &S.whole, at_entry, insn, &status) < 0 &&
+	    (!status || WIFSTOPPED(status)) && !S.fatal)
 		S.fatal = xasprintf("cannot add the seccomp filter to process %d after its "
 				    "start-up", (int)t->proc->tgid);
 	return status;
@@ -792,7 +793,7 @@ static int handle_syscall_stop(struct sd_tracee *t)
 			t->proc->stub_wanted = false;
 			sd_stub_install(t, t->proc->vdso, t->proc->vdso_slot, &again);
 		}
-		if (!again && t->proc->loose)
+		if (!again && t->proc->loose && !t->hidden)   /* (hidden: the launch failed) */
 			again = loose_exit(t, nr == __NR_execve || nr == __NR_execveat);
 		return again;
 	}
