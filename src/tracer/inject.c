@@ -2,7 +2,6 @@
 #define _GNU_SOURCE
 #include "tracer/inject.h"
 
-#include <errno.h>
 #include <linux/seccomp.h>
 #include <signal.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include <sys/wait.h>
 
 #include "tracer/proc.h"
+#include "util/util.h"
 
 int sd_inject_run(pid_t tid, int64_t *ret, int *status)
 {
@@ -20,9 +20,8 @@ int sd_inject_run(pid_t tid, int64_t *ret, int *status)
 		int st;
 		if (ptrace(PTRACE_SYSCALL, tid, 0L, 0L) < 0)
 			return -1;
-		while (waitpid(tid, &st, __WALL) < 0)
-			if (errno != EINTR)
-				return -1;
+		if (sd_waitpid(tid, &st, __WALL) < 0)
+			return -1;
 		int event = (unsigned)st >> 16;
 		if (!WIFSTOPPED(st) ||
 		    (WSTOPSIG(st) != (SIGTRAP | 0x80) && event != PTRACE_EVENT_SECCOMP)) {

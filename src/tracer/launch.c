@@ -148,8 +148,7 @@ pid_t sd_launch(const struct sd_tracer_opts *o, const struct sock_fprog *prog,
 	}
 	close(pfd[1]);
 	int st;
-	while (waitpid(pid, &st, WSTOPPED) < 0 && errno == EINTR)
-		;
+	sd_waitpid(pid, &st, WSTOPPED);
 	if (!WIFSTOPPED(st)) {
 		sd_error("command did not start (status 0x%x)", st);
 		close(pfd[0]);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 #define SD_VERSION "0.1.0"
 
@@ -76,6 +77,9 @@ char *sd_read_fd(int fd, size_t max, size_t *len, bool *cut);
  * it is; else through a temporary file renamed over path once complete, so a reader
  * never sees half a file.  0, or -1 with errno set. */
 int sd_write_whole(const char *path, const void *buf, size_t len);
+
+/* waitpid, made again when a signal interrupts it: its result, or -1 with errno. */
+pid_t sd_waitpid(pid_t pid, int *status, int flags);
 
 /* Monotonic and wall clock in nanoseconds. */
 uint64_t sd_now_mono_ns(void);

@@ -399,8 +399,7 @@ static char *run_pyenv_which(const char *pyenv, const char *name, char **envp,
 	if (n > 0)   /* 30 s without an answer */
 		kill(pid, SIGKILL);
 	close(p[0]);
-	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
-		;
+	sd_waitpid(pid, status, 0);
 	if (n > 0)
 		*status = -1;
 	return sb_detach(&out);

@@ -458,8 +458,7 @@ static int finish(struct run *x)
 		r->reap_pid = x->sb.pid;
 		r->reap_cgroup = x->cg;
 	} else {
-		while (waitpid(x->sb.pid, &st, 0) < 0 && errno == EINTR)
-			;
+		sd_waitpid(x->sb.pid, &st, 0);
 		if (x->cg)
 			r->proc_limit = cgroup_end(x->cg);
 	}
@@ -603,8 +602,7 @@ int sd_run_all(const struct sd_run_spec *s, struct sd_run_result *r, size_t n)
 void sd_run_result_free(struct sd_run_result *r)
 {
 	if (r->reap_pid > 0)   /* handed over before its teardown ended */
-		while (waitpid(r->reap_pid, NULL, 0) < 0 && errno == EINTR)
-			;
+		sd_waitpid(r->reap_pid, NULL, 0);
 	if (r->reap_cgroup)
 		cgroup_end(r->reap_cgroup);
 	free(r->error);
