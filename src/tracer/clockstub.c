@@ -8,8 +8,6 @@
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
-#include <sys/user.h>
-#include <sys/wait.h>
 
 #include "tracer/inject.h"
 #include "tracer/vclock.h"
@@ -68,29 +66,19 @@ bool sd_stub_wanted(const char *exe)
 
 int sd_stub_install(struct sd_tracee *t, uint64_t vdso, uint64_t auxv_slot, int *status)
 {
-	struct user_regs_struct saved, r;
+	struct user_regs_struct regs;
 	size_t span = image_span();
 	uint64_t insn = sd_inject_find_syscall(t->tid, vdso);
+	uint64_t a[6] = { STUB_HINT, span, PROT_READ | PROT_WRITE | PROT_EXEC,
+			  MAP_PRIVATE | MAP_ANONYMOUS, (uint64_t)-1, 0 };
 	int64_t addr = -1;
 
 	*status = 0;
-	if (!span || !insn || !auxv_slot || ptrace(PTRACE_GETREGS, t->tid, 0L, &saved) < 0)
+	if (!span || !insn || !auxv_slot || ptrace(PTRACE_GETREGS, t->tid, 0L, &regs) < 0)
 		return -1;
-	r = saved;
-	r.rax = SYS_mmap;
-	r.rdi = STUB_HINT;
-	r.rsi = span;
-	r.rdx = PROT_READ | PROT_WRITE | PROT_EXEC;
-	r.r10 = MAP_PRIVATE | MAP_ANONYMOUS;
-	r.r8 = (uint64_t)-1;
-	r.r9 = 0;
-	r.rip = insn;
-	if (ptrace(PTRACE_SETREGS, t->tid, 0L, &r) < 0)
-		return -1;
-	int rc = sd_inject_run(t->tid, &addr, status);
-	if (!(*status && !WIFSTOPPED(*status)))   /* alive: as the new image starts */
-		ptrace(PTRACE_SETREGS, t->tid, 0L, &saved);
-	if (rc < 0 || addr < 0 || addr > (int64_t)1 << 47)
+	/* the new image starts as it would have, the mapping made */
+	if (sd_inject_call(t->tid, &regs, false, insn, SYS_mmap, a, &addr, status) < 0 ||
+	    addr < 0 || addr > (int64_t)1 << 47)
 		return -1;
 	uint64_t av[2] = { AT_SYSINFO_EHDR, (uint64_t)addr };
 	if (copy_image(t->tid, (uint64_t)addr) < 0 || sd_mem_write(t->tid, auxv_slot, av, sizeof av) < 0)

@@ -13,7 +13,8 @@
 #include "tracer/proc.h"
 #include "util/util.h"
 
-int sd_inject_run(pid_t tid, int64_t *ret, int *status)
+/* Run the call set up in tid's registers to its exit stop: its result in *ret. */
+static int run_call(pid_t tid, int64_t *ret, int *status)
 {
 	*status = 0;
 	for (;;) {
@@ -56,46 +57,60 @@ uint64_t sd_inject_find_syscall(pid_t tid, uint64_t start)
 	return 0;
 }
 
+int sd_inject_call(pid_t tid, const struct user_regs_struct *regs, bool at_entry,
+		   uint64_t insn, long nr, const uint64_t a[6], int64_t *ret, int *status)
+{
+	struct user_regs_struct r = *regs;
+
+	*status = 0;
+	if (at_entry || !insn)
+		insn = regs->rip - 2;
+	if (!sd_inject_is_syscall(tid, insn))
+		return -1;
+	if (at_entry) {
+		r.orig_rax = (uint64_t)nr;   /* in place of the call, which comes again after */
+	} else {
+		r.rip = insn;
+		r.rax = (uint64_t)nr;
+	}
+	r.rdi = a[0];
+	r.rsi = a[1];
+	r.rdx = a[2];
+	r.r10 = a[3];
+	r.r8 = a[4];
+	r.r9 = a[5];
+	if (ptrace(PTRACE_SETREGS, tid, 0L, &r) < 0)
+		return -1;
+	int rc = run_call(tid, ret, status);
+	if (*status && !WIFSTOPPED(*status))
+		return -1;   /* gone */
+	r = *regs;
+	if (at_entry) {
+		r.rip -= 2;
+		r.rax = r.orig_rax;
+	}
+	if (ptrace(PTRACE_SETREGS, tid, 0L, &r) < 0)
+		return -1;
+	return rc;
+}
+
 int sd_inject_filter(pid_t tid, const struct sock_fprog *prog, bool at_entry, uint64_t insn,
 		     int *status)
 {
-	struct user_regs_struct saved, r;
+	struct user_regs_struct regs;
 	size_t bytes = (size_t)prog->len * sizeof *prog->filter;
 	int64_t ret = -1;
 
 	*status = 0;
-	if (ptrace(PTRACE_GETREGS, tid, 0L, &saved) < 0)
-		return -1;
-	if (at_entry)
-		insn = saved.rip - 2;
-	if (!sd_inject_is_syscall(tid, insn))
+	if (ptrace(PTRACE_GETREGS, tid, 0L, &regs) < 0)
 		return -1;
 	/* struct sock_fprog (len, then the program's address at 8), then the program */
-	uint64_t at = (saved.rsp - 128 - 16 - bytes) & ~(uint64_t)15;
+	uint64_t at = (regs.rsp - 128 - 16 - bytes) & ~(uint64_t)15;
 	uint64_t head[2] = { prog->len, at + 16 };
 	if (sd_mem_write(tid, at, head, sizeof head) < 0 ||
 	    sd_mem_write(tid, at + 16, prog->filter, bytes) < 0)
 		return -1;
-	r = saved;
-	if (at_entry) {
-		r.orig_rax = SYS_seccomp;   /* in place of the call, which comes again after */
-	} else {
-		r.rip = insn;
-		r.rax = SYS_seccomp;
-	}
-	r.rdi = SECCOMP_SET_MODE_FILTER;
-	r.rsi = 0;
-	r.rdx = at;
-	if (ptrace(PTRACE_SETREGS, tid, 0L, &r) < 0)
-		return -1;
-	int rc = sd_inject_run(tid, &ret, status);
-	if (*status && !WIFSTOPPED(*status))
-		return -1;   /* gone */
-	if (at_entry) {
-		saved.rip -= 2;
-		saved.rax = saved.orig_rax;
-	}
-	if (ptrace(PTRACE_SETREGS, tid, 0L, &saved) < 0)
-		return -1;
+	uint64_t a[6] = { SECCOMP_SET_MODE_FILTER, 0, at, 0, 0, 0 };
+	int rc = sd_inject_call(tid, &regs, at_entry, insn, SYS_seccomp, a, &ret, status);
 	return rc == 0 && ret == 0 ? 0 : -1;
 }

@@ -11,12 +11,17 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/user.h>
 
-/* Run the call set up in tid's registers (from a syscall-exit stop, rip at a syscall
- * instruction, or from a seccomp stop with orig_rax changed) to its exit stop: its
- * return value in *ret.  -1 with *status the stop or end that came instead (its death,
- * a signal), or 0 when ptrace failed. */
-int sd_inject_run(pid_t tid, int64_t *ret, int *status);
+/* Make tid, stopped with the registers regs, call nr(a) for the tracer, and put regs
+ * back after as long as it lives.  At a seccomp stop (at_entry) the call takes the place
+ * of the one stopped at, which is made again after it; at another stop it is made from
+ * the syscall instruction at insn (0: the one behind rip, of the call stopped at), and
+ * what the tracee was doing goes on.  0 with its result in *ret; or -1, with *status
+ * the stop or end that came instead (its death, a signal), or 0 when ptrace failed or
+ * no syscall instruction is there. */
+int sd_inject_call(pid_t tid, const struct user_regs_struct *regs, bool at_entry,
+		   uint64_t insn, long nr, const uint64_t a[6], int64_t *ret, int *status);
 
 /* Is there a syscall instruction at addr in tid? */
 bool sd_inject_is_syscall(pid_t tid, uint64_t addr);
@@ -25,10 +30,9 @@ bool sd_inject_is_syscall(pid_t tid, uint64_t addr);
 uint64_t sd_inject_find_syscall(pid_t tid, uint64_t start);
 
 /* Add prog to tid's seccomp filters (SECCOMP_SET_MODE_FILTER: filters only ever
- * tighten).  At a seccomp stop (at_entry), the call stopped at is made again after it,
- * under the new filter: it stops again.  At a syscall-exit stop, the filter goes in
- * from the syscall instruction at insn and the call's result stands.  0, or -1 with
- * *status as for sd_inject_run. */
+ * tighten), by sd_inject_call: at a seccomp stop, the call stopped at is made again
+ * after it, under the new filter (it stops again); elsewhere the call's result stands.
+ * 0, or -1 with *status as for sd_inject_call. */
 int sd_inject_filter(pid_t tid, const struct sock_fprog *prog, bool at_entry, uint64_t insn,
 		     int *status);
 

@@ -717,12 +717,9 @@ static void trailer_counts(struct sd_trace_end *end)
 static int tighten(struct sd_tracee *t, bool at_entry, uint64_t insn)
 {
 	int status = 0;
-	struct user_regs_struct r;
 
 	t->proc->loose = false;
 	sd_src_proc_remapped(t->proc->src);   /* its mappings were not seen */
-	if (!at_entry && !insn && ptrace(PTRACE_GETREGS, t->tid, 0L, &r) == 0)
-		insn = r.rip - 2;
 	/* not added, and the process still there: it would go on unseen */
 	if (sd_inject_filter(t->tid, &S.whole, at_entry, insn, &status) < 0 &&
 	    (!status || WIFSTOPPED(status)) && !S.fatal)
@@ -1194,6 +1191,7 @@ static int start(const struct sd_tracer_opts *o)
 		}
 	}
 	pid_t pid = sd_launch(o, progp, popts, &S.errpipe);
+	bool launched_loose = progp == &loose;
 	free(prog.filter);
 	free(loose.filter);
 	if (pid < 0)
@@ -1201,7 +1199,7 @@ static int start(const struct sd_tracer_opts *o)
 	S.main_pid = pid;
 	struct sd_tracee *t = new_tracee(pid, pid, false);
 	t->hidden = true;
-	t->proc->loose = loose.filter != NULL;
+	t->proc->loose = launched_loose;
 	return 0;
 }
 
