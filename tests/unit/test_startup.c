@@ -222,16 +222,39 @@ static void test_startup_unrecorded(void **state)
 	free(marker);
 }
 
-static char *slurp_and_remove(const char *path)
+static char *slurp(const char *path)
 {
 	size_t len;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	assert_true(fd >= 0);
 	char *text = sd_read_fd(fd, 1 << 20, &len, NULL);
 	close(fd);
-	unlink(path);
 	assert_non_null(text);
 	return text;
+}
+
+static char *slurp_and_remove(const char *path)
+{
+	char *text = slurp(path);
+	unlink(path);
+	return text;
+}
+
+/* PYTHONPATH set to dir for the traces that follow; what it was, for restore_pythonpath. */
+static char *set_pythonpath(const char *dir)
+{
+	char *old = getenv("PYTHONPATH") ? xstrdup(getenv("PYTHONPATH")) : NULL;
+	setenv("PYTHONPATH", dir, 1);
+	return old;
+}
+
+static void restore_pythonpath(char *old)
+{
+	if (old)
+		setenv("PYTHONPATH", old, 1);
+	else
+		unsetenv("PYTHONPATH");
+	free(old);
 }
 
 static void write_file(const char *dir, const char *name, const char *text)
@@ -277,8 +300,7 @@ static void test_startup_clock_stub(void **state)
 	write_file(dir, "s.py", text);
 	free(text);
 	write_file(dir, "marker", "kept open since start-up\n");
-	char *old = getenv("PYTHONPATH") ? xstrdup(getenv("PYTHONPATH")) : NULL;
-	setenv("PYTHONPATH", site, 1);
+	char *old = set_pythonpath(site);
 
 	struct seen with, without;
 	char *clocks = xasprintf("%s/clocks", dir), *vdso = xasprintf("%s/vdso", dir);
@@ -286,10 +308,7 @@ static void test_startup_clock_stub(void **state)
 	char *with_clocks = slurp_and_remove(clocks), *with_vdso = slurp_and_remove(vdso);
 	trace_script_with(dir, true, false, false, false, &without);
 	char *without_clocks = slurp_and_remove(clocks), *without_vdso = slurp_and_remove(vdso);
-	if (old)
-		setenv("PYTHONPATH", old, 1);
-	else
-		unsetenv("PYTHONPATH");
+	restore_pythonpath(old);
 
 	assert_string_equal(with_vdso, "True");      /* the stub was there */
 	assert_string_equal(without_vdso, "False");
@@ -318,7 +337,6 @@ static void test_startup_clock_stub(void **state)
 	free(without_vdso);
 	free(clocks);
 	free(vdso);
-	free(old);
 	remove_tree(dir);
 	free(site);
 }
@@ -349,14 +367,10 @@ static void test_startup_clock_stub_scribbled(void **state)
 	free(text);
 	write_file(dir, "s.py", "import time\nprint(time.monotonic())\n");
 	write_file(dir, "marker", "");
-	char *old = getenv("PYTHONPATH") ? xstrdup(getenv("PYTHONPATH")) : NULL;
-	setenv("PYTHONPATH", site, 1);
+	char *old = set_pythonpath(site);
 	struct seen s;
 	trace_script_with(dir, true, true, false, false, &s);   /* asserts it ends complete */
-	if (old)
-		setenv("PYTHONPATH", old, 1);
-	else
-		unsetenv("PYTHONPATH");
+	restore_pythonpath(old);
 	char *seen = xasprintf("%s/seen", dir);
 	char *got = slurp_and_remove(seen);
 	assert_string_equal(got, "True True");
@@ -365,7 +379,6 @@ static void test_startup_clock_stub_scribbled(void **state)
 	seen_free(&s);
 	free(got);
 	free(seen);
-	free(old);
 	remove_tree(dir);
 	free(site);
 }
@@ -393,18 +406,11 @@ static void test_paths_only(void **state)
 	struct seen whole, paths;
 	trace_script_with(dir, true, true, false, true, &whole);
 	char *moved = xasprintf("%s/a/moved", dir);
-	int fd = open(moved, O_RDONLY | O_CLOEXEC);
-	assert_true(fd >= 0);
-	size_t len;
-	char *whole_out = sd_read_fd(fd, 4096, &len, NULL);
-	close(fd);
+	char *whole_out = slurp(moved);
 	char *a = xasprintf("%s/a", dir);
 	remove_tree(a);   /* the script makes it again */
 	trace_script_with(dir, true, true, true, true, &paths);
-	fd = open(moved, O_RDONLY | O_CLOEXEC);
-	assert_true(fd >= 0);
-	char *paths_out = sd_read_fd(fd, 4096, &len, NULL);
-	close(fd);
+	char *paths_out = slurp(moved);
 
 	assert_string_equal(whole_out, paths_out);   /* the same clock, the same cwd */
 	assert_true(whole.paths.len > 0);
@@ -488,8 +494,7 @@ static void test_loose_startup(void **state)
 		   "os.stat('marker')\n"
 		   "with open('out', 'w') as f:\n"
 		   "    f.write(str(time.monotonic()) + str(os.path.exists('stamp')))\n");
-	char *old = getenv("PYTHONPATH") ? xstrdup(getenv("PYTHONPATH")) : NULL;
-	setenv("PYTHONPATH", site, 1);
+	char *old = set_pythonpath(site);
 	char *out = xasprintf("%s/out", dir);
 	int n_stat = sd_syscall_nr("newfstatat");
 	for (int round = 0; round < 3; round++) {
@@ -531,14 +536,10 @@ static void test_loose_startup(void **state)
 	}
 	unsetenv("SD_TEST_FORK");
 	unsetenv("SD_TEST_STAMP");
-	if (old)
-		setenv("PYTHONPATH", old, 1);
-	else
-		unsetenv("PYTHONPATH");
+	restore_pythonpath(old);
 	remove_tree(dir);
 	free(site);
 	free(out);
-	free(old);
 }
 
 int main(void)
