@@ -615,7 +615,8 @@ static bool may_read_entropy(struct sd_tracee *t, int fd)
 }
 
 /* An open that only reads: it changes no file and makes no name, and its fd's name can
- * be read from /proc when a later call needs it (env_fd_ref). */
+ * be read from /proc when a later call needs it (env_fd_ref).  (seccomp.c's loose
+ * prefix makes this test, and keeps_nothing's of ioctl and fcntl, in BPF.) */
 static bool opens_to_read(int nr, const uint64_t a[6])
 {
 	if (nr != __NR_open && nr != __NR_openat)

@@ -198,7 +198,8 @@ int sd_seccomp_build(const struct sd_sysset *traced, struct sock_fprog *prog)
 
 /* The prefix of the loose program: on x86_64, an open that only reads, a TCGETS,
  * FIOCLEX or FIONCLEX ioctl and an F_GETFD, F_GETFL or F_SETFD fcntl are allowed;
- * anything else goes on to the program after it (gen instructions further). */
+ * anything else goes on to the program after it (gen instructions further).  The same
+ * tests as loop.c's opens_to_read and keeps_nothing make in C: change them together. */
 enum { OFF_ARG1 = offsetof(struct seccomp_data, args) + 8,
        OFF_ARG2 = offsetof(struct seccomp_data, args) + 16 };
 
